@@ -1,0 +1,572 @@
+"""The kinds of proof step, each with its own check, written once and reused.
+
+A step's claim is one of these objects. ``verify`` returns a :class:`Verdict`:
+
+* ``pass`` — SymPy proved the claim and the numeric spot check agrees;
+* ``fail`` — the spot check found a counterexample (reported in the message);
+* ``undecided`` — SymPy could not prove it and no counterexample was found;
+  a claim is never passed on numbers alone;
+* ``error`` — SymPy and the numbers disagree, or the claim is malformed;
+* ``given`` — a definition or hypothesis, not checked but shown as such;
+* ``unproved`` — a conclusion whose supporting steps did not all pass.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derivations import decide
+from derivations.domains import Declarations
+
+
+class _Previous:
+    """Sentinel: the right-hand side of the last verified step."""
+
+    def __repr__(self) -> str:
+        return "PREV"
+
+
+PREV = _Previous()
+
+OPS: dict[str, type[sp.Rel]] = {"=": sp.Eq, ">=": sp.Ge, ">": sp.Gt, "<=": sp.Le, "<": sp.Lt}
+OP_LATEX = {"=": "=", ">=": r"\geq", ">": ">", "<=": r"\leq", "<": "<"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("pass", "given")
+
+
+@dataclass
+class Context:
+    """What a step may look at: declarations, earlier steps, the RNG for spot checks."""
+
+    decl: Declarations
+    rng: random.Random
+    previous: sp.Basic | None = None  # rhs of the last verified step
+    labelled: dict[str, tuple[Claim, Verdict]] = field(default_factory=dict)
+    history: list[tuple[Claim, Verdict]] = field(default_factory=list)
+    previous_equation: sp.Eq | None = None  # the last verified equation, for Equivalent(PREV, …)
+    points: int = 5
+
+
+def latex(e: object) -> str:
+    if isinstance(e, str):
+        return e
+    return sp.latex(e)
+
+
+class Claim(ABC):
+    """A mathematical claim that can be checked and rendered."""
+
+    #: Short name of the check kind, shown in reports.
+    kind: str = "claim"
+
+    @abstractmethod
+    def latex(self, previous: sp.Basic | None = None) -> str: ...
+
+    @abstractmethod
+    def verify(self, ctx: Context) -> Verdict: ...
+
+    def expressions(self) -> list[sp.Basic]:
+        """The SymPy objects in the claim (checked for undeclared symbols)."""
+        return []
+
+    def rhs(self) -> sp.Basic | None:
+        """What a following ``PREV`` refers to, if this claim has a right-hand side."""
+        return None
+
+    def equation(self) -> sp.Eq | None:
+        """The equation this claim establishes, for a following ``Equivalent(PREV, …)``."""
+        return None
+
+
+def _resolve(side: object, ctx: Context) -> sp.Basic:
+    if side is PREV:
+        if ctx.previous is None:
+            raise ValueError("step continues from PREV but no earlier step has a right-hand side")
+        return ctx.previous
+    return sp.sympify(side)
+
+
+def _counterexample(spot: decide.Spot) -> str:
+    pt = ", ".join(f"{k}={sp.N(v, 6)}" for k, v in spot.point.items())
+    vals = " vs ".join(str(sp.N(v, 8)) for v in spot.values)
+    return f"at {pt or 'the sampled functions'}: {vals}"
+
+
+def _decide(proved: bool | None, counter: decide.Spot | None, what: str) -> Verdict:
+    if counter is not None and proved:
+        return Verdict("error", f"SymPy proves {what} but the spot check disagrees {_counterexample(counter)}")
+    if counter is not None:
+        return Verdict("fail", f"{what} is false {_counterexample(counter)}")
+    if proved:
+        return Verdict("pass")
+    return Verdict("undecided", f"SymPy could not prove {what} (no counterexample found at the sampled points); "
+                   "it may need stronger assumptions on the symbols or a more explicit step")
+
+
+def _timed(fn: Callable[[], bool | None]) -> bool | None:
+    try:
+        with decide.time_limit(decide.STEP_TIME_LIMIT):
+            return fn()
+    except decide.StepTimeout:
+        return None
+
+
+# --- given ----------------------------------------------------------------
+@dataclass
+class Definition(Claim):
+    """``lhs := rhs``: introduces a name; not checked."""
+
+    lhs: sp.Basic
+    rhs_: sp.Basic
+    kind = "definition"
+
+    def latex(self, previous=None) -> str:
+        return f"{latex(self.lhs)} := {latex(self.rhs_)}"
+
+    def verify(self, ctx):
+        return Verdict("given")
+
+    def expressions(self):
+        return [sp.sympify(self.rhs_)]
+
+    def rhs(self):
+        return sp.sympify(self.rhs_)
+
+    def equation(self):
+        return sp.Eq(self.lhs, self.rhs_, evaluate=False)
+
+
+@dataclass
+class Hypothesis(Claim):
+    """An assumption of the theorem (shown, not checked)."""
+
+    statement: sp.Basic | str
+    kind = "hypothesis"
+
+    def latex(self, previous=None) -> str:
+        return latex(self.statement)
+
+    def verify(self, ctx):
+        return Verdict("given")
+
+    def equation(self):
+        return self.statement if isinstance(self.statement, sp.Eq) else None
+
+
+# --- relations ---------------------------------------------------------------
+@dataclass
+class Equal(Claim):
+    """``lhs = rhs`` identically on the declared domains (derivatives, limits, sums are evaluated)."""
+
+    lhs: object
+    rhs_: sp.Basic
+    kind = "equality"
+
+    def latex(self, previous=None) -> str:
+        left = "" if self.lhs is PREV else latex(self.lhs)
+        return f"{left} = {latex(self.rhs_)}"
+
+    def expressions(self):
+        return [e for e in (self.lhs, self.rhs_) if e is not PREV]
+
+    def rhs(self):
+        return sp.sympify(self.rhs_)
+
+    def verify(self, ctx):
+        lhs, rhs = _resolve(self.lhs, ctx), sp.sympify(self.rhs_)
+        proved = _timed(lambda: decide.symbolic_zero(ctx.decl, lhs - rhs))
+        counter = None
+        for spot in decide.evaluate(ctx.decl, (lhs, rhs), ctx.rng, ctx.points):
+            if not decide.close(*spot.values):
+                counter = spot
+                break
+        return _decide(proved, counter, "the equality")
+
+
+@dataclass
+class Holds(Claim):
+    """``lhs op rhs`` for op in ≥, >, ≤, < on the declared domains.
+
+    ``witness``, if given, is an expression claimed equal to ``lhs − rhs`` (or
+    ``rhs − lhs`` for ≤, <) whose sign SymPy can see: a sum of squares, a
+    product of positive factors. The equality and the sign are both checked.
+    """
+
+    lhs: object
+    op: str
+    rhs_: sp.Basic
+    witness: sp.Basic | None = None
+    kind = "inequality"
+
+    def latex(self, previous=None) -> str:
+        left = "" if self.lhs is PREV else latex(self.lhs)
+        return f"{left} {OP_LATEX[self.op]} {latex(self.rhs_)}"
+
+    def expressions(self):
+        return [e for e in (self.lhs, self.rhs_, self.witness) if e is not None and e is not PREV]
+
+    def rhs(self):
+        return sp.sympify(self.rhs_)
+
+    def verify(self, ctx):
+        if self.op not in (">=", ">", "<=", "<"):
+            return Verdict("error", f"Holds needs one of >=, >, <=, <; got {self.op!r} (use Equal for =)")
+        lhs, rhs = _resolve(self.lhs, ctx), sp.sympify(self.rhs_)
+        gap = lhs - rhs if self.op in (">=", ">") else rhs - lhs
+        strict = self.op in (">", "<")
+        if self.witness is not None:
+            def prove():
+                return bool(decide.symbolic_zero(ctx.decl, gap - self.witness)
+                            and decide.symbolic_sign(ctx.decl, self.witness, strict)) or None
+        else:
+            def prove():
+                return decide.symbolic_sign(ctx.decl, gap, strict)
+        proved = _timed(prove)
+        counter = None
+        for spot in decide.evaluate(ctx.decl, (gap,), ctx.rng, ctx.points):
+            g = decide.real_value(spot.values[0])
+            tol = float(decide.REL_TOL)
+            if g is None or g < -tol or (strict and g <= 0):
+                counter = spot
+                break
+        return _decide(proved, counter, "the inequality")
+
+
+@dataclass
+class Equivalent(Claim):
+    """Equation ``after`` is equivalent to ``before``: solving either for ``unknown``
+    and substituting into the other leaves an identity."""
+
+    before: object
+    after: sp.Eq
+    unknown: sp.Symbol
+    kind = "equivalence"
+
+    def latex(self, previous=None) -> str:
+        return r"\iff " + latex(self.after)
+
+    def expressions(self):
+        return [e for e in (self.before, self.after) if e is not PREV]
+
+    def rhs(self):
+        return self.after.rhs
+
+    def equation(self):
+        return self.after
+
+    def verify(self, ctx):
+        before = ctx.previous_equation if self.before is PREV else self.before
+        if not isinstance(before, sp.Eq) or not isinstance(self.after, sp.Eq):
+            return Verdict("error", "Equivalent needs two equations (sympy Eq)")
+        verdicts = []
+        for src, dst in ((before, self.after), (self.after, before)):
+            try:
+                sols = _timed(lambda src=src: sp.solve(src, self.unknown, dict=False))
+            except NotImplementedError:
+                sols = None
+            if not sols:
+                return Verdict("undecided", f"SymPy could not solve {latex(src)} for {self.unknown}")
+            for sol in sols:
+                residual = (dst.lhs - dst.rhs).subs(self.unknown, sol)
+                proved = _timed(lambda r=residual: decide.symbolic_zero(ctx.decl, r))
+                counter = None
+                for spot in decide.evaluate(ctx.decl, (residual, sp.Integer(0)), ctx.rng, ctx.points):
+                    if not decide.close(*spot.values):
+                        counter = spot
+                        break
+                verdicts.append(_decide(proved, counter, f"the equivalence (via {self.unknown} = {sol})"))
+        return _worst(verdicts)
+
+
+_SEVERITY = {"pass": 0, "given": 0, "undecided": 1, "unproved": 2, "fail": 3, "error": 4}
+
+
+def _worst(verdicts: list[Verdict]) -> Verdict:
+    return max(verdicts, key=lambda v: _SEVERITY[v.status]) if verdicts else Verdict("pass")
+
+
+@dataclass
+class LimitIs(Claim):
+    """``lim_{var → point} expr = value`` (value may be ±∞)."""
+
+    expr: sp.Basic
+    var: sp.Symbol
+    point: sp.Basic
+    value: sp.Basic
+    direction: str = "+"
+    kind = "limit"
+
+    def _limit(self):
+        return sp.Limit(self.expr, self.var, self.point, self.direction)
+
+    def latex(self, previous=None) -> str:
+        return f"{latex(self._limit())} = {latex(self.value)}"
+
+    def expressions(self):
+        return [self.expr, self.value]
+
+    def rhs(self):
+        return sp.sympify(self.value)
+
+    def verify(self, ctx):
+        def prove():
+            got = sp.limit(self.expr, self.var, self.point, self.direction)
+            return True if sp.simplify(got - self.value) == 0 or got == self.value else None
+        proved = _timed(prove)
+        # Numerically: approach the point along a geometric sequence and ask the
+        # last values to be near the limit (or to grow past any bound, for ±∞).
+        if self.point in (sp.oo, -sp.oo):
+            approach = [sp.sign(self.point) * sp.Integer(10) ** k for k in (4, 8, 16)]
+        else:
+            sgn = 1 if self.direction == "+" else -1
+            approach = [self.point + sgn * sp.Integer(10) ** -k for k in (4, 8, 16)]
+        counter = None
+        others = (sp.sympify(self.expr).free_symbols - {self.var})
+        for _ in range(ctx.points):
+            point = ctx.decl.sample_point(ctx.rng, others) if others else {}
+            stand = ctx.decl.stand_ins(ctx.rng)
+            e = self.expr
+            for fn, impl in stand.items():
+                e = e.replace(fn, impl)
+            e = e.subs({k: v for k, v in point.items() if k != self.var})
+            vals = [sp.N(e.subs(self.var, a).doit(), decide.PRECISION) for a in approach]
+            last = decide.real_value(vals[-1])
+            if self.value in (sp.oo, -sp.oo):
+                good = last is not None and sp.sign(self.value) * last > 1e6
+            else:
+                target = float(sp.N(sp.sympify(self.value).subs(point), decide.PRECISION))
+                good = last is not None and abs(last - target) < 1e-6 * (1 + abs(target))
+            if not good:
+                counter = decide.Spot({str(k): v for k, v in point.items()}, (vals[-1], self.value))
+                break
+        return _decide(proved, counter, "the limit")
+
+
+@dataclass
+class PositiveSemidefinite(Claim):
+    """The symmetric matrix ``matrix`` is positive semidefinite (``strict``: definite).
+
+    Symbolically through its leading minors (definite) or all principal minors
+    (semidefinite); numerically through eigenvalues at sampled points.
+    """
+
+    name: sp.Basic | str
+    matrix: sp.Matrix
+    strict: bool = False
+    kind = "definiteness"
+
+    def latex(self, previous=None) -> str:
+        rel = r"\succ" if self.strict else r"\succeq"
+        return f"{latex(self.name)} = {latex(self.matrix)} {rel} 0"
+
+    def expressions(self):
+        return [self.matrix]
+
+    def verify(self, ctx):
+        m = sp.Matrix(self.matrix).doit()
+        n = m.shape[0]
+        if m.shape[0] != m.shape[1]:
+            return Verdict("error", "PositiveSemidefinite needs a square matrix")
+        from itertools import combinations
+
+        def prove():
+            if not decide.symbolic_zero(ctx.decl, m - m.T):
+                return None
+            if self.strict:
+                minors = [m[:k, :k].det() for k in range(1, n + 1)]
+            else:
+                minors = [m.extract(list(c), list(c)).det()
+                          for k in range(1, n + 1) for c in combinations(range(n), k)]
+            return all(decide.symbolic_sign(ctx.decl, d, self.strict) for d in minors) or None
+        proved = _timed(prove)
+        counter = None
+        for spot in decide.evaluate(ctx.decl, (m,), ctx.rng, ctx.points):
+            import numpy as np
+            a = np.array(spot.values[0].tolist(), dtype=float)
+            eig = np.linalg.eigvalsh((a + a.T) / 2)
+            bad = eig.min() <= 0 if self.strict else eig.min() < -1e-10 * (1 + abs(eig).max())
+            if bad or not np.allclose(a, a.T, rtol=1e-10, atol=1e-12):
+                counter = decide.Spot(spot.point, (sp.Float(eig.min()), sp.Integer(0)))
+                break
+        return _decide(proved, counter, "definiteness")
+
+
+@dataclass
+class Jensen(Claim):
+    """``f(Σ w_i y_i) ≥ Σ w_i f(y_i)`` for concave ``f`` (≤ for convex), weights summing to 1.
+
+    Checked as its hypotheses: the weights are positive and sum to one, and
+    ``f''`` has the right sign on the values' domain ``domain``.
+    """
+
+    f: sp.Lambda
+    weights: tuple
+    values: tuple
+    concave: bool = True
+    kind = "jensen"
+
+    def _sides(self):
+        inner = self.f(sum(w * y for w, y in zip(self.weights, self.values)))
+        outer = sum(w * self.f(y) for w, y in zip(self.weights, self.values))
+        return inner, outer
+
+    def latex(self, previous=None) -> str:
+        inner, outer = self._sides()
+        op = r"\geq" if self.concave else r"\leq"
+        return f"{latex(inner)} {op} {latex(outer)}"
+
+    def expressions(self):
+        return [*self.weights, *self.values]
+
+    def rhs(self):
+        return self._sides()[1]
+
+    def verify(self, ctx):
+        verdicts = [Equal(sum(self.weights), sp.Integer(1)).verify(ctx)]
+        for w in self.weights:
+            verdicts.append(Holds(w, ">", sp.Integer(0)).verify(ctx))
+        y = sp.Dummy("y", positive=True)
+        curvature = sp.diff(self.f(y), y, 2)
+        sign = -curvature if self.concave else curvature
+        if not _timed(lambda: decide.symbolic_sign(ctx.decl, sign, False)):
+            verdicts.append(Verdict("fail", f"f''(y) = {curvature} does not have the sign Jensen needs"))
+        inner, outer = self._sides()
+        op = ">=" if self.concave else "<="
+        verdicts.append(_numeric_only(Holds(inner, op, outer), ctx))
+        return _worst(verdicts)
+
+
+def _numeric_only(h: Holds, ctx: Context) -> Verdict:
+    """The spot check of an inequality whose proof is given elsewhere (a sanity net)."""
+    v = h.verify(ctx)
+    return Verdict("pass") if v.status == "undecided" else v
+
+
+@dataclass
+class Minimizer(Claim):
+    """``point`` minimizes ``f`` over ``variables`` (the declared domain).
+
+    Checked as: the gradient vanishes at the point, and the Hessian is positive
+    semidefinite everywhere (so the stationary point is a global minimum); for
+    one variable, ``f'' > 0`` (strict convexity) makes it the unique one.
+    """
+
+    f: sp.Basic
+    variables: tuple
+    point: tuple
+    value_name: str = ""
+    kind = "minimizer"
+
+    def latex(self, previous=None) -> str:
+        vs = ", ".join(latex(v) for v in self.variables)
+        pt = ", ".join(latex(p) for p in self.point)
+        if len(self.variables) > 1:
+            vs, pt = f"({vs})", f"({pt})"
+        return rf"\operatorname*{{arg\,min}}_{{{vs}}} {latex(self.f)} = {pt}"
+
+    def expressions(self):
+        return [self.f, *self.point]
+
+    def rhs(self):
+        return sp.sympify(self.point[0]) if len(self.point) == 1 else sp.Matrix(self.point)
+
+    def verify(self, ctx):
+        at = dict(zip(self.variables, self.point))
+        grad = sp.Matrix([sp.diff(self.f, v) for v in self.variables]).subs(at)
+        verdicts = [Equal(grad, sp.zeros(len(self.variables), 1)).verify(ctx)]
+        hess = sp.hessian(self.f, self.variables)
+        verdicts.append(PositiveSemidefinite("H", hess, strict=len(self.variables) == 1).verify(ctx))
+        return _worst(verdicts)
+
+
+@dataclass
+class Executable(Claim):
+    """A claim about a program's behaviour, checked by running it (autograd, PyTorch)."""
+
+    statement: str
+    run: Callable[[], tuple[bool, str]]
+    kind = "executable"
+
+    def latex(self, previous=None) -> str:
+        return rf"\text{{{self.statement}}}"
+
+    def verify(self, ctx):
+        try:
+            ok, message = self.run()
+        except Exception as exc:  # the program itself is under test: report, don't crash
+            return Verdict("fail", f"raised {type(exc).__name__}: {exc}")
+        return Verdict("pass" if ok else "fail", message)
+
+
+@dataclass
+class Conclude(Claim):
+    """``lhs op rhs`` by transitivity of the chain of steps labelled ``first`` … ``last``."""
+
+    lhs: sp.Basic
+    op: str
+    rhs_: sp.Basic
+    first: str
+    last: str
+    kind = "conclusion"
+
+    def latex(self, previous=None) -> str:
+        return f"{latex(self.lhs)} {OP_LATEX[self.op]} {latex(self.rhs_)}"
+
+    def expressions(self):
+        return [self.lhs, self.rhs_]
+
+    def rhs(self):
+        return sp.sympify(self.rhs_)
+
+    def verify(self, ctx):
+        if self.first not in ctx.labelled or self.last not in ctx.labelled:
+            return Verdict("error", f"Conclude refers to unknown step labels {self.first!r}, {self.last!r}")
+        hist = ctx.history
+        i0 = next(i for i, (c, _) in enumerate(hist) if c is ctx.labelled[self.first][0])
+        i1 = next(i for i, (c, _) in enumerate(hist) if c is ctx.labelled[self.last][0])
+        chain = hist[i0:i1 + 1]
+        failed = [i0 + k + 1 for k, (_, v) in enumerate(chain) if not v.ok]
+        if failed:
+            return Verdict("unproved", f"depends on step(s) {failed}, which did not pass")
+        ops = set()
+        start = chain[0][0]
+        first_lhs = getattr(start, "lhs", None)
+        if first_lhs is None or first_lhs is PREV:
+            return Verdict("error", "the first step of a chain must state its left-hand side")
+        for k, (claim, _) in enumerate(chain):
+            if k > 0 and getattr(claim, "lhs", None) is not PREV:
+                return Verdict("error", f"step {i0 + k + 1} does not continue the chain (its lhs is not PREV)")
+            ops.add(getattr(claim, "op", "="))
+        combined = _combine(ops)
+        if combined is None or not _implies(combined, self.op):
+            return Verdict("error", f"a chain of {sorted(ops)} does not give {self.op}")
+        if sp.sympify(first_lhs) != sp.sympify(self.lhs) or chain[-1][0].rhs() != sp.sympify(self.rhs_):
+            return Verdict("error", "the conclusion's sides are not the chain's first and last expressions")
+        return Verdict("pass")
+
+
+def _combine(ops: set[str]) -> str | None:
+    if ops <= {"="}:
+        return "="
+    if ops <= {"=", ">=", ">"}:
+        return ">" if ">" in ops else ">="
+    if ops <= {"=", "<=", "<"}:
+        return "<" if "<" in ops else "<="
+    return None
+
+
+def _implies(have: str, want: str) -> bool:
+    return have == want or (have, want) in {(">", ">="), ("<", "<="), ("=", ">="), ("=", "<=")}

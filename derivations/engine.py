@@ -1,0 +1,160 @@
+"""Results, their steps, and the checker that walks the steps in order.
+
+A :class:`Result` is one catalog entry: its ID, title, one-line statement,
+declared symbols, the results it uses, and an ordered list of
+:class:`Step` s. :func:`check` verifies each step against what came before
+and returns a :class:`Report` that says which step failed and why.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derivations.claims import PREV, Claim, Context, Verdict
+from derivations.domains import Declarations, DomainError
+
+__all__ = ["Step", "Result", "StepReport", "Report", "check", "PREV"]
+
+
+@dataclass
+class Step:
+    """One line of a proof: a claim and the rule that justifies it."""
+
+    rule: str
+    claim: Claim
+    label: str | None = None
+
+    def latex(self) -> str:
+        return self.claim.latex()
+
+
+@dataclass
+class Result:
+    """A theorem of the catalog, written once as a chain of checked steps.
+
+    ``build`` returns ``(declarations, steps)``; it is called on demand so that
+    importing the catalog is cheap and a planted-error copy can rebuild it.
+    """
+
+    id: str
+    title: str
+    statement: str
+    build: Callable[[], tuple[Declarations, list[Step]]]
+    uses: tuple[str, ...] = ()
+    conclusion: str | None = None  # label of the step that states the theorem
+    _cache: tuple[Declarations, list[Step]] | None = field(default=None, repr=False)
+
+    def parts(self) -> tuple[Declarations, list[Step]]:
+        if self._cache is None:
+            self._cache = self.build()
+        return self._cache
+
+    @property
+    def declarations(self) -> Declarations:
+        return self.parts()[0]
+
+    @property
+    def steps(self) -> list[Step]:
+        return self.parts()[1]
+
+    def conclusion_step(self) -> Step:
+        steps = self.steps
+        if self.conclusion is None:
+            return steps[-1]
+        for s in steps:
+            if s.label == self.conclusion:
+                return s
+        raise KeyError(f"{self.id}: no step labelled {self.conclusion!r}")
+
+    @property
+    def statement_latex(self) -> str:
+        return self.conclusion_step().latex()
+
+    def assumptions_latex(self) -> list[str]:
+        """The declared domains and constraints, as LaTeX."""
+        decl = self.declarations
+        out = [f"{sp.latex(s)} \\in {sp.latex(d)}" for s, d in decl.domains.items()]
+        out += [f"{sp.latex(f)} \\text{{ takes values in }} {sp.latex(r)}" for f, r in decl.functions.items()]
+        out += [sp.latex(c) for c in decl.constraints]
+        return out
+
+
+@dataclass
+class StepReport:
+    index: int  # 1-based
+    rule: str
+    kind: str
+    latex: str
+    status: str
+    message: str
+    seconds: float
+
+    def as_json(self) -> dict:
+        return {"index": self.index, "latex": self.latex, "rule": self.rule, "kind": self.kind,
+                "status": self.status, "message": self.message, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class Report:
+    result: Result
+    steps: list[StepReport]
+
+    @property
+    def status(self) -> str:
+        return "pass" if all(s.status in ("pass", "given") for s in self.steps) else "fail"
+
+    def failures(self) -> list[StepReport]:
+        return [s for s in self.steps if s.status not in ("pass", "given")]
+
+    def first_failure(self) -> StepReport | None:
+        bad = self.failures()
+        return bad[0] if bad else None
+
+
+def check(result: Result, seed: int = 0, points: int = 5) -> Report:
+    """Verify every step of ``result`` in order; never raises for a wrong step."""
+    decl, steps = result.parts()
+    _check_declared(result, decl, steps)
+    ctx = Context(decl=decl, rng=random.Random(f"{result.id}:{seed}"), points=points)
+    reports = []
+    for i, step in enumerate(steps, start=1):
+        t0 = time.perf_counter()
+        try:
+            verdict = step.claim.verify(ctx)
+        except DomainError as exc:
+            verdict = Verdict("error", str(exc))
+        except Exception as exc:  # a malformed step must be reported, not crash the run
+            verdict = Verdict("error", f"{type(exc).__name__} while checking: {exc}")
+        previous = ctx.previous
+        reports.append(StepReport(i, step.rule, step.claim.kind, step.claim.latex(previous),
+                                  verdict.status, verdict.message, time.perf_counter() - t0))
+        ctx.history.append((step.claim, verdict))
+        if step.label:
+            ctx.labelled[step.label] = (step.claim, verdict)
+        if verdict.ok:
+            # Later steps continue from the last step that held, so one wrong
+            # step is reported once instead of poisoning the rest of the chain.
+            if step.claim.rhs() is not None:
+                ctx.previous = step.claim.rhs()
+            if step.claim.equation() is not None:
+                ctx.previous_equation = step.claim.equation()
+    return Report(result, reports)
+
+
+def _check_declared(result: Result, decl: Declarations, steps: Iterable[Step]) -> None:
+    missing: set[str] = set()
+    for step in steps:
+        for e in step.claim.expressions():
+            if e is PREV:
+                continue
+            missing.update(decl.undeclared(sp.sympify(e)))
+    if missing:
+        raise DomainError(
+            f"{result.id}: symbols used without declared assumptions: {', '.join(sorted(missing))}. "
+            "Declare each with Declarations.symbol(name, domain) or .function(name, range)."
+        )
