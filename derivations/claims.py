@@ -90,6 +90,10 @@ class Claim(ABC):
         """The equation this claim establishes, for a following ``Equivalent(PREV, …)``."""
         return None
 
+    def continues(self) -> bool:
+        """Whether the claim refers to the previous step through ``PREV``."""
+        return any(getattr(self, f) is PREV for f in ("lhs", "before") if hasattr(self, f))
+
 
 def _resolve(side: object, ctx: Context) -> sp.Basic:
     if side is PREV:

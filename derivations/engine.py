@@ -47,6 +47,10 @@ class Result:
     build: Callable[[], tuple[Declarations, list[Step]]]
     uses: tuple[str, ...] = ()
     conclusion: str | None = None  # label of the step that states the theorem
+    planted: tuple = ()  # planted errors (derivations.planted.Planted) the engine must reject
+    #: The result's closed forms by name: functions of SymPy arguments returning SymPy
+    #: expressions, used by the steps and lambdified by the numeric checks and mutants.
+    formulas: dict[str, Callable[..., sp.Basic]] = field(default_factory=dict)
     _cache: tuple[Declarations, list[Step]] | None = field(default=None, repr=False)
 
     def parts(self) -> tuple[Declarations, list[Step]]:
@@ -122,6 +126,7 @@ def check(result: Result, seed: int = 0, points: int = 5) -> Report:
     _check_declared(result, decl, steps)
     ctx = Context(decl=decl, rng=random.Random(f"{result.id}:{seed}"), points=points)
     reports = []
+    source: tuple[int, bool] | None = None  # (index, held) of the step PREV refers to
     for i, step in enumerate(steps, start=1):
         t0 = time.perf_counter()
         try:
@@ -130,19 +135,23 @@ def check(result: Result, seed: int = 0, points: int = 5) -> Report:
             verdict = Verdict("error", str(exc))
         except Exception as exc:  # a malformed step must be reported, not crash the run
             verdict = Verdict("error", f"{type(exc).__name__} while checking: {exc}")
+        if step.claim.continues() and source is not None and not source[1] and not verdict.ok:
+            # Built on a step that already failed: that step carries the blame.
+            verdict = Verdict("unproved", f"continues from step {source[0]}, which did not pass")
         previous = ctx.previous
         reports.append(StepReport(i, step.rule, step.claim.kind, step.claim.latex(previous),
                                   verdict.status, verdict.message, time.perf_counter() - t0))
         ctx.history.append((step.claim, verdict))
         if step.label:
             ctx.labelled[step.label] = (step.claim, verdict)
-        if verdict.ok:
-            # Later steps continue from the last step that held, so one wrong
-            # step is reported once instead of poisoning the rest of the chain.
-            if step.claim.rhs() is not None:
-                ctx.previous = step.claim.rhs()
-            if step.claim.equation() is not None:
-                ctx.previous_equation = step.claim.equation()
+        # A later step continues from this one even if it failed, but is then
+        # marked unproved rather than failed, so one wrong step is reported once.
+        if step.claim.rhs() is not None or step.claim.equation() is not None:
+            source = (i, verdict.ok)
+        if step.claim.rhs() is not None:
+            ctx.previous = step.claim.rhs()
+        if step.claim.equation() is not None:
+            ctx.previous_equation = step.claim.equation()
     return Report(result, reports)
 
 

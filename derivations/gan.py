@@ -21,6 +21,7 @@ from derivations.claims import (
 )
 from derivations.domains import POSITIVE, REALS, UNIT, Declarations
 from derivations.engine import Result, Step
+from derivations.planted import Planted, flip_sign, on, replace, scale
 from derivations.registry import register
 
 
@@ -34,6 +35,11 @@ def densities(decl: Declarations) -> tuple[sp.Symbol, sp.Symbol]:
 def optimal_discriminator_value(p: sp.Basic, q: sp.Basic) -> sp.Basic:
     """D*(x) = p_data/(p_data + p_θ)."""
     return p / (p + q)
+
+
+def optimal_logit(p: sp.Basic, q: sp.Basic) -> sp.Basic:
+    """h*(x) = log(p_data/p_θ)."""
+    return sp.log(p / q)
 
 
 def _optimal_discriminator():
@@ -68,6 +74,16 @@ register(Result(
     statement="D*(x) = p_data(x) / (p_data(x) + p_θ(x)) minimizes −E_{p_data}[log D] − E_{p_θ}[log(1−D)].",
     build=_optimal_discriminator,
     conclusion="D*",
+    formulas={"D*": optimal_discriminator_value},
+    planted=(
+        Planted(2, "sign flip in the derivative", flip_sign()),
+        Planted(3, "dropped factor: f'' halved", scale(sp.Rational(1, 2))),
+        Planted(7, "swapped arguments: p_θ/(p_data + p_θ)", on("point", lambda pt: (pt[0].subs(
+            {sp.Symbol("p_data", positive=True, real=True): sp.Symbol("p_theta", positive=True, real=True),
+             sp.Symbol("p_theta", positive=True, real=True): sp.Symbol("p_data", positive=True, real=True)},
+            simultaneous=True),))),
+        Planted(9, "wrong edge value: D* = 0 where p_θ = 0", replace(sp.Integer(0))),
+    ),
 ))
 
 
@@ -87,7 +103,7 @@ def _logit_log_ratio():
         Step("take logarithms", Equivalent(PREV, sp.Eq(h, sp.log(F / (1 - F))), h)),
         Step("substitute F = D* = p_data/(p_data + p_θ); 1 − D* = p_θ/(p_data + p_θ); "
              "so h*(x) = log(p_data(x)/p_θ(x))",
-             Equal(sp.Subs(sp.log(F / (1 - F)), F, star), sp.log(p / q))),
+             Equal(sp.Subs(sp.log(F / (1 - F)), F, star), optimal_logit(p, q))),
     ]
     return decl, steps
 
@@ -98,4 +114,11 @@ register(Result(
     statement="If D = σ(h) = D*, then h(x) = log(p_data(x)/p_θ(x)).",
     build=_logit_log_ratio,
     uses=("gan.optimal_discriminator",),
+    formulas={"h*": optimal_logit},
+    planted=(
+        Planted(3, "sign flip: e^{h} instead of e^{−h}", on("after", lambda eq: sp.Eq(
+            eq.lhs.subs(eq.lhs.args[0], -eq.lhs.args[0]), eq.rhs))),
+        Planted(4, "swapped ratio: log((1−F)/F)", on("after", lambda eq: sp.Eq(eq.lhs, -eq.rhs))),
+        Planted(5, "swapped arguments: log(p_θ/p_data)", flip_sign()),
+    ),
 ))

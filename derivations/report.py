@@ -1,0 +1,81 @@
+"""The verification report: one JSON-able object per result, and its text form.
+
+The shape is stable and documented in README.md ("The verify report"):
+``{"results": [{"id", "title", "statement", "statement_latex", "uses",
+"assumptions", "symbolic": {"status", "seconds", "steps": [...]},
+"planted": [...]}], "summary": {...}}``. Other sections (``numeric``,
+``fuzz``, ``empirical``) are added by the modules that compute them through
+:data:`SECTIONS`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from derivations import engine
+from derivations.engine import Result
+
+#: Extra per-result sections: name -> function(result, options) -> dict or None.
+SECTIONS: dict[str, Callable[[Result, dict], dict | None]] = {}
+
+
+def symbolic_section(result: Result, seed: int = 0) -> dict:
+    t0 = time.perf_counter()
+    rep = engine.check(result, seed=seed)
+    return {"status": rep.status, "seconds": round(time.perf_counter() - t0, 3),
+            "steps": [s.as_json() for s in rep.steps]}
+
+
+def result_entry(result: Result, options: dict) -> dict:
+    entry = {
+        "id": result.id,
+        "title": result.title,
+        "statement": result.statement,
+        "statement_latex": result.statement_latex,
+        "uses": list(result.uses),
+        "assumptions": result.assumptions_latex(),
+        "symbolic": symbolic_section(result, options.get("seed", 0)),
+        "planted": [{"step": p.step, "what": p.what} for p in result.planted],
+    }
+    for name, section in SECTIONS.items():
+        if name in options.get("sections", ()):
+            value = section(result, options)
+            if value is not None:
+                entry[name] = value
+    return entry
+
+
+def build(results: Iterable[Result], options: dict | None = None) -> dict:
+    options = options or {}
+    entries = [result_entry(r, options) for r in results]
+    summary: dict[str, object] = {"results": len(entries)}
+    for kind in ("symbolic", *SECTIONS):
+        statuses = [e[kind]["status"] for e in entries if kind in e]
+        if statuses:
+            summary[kind] = {"pass": statuses.count("pass"), "fail": len(statuses) - statuses.count("pass")}
+    summary["status"] = "pass" if all(
+        e[k]["status"] == "pass" for e in entries for k in ("symbolic", *SECTIONS) if k in e) else "fail"
+    return {"results": entries, "summary": summary}
+
+
+_MARK = {"pass": "✓", "given": "·", "fail": "✗", "error": "!", "undecided": "?", "unproved": "–"}
+
+
+def text(report: dict) -> str:
+    lines = []
+    for e in report["results"]:
+        sym = e["symbolic"]
+        lines.append(f"{_MARK.get(sym['status'], '?')} {e['id']}: {e['title']}  [{sym['status']}, {sym['seconds']:.2f}s]")
+        for s in sym["steps"]:
+            if s["status"] not in ("pass", "given"):
+                lines.append(f"    step {s['index']} ({s['kind']}, {s['rule']}): {s['status']} — {s['message']}")
+        for name in SECTIONS:
+            if name in e:
+                sec = e[name]
+                lines.append(f"    {name}: {sec['status']}" + (f" — {sec['message']}" if sec.get("message") else ""))
+    s = report["summary"]
+    lines.append("")
+    lines.append(" ".join(f"{k}: {v['pass']}/{v['pass'] + v['fail']} pass" for k, v in s.items()
+                          if isinstance(v, dict)) + f"  → {s['status'].upper()}")
+    return "\n".join(lines)
