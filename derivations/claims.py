@@ -442,6 +442,9 @@ class Jensen(Claim):
         verdicts = [Equal(sum(self.weights), sp.Integer(1)).verify(ctx)]
         for w in self.weights:
             verdicts.append(Holds(w, ">", sp.Integer(0)).verify(ctx))
+        # The curvature is checked on y > 0, so the values must lie there too.
+        for v in self.values:
+            verdicts.append(Holds(v, ">", sp.Integer(0)).verify(ctx))
         y = sp.Dummy("y", positive=True)
         curvature = sp.diff(self.f(y), y, 2)
         sign = -curvature if self.concave else curvature
