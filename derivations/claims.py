@@ -577,3 +577,101 @@ def _combine(ops: set[str]) -> str | None:
 
 def _implies(have: str, want: str) -> bool:
     return have == want or (have, want) in {(">", ">="), ("<", "<="), ("=", ">="), ("=", "<=")}
+
+
+# --- added for the VAE results (generic) ------------------------------------
+@dataclass
+class JensenStep(Claim):
+    """``lhs = f(Σ w_i y_i) ≥ Σ w_i f(y_i)`` (≤ for convex ``f``): Jensen as a link of a chain.
+
+    Checked as :class:`Jensen` (weights positive and summing to one, the sign of
+    ``f''``, a numeric sanity net) plus ``lhs = f(Σ w_i y_i)``. ``lhs`` may be
+    ``PREV``, and the step has an ``op``, so :class:`Conclude` can carry the
+    inequality through a chain of equalities.
+    """
+
+    lhs: object
+    f: sp.Lambda
+    weights: tuple
+    values: tuple
+    concave: bool = True
+    kind = "jensen"
+
+    @property
+    def op(self) -> str:
+        return ">=" if self.concave else "<="
+
+    def _jensen(self) -> Jensen:
+        return Jensen(self.f, tuple(self.weights), tuple(self.values), self.concave)
+
+    def latex(self, previous=None) -> str:
+        inner, outer = self._jensen()._sides()
+        left = "" if self.lhs is PREV else latex(self.lhs)
+        return f"{left} = {latex(inner)} {OP_LATEX[self.op]} {latex(outer)}"
+
+    def expressions(self):
+        return [e for e in (self.lhs,) if e is not PREV] + self._jensen().expressions()
+
+    def rhs(self):
+        return self._jensen()._sides()[1]
+
+    def verify(self, ctx):
+        inner, _ = self._jensen()._sides()
+        return _worst([Equal(self.lhs, inner).verify(ctx), self._jensen().verify(ctx)])
+
+
+@dataclass
+class ConvexBound(Claim):
+    """``lhs ≥ bound`` because ``lhs = f(at)`` and a convex ``f`` is stationary at ``point`` with ``f(point) = bound``.
+
+    A convex function lies above its value at any stationary point, so
+    ``f ≥ f(point)`` on the (convex) declared domain of ``variables``. Checked as:
+    ``at`` lies in the variables' declared intervals, ``lhs = f(at)``, the
+    :class:`Minimizer` conditions of ``point`` (gradient zero, Hessian positive
+    semidefinite everywhere), and ``f(point) = bound``. This is how a scalar
+    inequality proved once (``log t ≤ t − 1``) is applied term by term.
+    ``lhs`` may be ``PREV``; the step has ``op`` ``>=`` for :class:`Conclude`.
+    The ``variables`` must not appear in the declarations' constraints.
+    """
+
+    lhs: object
+    bound: sp.Basic
+    f: sp.Basic
+    variables: tuple
+    at: tuple
+    point: tuple
+    kind = "convex bound"
+    op = ">="
+
+    def _subs(self, values: tuple) -> sp.Basic:
+        return sp.sympify(self.f).subs(dict(zip(self.variables, values)), simultaneous=True)
+
+    def latex(self, previous=None) -> str:
+        left = "" if self.lhs is PREV else latex(self.lhs)
+        return rf"{left} \geq {latex(self.bound)}"
+
+    def expressions(self):
+        return [e for e in (self.lhs,) if e is not PREV] + [self.bound, self.f, *self.at, *self.point]
+
+    def rhs(self):
+        return sp.sympify(self.bound)
+
+    def verify(self, ctx):
+        if len(self.variables) != len(self.at) or len(self.variables) != len(self.point):
+            return Verdict("error", "ConvexBound needs as many values in `at` and `point` as variables")
+        verdicts = []
+        # f is only known convex on the declared domain, so both `at` and the stationary
+        # `point` must lie in it (a stationary point outside it bounds nothing inside).
+        for v, a, pt in zip(self.variables, self.at, self.point, strict=True):
+            dom = ctx.decl.domains.get(v)
+            if dom is None:
+                return Verdict("error", f"ConvexBound: variable {v} has no declared domain")
+            for x in (a, pt):
+                if dom.inf.is_finite:
+                    verdicts.append(Holds(x, ">" if dom.left_open else ">=", dom.inf).verify(ctx))
+                if dom.sup.is_finite:
+                    verdicts.append(Holds(x, "<" if dom.right_open else "<=", dom.sup).verify(ctx))
+        verdicts.append(Equal(self.lhs, self._subs(tuple(self.at))).verify(ctx))
+        verdicts.append(Minimizer(self.f, tuple(self.variables), tuple(self.point)).verify(ctx))
+        verdicts.append(Equal(self._subs(tuple(self.point)), self.bound).verify(ctx))
+        return _worst(verdicts)

@@ -101,7 +101,11 @@ class Declarations:
 
 
 def _is_dummy(s: sp.Basic) -> bool:
-    return isinstance(s, sp.Dummy)
+    # A random symbol (sympy.stats) is bound by the expectation or probability
+    # around it, like a dummy by its Lambda; it is not a parameter to sample.
+    from sympy.stats.rv import RandomSymbol  # lazy: sympy.stats is slow to import
+
+    return isinstance(s, (sp.Dummy, RandomSymbol))
 
 
 def _sample(domain: sp.Interval, rng: random.Random) -> sp.Rational:
