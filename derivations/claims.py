@@ -644,7 +644,7 @@ class ConvexBound(Claim):
     op = ">="
 
     def _subs(self, values: tuple) -> sp.Basic:
-        return sp.sympify(self.f).subs(dict(zip(self.variables, values)), simultaneous=True)
+        return sp.sympify(self.f).subs(dict(zip(self.variables, values, strict=True)), simultaneous=True)
 
     def latex(self, previous=None) -> str:
         left = "" if self.lhs is PREV else latex(self.lhs)

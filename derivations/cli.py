@@ -1,13 +1,35 @@
-"""``python -m derivations``: list the catalog, verify results, print a report."""
+"""``python -m derivations``: list the catalog, verify results, print a report, run the mutants."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import sys
+import time
 
 from derivations import registry, report
 from derivations.domains import DomainError
+
+
+def _seed(text: str) -> int:
+    """A seed: an integer, or ``random`` for a fresh one (printed so the run can be repeated)."""
+    if text == "random":
+        return secrets.randbelow(2**31)
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be an integer or 'random', got {text!r}") from None
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seeds needs a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--seeds needs a positive integer, got {n}")
+    return n
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -17,8 +39,23 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check results step by step; exit 1 if any fails")
     v.add_argument("ids", nargs="*", metavar="ID", help="result IDs (default: all)")
     v.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    v.add_argument("--seed", type=int, default=0, help="seed of the numeric spot checks (default 0)")
+    v.add_argument("--seed", type=_seed, default=0,
+                   help="seed of the spot checks and the first numeric run (default 0; 'random' for a fresh one)")
+    v.add_argument("--numeric", action="store_true",
+                   help="also run the Monte Carlo / quadrature / optimizer checks (section 'numeric')")
+    v.add_argument("--fuzz", action="store_true",
+                   help="also run the Hypothesis properties (section 'fuzz'; profile from HYPOTHESIS_PROFILE)")
+    v.add_argument("--seeds", type=_count, default=1, metavar="N",
+                   help="run the numeric checks under N seeds: seed, seed+1, …, seed+N−1 (implies --numeric)")
+    m = sub.add_parser("mutants", help="plant wrong closed forms and require the numeric/fuzz checks to kill them")
+    m.add_argument("ids", nargs="*", metavar="ID", help="result IDs (default: all)")
+    m.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    m.add_argument("--seed", type=_seed, default=0, help="seed of the Monte Carlo checks (default 0)")
     return p
+
+
+def _chosen(ids: list[str]) -> list:
+    return [registry.get(i) for i in ids] if ids else list(registry.results())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,14 +65,46 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r.id:34s} {r.title}")
         return 0
     try:
-        chosen = [registry.get(i) for i in args.ids] if args.ids else list(registry.results())
+        chosen = _chosen(args.ids)
     except registry.UnknownResult as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "mutants":
+        from derivations import mutants
+
+        rep = mutants.run(chosen, seed=args.seed)
+        print(json.dumps(rep, indent=1, ensure_ascii=False) if args.json else mutants.text(rep))
+        return 0 if rep["summary"]["status"] == "pass" else 1
+    sections = []
+    if args.numeric or args.seeds > 1:
+        sections.append("numeric")
+    if args.fuzz:
+        sections.append("fuzz")
+    options = {"seed": args.seed, "sections": tuple(sections),
+               "seeds": list(range(args.seed, args.seed + args.seeds))}
+    t0 = time.perf_counter()
     try:
-        rep = report.build(chosen, {"seed": args.seed})
+        rep = report.build(chosen, options)
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(rep, indent=1, ensure_ascii=False) if args.json else report.text(rep))
+    if sections:
+        rep["summary"]["seed"] = args.seed
+        rep["summary"]["seconds"] = round(time.perf_counter() - t0, 1)
+    if "numeric" in sections:
+        from derivations import numeric
+
+        b = numeric.budget()
+        rep["numeric_budget"] = {
+            "suite_false_fail_rate": b.total, "monte_carlo_checks": len(b.names),
+            "false_fail_rate_per_check": b.total / len(b.names), "false_pass_rate_per_check": b.false_pass,
+            "seeds": args.seeds,
+            "failed_runs": sum(len(e["numeric"].get("failures", [])) for e in rep["results"] if "numeric" in e)}
+    if args.json:
+        print(json.dumps(rep, indent=1, ensure_ascii=False))
+    else:
+        print(report.text(rep))
+        if sections:
+            print(f"seed {args.seed}" + (f" … {args.seed + args.seeds - 1}" if args.seeds > 1 else "")
+                  + f"; {rep['summary']['seconds']}s")
     return 0 if rep["summary"]["status"] == "pass" else 1

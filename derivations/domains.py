@@ -74,7 +74,8 @@ class Declarations:
 
     def undeclared(self, expr: sp.Basic) -> list[str]:
         """Names of free symbols or undefined functions in ``expr`` that were never declared."""
-        missing = [str(s) for s in expr.free_symbols if s not in self.domains and not _is_dummy(s)]
+        symbols = expr.free_symbols | _distribution_parameters(expr)
+        missing = [str(s) for s in symbols if s not in self.domains and not _is_dummy(s)]
         for app in expr.atoms(sp.core.function.AppliedUndef):
             if app.func not in self.functions:
                 missing.append(str(app.func))
@@ -106,6 +107,21 @@ def _is_dummy(s: sp.Basic) -> bool:
     from sympy.stats.rv import RandomSymbol  # lazy: sympy.stats is slow to import
 
     return isinstance(s, (sp.Dummy, RandomSymbol))
+
+
+def _distribution_parameters(expr: sp.Basic) -> set:
+    """The parameters of the distributions of ``expr``'s random symbols (μ, σ of Normal("Z", μ, σ)).
+
+    ``free_symbols`` hides them inside the random symbol's probability space,
+    but they are free parameters of the claim and must be declared too.
+    """
+    from sympy.stats.rv import RandomSymbol
+
+    out: set = set()
+    for rv in expr.atoms(RandomSymbol):
+        distribution = getattr(rv.pspace, "distribution", None)
+        out |= getattr(distribution, "free_symbols", set())
+    return out
 
 
 def _sample(domain: sp.Interval, rng: random.Random) -> sp.Rational:

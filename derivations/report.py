@@ -20,6 +20,25 @@ from derivations.engine import Result
 SECTIONS: dict[str, Callable[[Result, dict], dict | None]] = {}
 
 
+def numeric_section(result: Result, options: dict) -> dict:
+    """Monte Carlo / quadrature / optimizer checks of the result's closed forms, under ``options["seeds"]``."""
+    from derivations import numeric  # imported here so the symbolic-only run stays light
+
+    seeds = options.get("seeds") or [options.get("seed", 0)]
+    return numeric.run_numeric(result, seeds)
+
+
+def fuzz_section(result: Result, options: dict) -> dict:
+    """Hypothesis properties of the result's closed forms (profile from HYPOTHESIS_PROFILE)."""
+    from derivations import numeric
+
+    return numeric.run_fuzz(result)
+
+
+SECTIONS["numeric"] = numeric_section
+SECTIONS["fuzz"] = fuzz_section
+
+
 def symbolic_section(result: Result, seed: int = 0) -> dict:
     t0 = time.perf_counter()
     rep = engine.check(result, seed=seed)
@@ -66,16 +85,33 @@ def text(report: dict) -> str:
     lines = []
     for e in report["results"]:
         sym = e["symbolic"]
-        lines.append(f"{_MARK.get(sym['status'], '?')} {e['id']}: {e['title']}  [{sym['status']}, {sym['seconds']:.2f}s]")
+        mark = _MARK.get(sym["status"], "?")
+        lines.append(f"{mark} {e['id']}: {e['title']}  [{sym['status']}, {sym['seconds']:.2f}s]")
         for s in sym["steps"]:
             if s["status"] not in ("pass", "given"):
                 lines.append(f"    step {s['index']} ({s['kind']}, {s['rule']}): {s['status']} — {s['message']}")
         for name in SECTIONS:
             if name in e:
                 sec = e[name]
-                lines.append(f"    {name}: {sec['status']}" + (f" — {sec['message']}" if sec.get("message") else ""))
+                lines.append(f"    {name}: {sec['status']}{_detail(name, sec)}"
+                             + (f" — {sec['message']}" if sec.get("message") else ""))
+                if name == "numeric":
+                    for c in sec.get("checks", []):
+                        if c["status"] != "pass":
+                            lines.append(f"        {c['name']}: {c['status']} — estimate {c['estimate']} vs "
+                                         f"expected {c['expected']} (threshold {c['threshold']}) {c['note']}")
     s = report["summary"]
     lines.append("")
     lines.append(" ".join(f"{k}: {v['pass']}/{v['pass'] + v['fail']} pass" for k, v in s.items()
-                          if isinstance(v, dict)) + f"  → {s['status'].upper()}")
+                          if isinstance(v, dict) and "pass" in v) + f"  → {s['status'].upper()}")
     return "\n".join(lines)
+
+
+def _detail(name: str, sec: dict) -> str:
+    if name == "numeric" and "checks" in sec:
+        mc = sum(1 for c in sec["checks"] if c.get("monte_carlo"))
+        return (f" ({len(sec['checks'])} checks, {mc} Monte Carlo; {sec.get('runs', 1)} seed(s); "
+                f"{len(sec.get('failures', []))} failed runs; {sec.get('seconds', 0):.1f}s)")
+    if name == "fuzz" and "properties" in sec:
+        return f" ({len(sec['properties'])} properties, {sec['examples']} examples)"
+    return ""

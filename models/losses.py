@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn.functional import softplus
 
 
 def log_sigmoid(h: Tensor) -> Tensor:
     """log σ(h) = −softplus(−h)."""
-    return -F.softplus(-h)
+    return -softplus(-h)
 
 
 def log_one_minus_sigmoid(h: Tensor) -> Tensor:
     """log(1 − σ(h)) = −softplus(h)."""
-    return -F.softplus(h)
+    return -softplus(h)
 
 
 # ---- discriminator losses -------------------------------------------------------------------------------------
@@ -30,8 +30,8 @@ def d_loss_gan(real_logits: Tensor, fake_logits: Tensor, real_target: float = 1.
     """L_D = −E_data[t log σ(h) + (1−t) log(1−σ(h))] − E_θ[log(1−σ(h))]; t = 1, or t < 1 for one-sided smoothing."""
     if not 0.0 < real_target <= 1.0:
         raise ValueError(f"real_target must be in (0, 1], got {real_target}")
-    real = real_target * F.softplus(-real_logits) + (1.0 - real_target) * F.softplus(real_logits)
-    return real.mean() + F.softplus(fake_logits).mean()
+    real = real_target * softplus(-real_logits) + (1.0 - real_target) * softplus(real_logits)
+    return real.mean() + softplus(fake_logits).mean()
 
 
 def d_loss_wasserstein(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -48,7 +48,7 @@ def g_loss_minimax(fake_logits: Tensor) -> Tensor:
 
 def g_loss_nonsaturating(fake_logits: Tensor) -> Tensor:
     """L_G = −E_z[log σ(h)] = E_z[softplus(−h)];  dL/dh = −(1 − σ(h)) per sample (→ −1 as D(G(z)) → 0)."""
-    return F.softplus(-fake_logits).mean()
+    return softplus(-fake_logits).mean()
 
 
 def g_loss_hybrid(fake_logits: Tensor) -> Tensor:

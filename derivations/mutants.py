@@ -1,0 +1,402 @@
+"""Mutation testing of the numeric and fuzz checks: plant wrong closed forms, require a check to fail.
+
+For every formula of every result, :func:`mutants_of` generates wrong
+variants from the SymPy expression itself: a flipped sign, a factor 2, a
+wrong constant (a number in the expression doubled, or the whole shifted by
+one), a dropped term (one summand of a sum removed), a dropped factor, swapped
+arguments. Mutants that agree with the original at random valid arguments are
+equivalent, not wrong, and are discarded. :func:`run` passes each mutant, in a
+copy of the result's ``formulas``, to every numeric check and fuzz property of
+the result; the mutant is killed when one of them fails.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations.engine import Result
+from derivations.numeric import checks_for, load, properties_for, run_check, run_property
+from derivations.numeric.core import ARG_SAMPLERS, close, to_float
+
+#: At most this many expression-level mutants (dropped term/factor, wrong constant) per formula.
+MAX_STRUCTURAL = 4
+#: Arguments with more entries than this are passed to the formula as numbers, not stand-in symbols,
+#: so SymPy never builds a huge symbolic expression (a 20 × 3 design matrix, say).
+MAX_SYMBOLIC_ENTRIES = 9
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong variant of formula ``formula`` of result ``result_id``."""
+
+    result_id: str
+    formula: str
+    operator: str
+    what: str
+    fn: Callable[..., Any]
+
+    @property
+    def name(self) -> str:
+        return f"{self.formula}: {self.operator} ({self.what})"
+
+
+# --- stand-in symbols --------------------------------------------------------------------------------------------
+
+
+def _assumptions_of(x: Any) -> dict[str, bool]:
+    if isinstance(x, sp.Symbol):
+        facts = {"real": True}
+        for key in ("positive", "negative", "nonnegative", "nonpositive"):
+            if getattr(x, f"is_{key}"):
+                facts[key] = True
+        return facts
+    v = float(x)
+    if v > 0:
+        return {"positive": True}
+    if v < 0:
+        return {"negative": True}
+    return {"real": True}
+
+
+def _is_scalar(x: Any) -> bool:
+    return isinstance(x, sp.Symbol) or (isinstance(x, sp.Number) and not isinstance(x, sp.Integer)) or \
+        isinstance(x, float)
+
+
+def standins(args: tuple) -> tuple[tuple, dict, tuple]:
+    """Replace scalar arguments (floats, symbols) by symbols named by position, with the same sign facts.
+
+    Returns the new arguments, the map back to the given values, and a key
+    describing the structure (shapes, signs) for caching.
+    """
+    back: dict[sp.Symbol, Any] = {}
+    key: list = []
+
+    def one(x: Any, name: str) -> Any:
+        if _is_scalar(x):
+            facts = _assumptions_of(x)
+            s = sp.Symbol(name, real=True, **facts)
+            back[s] = x
+            key.append(("s", tuple(sorted(facts))))
+            return s
+        if isinstance(x, sp.MatrixBase):
+            if len(x) <= MAX_SYMBOLIC_ENTRIES and all(_is_scalar(v) for v in x):
+                return sp.Matrix(x.rows, x.cols, [one(v, f"{name}_{k}") for k, v in enumerate(x)])
+            key.append(("M", x.shape, tuple(x)))  # numeric matrix: its value is part of the structure
+            return x
+        if isinstance(x, (list, tuple)):
+            if len(x) <= MAX_SYMBOLIC_ENTRIES:
+                return type(x)(one(v, f"{name}_{k}") for k, v in enumerate(x))
+            key.append(("L", tuple(x)))
+            return x
+        key.append(("v", repr(x)))
+        return x
+
+    new = tuple(one(a, f"m{i}") for i, a in enumerate(args))
+    return new, back, tuple(key)
+
+
+# --- expression transformations ----------------------------------------------------------------------------------
+
+
+def _elements(e: Any) -> list[sp.Basic]:
+    if isinstance(e, sp.MatrixBase):
+        return list(e)
+    if isinstance(e, (list, tuple)):
+        return [x for v in e for x in _elements(v)]
+    return [sp.sympify(e)]
+
+
+def _map_out(e: Any, fn: Callable[[sp.Basic], sp.Basic]) -> Any:
+    if isinstance(e, sp.MatrixBase):
+        return e.applyfunc(fn)
+    if isinstance(e, (list, tuple)):
+        return type(e)(_map_out(v, fn) for v in e)
+    return fn(sp.sympify(e))
+
+
+def _nodes(e: Any, kind: type) -> list[sp.Basic]:
+    """Distinct nodes of type ``kind`` in preorder over all output entries."""
+    seen: list[sp.Basic] = []
+    for el in _elements(e):
+        for node in sp.preorder_traversal(el):
+            if isinstance(node, kind) and node not in seen:
+                seen.append(node)
+    return seen
+
+
+def _numbers(e: Any) -> list[sp.Basic]:
+    seen: list[sp.Basic] = []
+    for el in _elements(e):
+        for node in sp.preorder_traversal(el):
+            if (isinstance(node, sp.Number) and node not in (sp.Integer(0), sp.Integer(1), sp.Integer(-1))) or \
+                    isinstance(node, sp.NumberSymbol):
+                if node not in seen:
+                    seen.append(node)
+    return seen
+
+
+def _wrong_number(c: sp.Basic) -> sp.Basic:
+    if isinstance(c, sp.Integer):
+        return c + 1 if c > 0 else c - 1
+    return 2 * c
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A positional rewrite of an expression: the k-th node of a kind, changed in one way."""
+
+    operator: str
+    index: int = 0
+    sub: int = -1
+
+    def apply(self, e: Any) -> Any:
+        if self.operator == "sign flip":
+            return _map_out(e, lambda x: -x)
+        if self.operator == "factor 2":
+            return _map_out(e, lambda x: 2 * x)
+        if self.operator == "wrong constant (shifted by 1)":
+            return _map_out(e, lambda x: x + 1)
+        if self.operator == "wrong constant":
+            c = _numbers(e)[self.index]
+            return _map_out(e, lambda x: x.xreplace({c: _wrong_number(c)}))
+        if self.operator == "dropped term":
+            node = _nodes(e, sp.Add)[self.index]
+            terms = node.args
+            new = sp.Add(*(t for k, t in enumerate(terms) if k != self.sub % len(terms)))
+            return _map_out(e, lambda x: x.xreplace({node: new}))
+        if self.operator == "dropped factor":
+            node = [m for m in _nodes(e, sp.Mul) if len(m.args) >= 2][self.index]
+            facs = node.args
+            new = sp.Mul(*(t for k, t in enumerate(facs) if k != self.sub % len(facs)))
+            return _map_out(e, lambda x: x.xreplace({node: new}))
+        raise ValueError(f"unknown operator {self.operator!r}")
+
+    def describe(self, e: Any) -> str:
+        if self.operator == "wrong constant":
+            c = _numbers(e)[self.index]
+            return f"{sp.sstr(c)} → {sp.sstr(_wrong_number(c))}"
+        if self.operator == "dropped term":
+            node = _nodes(e, sp.Add)[self.index]
+            return f"drop {sp.sstr(node.args[self.sub % len(node.args)])} from {sp.sstr(node)}"[:120]
+        if self.operator == "dropped factor":
+            node = [m for m in _nodes(e, sp.Mul) if len(m.args) >= 2][self.index]
+            return f"drop {sp.sstr(node.args[self.sub % len(node.args)])} from {sp.sstr(node)}"[:120]
+        return {"sign flip": "−f", "factor 2": "2f", "wrong constant (shifted by 1)": "f + 1"}[self.operator]
+
+
+def transformed(formula: Callable[..., Any], transform: Transform) -> Callable[..., Any]:
+    """``formula`` rewritten by ``transform``, as a formula of the same arguments."""
+    cache: dict[tuple, Any] = {}
+
+    def mutant(*args: Any) -> Any:
+        sym, back, key = standins(tuple(sp.sympify(a) if isinstance(a, (float, int)) else a for a in args))
+        if key not in cache:
+            cache[key] = transform.apply(formula(*sym))
+        expr = cache[key]
+        return _map_out(expr, lambda x: x.xreplace(back)) if back else expr
+
+    mutant.__name__ = f"{getattr(formula, '__name__', 'formula')}__{transform.operator.replace(' ', '_')}"
+    return mutant
+
+
+def swapped(formula: Callable[..., Any], i: int, j: int) -> Callable[..., Any]:
+    """``formula`` with arguments ``i`` and ``j`` exchanged."""
+    def mutant(*args: Any) -> Any:
+        a = list(args)
+        a[i], a[j] = a[j], a[i]
+        return formula(*a)
+
+    mutant.__name__ = f"{getattr(formula, '__name__', 'formula')}__swap_{i}_{j}"
+    return mutant
+
+
+# --- generation ------------------------------------------------------------------------------------------------
+
+
+def _same_kind(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype.kind == b.dtype.kind
+
+
+def _sympy_args(args: tuple) -> tuple:
+    from derivations.numeric.core import _to_sympy
+
+    return tuple(_to_sympy(a) for a in args)
+
+
+def _values(fn: Callable[..., Any], points: list[tuple]) -> list[Any]:
+    out = []
+    for p in points:
+        try:
+            out.append(to_float(fn(*_sympy_args(p))))
+        except Exception:  # a mutant that cannot even be evaluated differs from the formula
+            out.append(None)
+    return out
+
+
+def _equivalent(a: list[Any], b: list[Any]) -> bool:
+    for x, y in zip(a, b, strict=True):
+        if x is None or y is None:
+            return False
+        xs = x if isinstance(x, (list, tuple)) else (x,)
+        ys = y if isinstance(y, (list, tuple)) else (y,)
+        if len(xs) != len(ys) or not all(close(u, v, rtol=1e-9, atol=1e-12) for u, v in zip(xs, ys, strict=True)):
+            return False
+    return True
+
+
+def mutants_of(result: Result, seed: int = 0) -> tuple[list[Mutant], list[str]]:
+    """Non-equivalent mutants of every formula of ``result``, and a note per discarded equivalent one."""
+    load()
+    rng = np.random.default_rng(seed)
+    found: list[Mutant] = []
+    skipped: list[str] = []
+    for fname, formula in result.formulas.items():
+        sampler = ARG_SAMPLERS.get((result.id, fname))
+        if sampler is None:
+            raise LookupError(f"{result.id}: no argument sampler for formula {fname!r} "
+                              "(declare one with derivations.numeric.core.formula_args)")
+        points = [sampler(rng) for _ in range(4)]
+        base_values = _values(formula, points)
+        base_expr = formula(*standins(_sympy_args(points[0]))[0])
+        candidates: list[tuple[str, str, Callable]] = []
+        for op in ("sign flip", "factor 2", "wrong constant (shifted by 1)"):
+            t = Transform(op)
+            candidates.append((op, t.describe(base_expr), transformed(formula, t)))
+        structural: list[tuple[str, str, Callable]] = []
+        for k in range(len(_numbers(base_expr))):
+            t = Transform("wrong constant", k)
+            structural.append(("wrong constant", t.describe(base_expr), transformed(formula, t)))
+        adds = _nodes(base_expr, sp.Add)
+        for k, node in enumerate(adds):
+            for s in range(len(node.args)):
+                t = Transform("dropped term", k, s)
+                structural.append(("dropped term", t.describe(base_expr), transformed(formula, t)))
+        muls = [m for m in _nodes(base_expr, sp.Mul) if len(m.args) >= 2]
+        for k, node in enumerate(muls):
+            for s in range(len(node.args)):
+                if node.args[s].is_Number:
+                    continue  # dropping a numeric factor is a "wrong constant"
+                t = Transform("dropped factor", k, s)
+                structural.append(("dropped factor", t.describe(base_expr), transformed(formula, t)))
+        p0 = points[0]
+        for i in range(len(p0)):
+            for j in range(i + 1, len(p0)):
+                if _same_kind(p0[i], p0[j]):
+                    candidates.append(("swapped arguments", f"arguments {i + 1} and {j + 1}", swapped(formula, i, j)))
+        # Keep a spread of structural mutants: alternate between operators, at most MAX_STRUCTURAL.
+        by_op: dict[str, list] = {}
+        for c in structural:
+            by_op.setdefault(c[0], []).append(c)
+        picked: list = []
+        while len(picked) < MAX_STRUCTURAL and any(by_op.values()):
+            for op in list(by_op):
+                if by_op[op] and len(picked) < MAX_STRUCTURAL:
+                    cand = by_op[op].pop(0)
+                    if _equivalent(_values(cand[2], points), base_values):
+                        skipped.append(f"{fname}: {cand[0]} ({cand[1]}) is equivalent")
+                        continue
+                    picked.append(cand)
+        seen_values: list[list] = []
+        for op, what, fn in candidates + picked:
+            vals = _values(fn, points)
+            if _equivalent(vals, base_values):
+                if (op, what) not in [(c[0], c[1]) for c in picked]:
+                    skipped.append(f"{fname}: {op} ({what}) is equivalent")
+                continue
+            if any(_equivalent(vals, v) for v in seen_values):
+                continue  # the same wrong function as an earlier mutant
+            seen_values.append(vals)
+            found.append(Mutant(result.id, fname, op, what, fn))
+    return found, skipped
+
+
+# --- running --------------------------------------------------------------------------------------------------
+
+
+def kill(result: Result, mutant: Mutant, seed: int = 0) -> dict:
+    """Run the result's numeric checks, then its fuzz properties, with the mutant in place; stop at the first kill."""
+    from hypothesis import settings
+
+    formulas = dict(result.formulas)
+    formulas[mutant.formula] = mutant.fn
+    t0 = time.perf_counter()
+    # Deterministic checks first: they are fast, so most mutants never reach the sampling checks.
+    for check in sorted(checks_for(result.id), key=lambda c: c.monte_carlo):
+        out = run_check(check, formulas, seed)
+        if out.status != "pass":
+            return {"mutant": mutant.name, "killed": True, "killed_by": f"numeric:{check.name}",
+                    "detail": f"estimate {out.estimate:.6g} vs expected {out.expected:.6g}"
+                              + (f" ({out.note[:120]})" if out.status == "error" else ""),
+                    "seconds": round(time.perf_counter() - t0, 3)}
+    for prop in properties_for(result.id):
+        rep = run_property(prop, formulas, settings.get_profile("mutants"), shrink=False)
+        if rep["status"] != "pass":
+            return {"mutant": mutant.name, "killed": True, "killed_by": f"fuzz:{prop.name}",
+                    "detail": rep["message"][:200], "seconds": round(time.perf_counter() - t0, 3)}
+    return {"mutant": mutant.name, "killed": False, "killed_by": None, "detail": "survived every check",
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _baseline(result: Result, seed: int) -> list[str]:
+    """The checks and properties that fail on the result's own formulas (should be none)."""
+    from hypothesis import settings
+
+    bad = [f"numeric:{c.name}" for c in checks_for(result.id) if run_check(c, result.formulas, seed).status != "pass"]
+    bad += [f"fuzz:{p.name}" for p in properties_for(result.id)
+            if run_property(p, result.formulas, settings.get_profile("mutants"), shrink=False)["status"] != "pass"]
+    return bad
+
+
+def run(results: Iterable[Result], seed: int = 0) -> dict:
+    """Generate and run the mutants of every result; the report lists each with its killer and the score."""
+    entries = []
+    total = killed = 0
+    for result in results:
+        try:
+            mutants, skipped = mutants_of(result)
+        except LookupError as exc:
+            entries.append({"id": result.id, "mutants": [], "skipped": [], "error": str(exc), "score": None})
+            continue
+        baseline = _baseline(result, seed)
+        if baseline:
+            # A check that fails on the catalog itself would "kill" every mutant: the score would mean nothing.
+            entries.append({"id": result.id, "mutants": [], "skipped": [], "score": None,
+                            "error": f"the unmutated formulas fail {baseline}; fix that first"})
+            continue
+        rows = [kill(result, m, seed) for m in mutants]
+        k = sum(r["killed"] for r in rows)
+        total += len(rows)
+        killed += k
+        entries.append({"id": result.id, "mutants": rows, "skipped_equivalent": skipped,
+                        "killed": k, "total": len(rows), "score": k / len(rows) if rows else None})
+    errors = [e for e in entries if e.get("error")]
+    few = [e["id"] for e in entries if not e.get("error") and e["total"] < 3]
+    score = killed / total if total else 0.0
+    return {"results": entries,
+            "summary": {"mutants": total, "killed": killed, "score": score, "results_not_run":
+                        [e["id"] for e in errors], "results_with_fewer_than_3": few,
+                        "status": "pass" if total and killed == total and not errors and not few else "fail"}}
+
+
+def text(report: dict) -> str:
+    lines = []
+    for e in report["results"]:
+        if e.get("error"):
+            lines.append(f"! {e['id']}: {e['error']}")
+            continue
+        lines.append(f"{e['id']}: {e['killed']}/{e['total']} killed")
+        for r in e["mutants"]:
+            mark = "✓" if r["killed"] else "✗"
+            lines.append(f"    {mark} {r['mutant']}  ← {r['killed_by'] or 'SURVIVED'}")
+    s = report["summary"]
+    lines.append("")
+    lines.append(f"mutation score: {s['killed']}/{s['mutants']} = {100 * s['score']:.1f}%  → {s['status'].upper()}")
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""Numeric checks and fuzz properties of the catalog, run against any set of closed forms.
+
+>>> from derivations import get
+>>> from derivations.numeric import run_numeric
+>>> section = run_numeric(get("gan.optimal_discriminator"), seeds=[0])
+>>> section["status"]
+'pass'
+
+Modules are named after the math (``gan``, ``wasserstein``, ``vae``,
+``duality``, ``ridge``, ``change_of_variables``); ``bounds`` holds the
+concentration bounds and the false-fail budget; ``core`` the machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from derivations.engine import Result
+from derivations.numeric import bounds
+from derivations.numeric.core import (
+    CHECKS,
+    PROPERTIES,
+    Context,
+    Formulas,
+    FuzzProperty,
+    NumericCheck,
+    Outcome,
+)
+
+__all__ = ["load", "budget", "checks_for", "properties_for", "run_check", "run_numeric", "run_property",
+           "run_fuzz", "Outcome"]
+
+MODULES = ("gan", "wasserstein", "vae", "duality", "ridge", "change_of_variables")
+
+
+def load() -> None:
+    """Import every check module (registration happens at import)."""
+    for name in MODULES:
+        importlib.import_module(f"derivations.numeric.{name}")
+
+
+def budget() -> bounds.Budget:
+    """The suite's false-fail budget, split equally among all registered Monte Carlo checks."""
+    load()
+    names = tuple(c.key for cs in CHECKS.values() for c in cs if c.monte_carlo)
+    return bounds.Budget(names)
+
+
+def checks_for(result_id: str) -> list[NumericCheck]:
+    load()
+    return list(CHECKS.get(result_id, []))
+
+
+def properties_for(result_id: str) -> list[FuzzProperty]:
+    load()
+    return list(PROPERTIES.get(result_id, []))
+
+
+def run_check(check: NumericCheck, formulas: Formulas, seed: int = 0) -> Outcome:
+    """Run one check; an exception inside it is a failed outcome, not a crash."""
+    alpha = budget().alpha(check.key) if check.monte_carlo else 0.0
+    ctx = Context(check.name, seed, alpha)
+    try:
+        with warnings.catch_warnings():
+            # A wrong formula (a mutant) makes quadrature and optimizers warn; the verdict says what matters.
+            warnings.simplefilter("ignore")
+            return check.fn(formulas, ctx)
+    except Exception as exc:  # the formula under test may be wrong in ways that raise
+        return Outcome(check.name, float("nan"), float("nan"), None, alpha, ctx.beta, float("nan"), "error",
+                       "exception", check.description, float("nan"),
+                       f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2).splitlines()[-1]}")
+
+
+def run_numeric(result: Result, seeds: Sequence[int] = (0,), formulas: Formulas | None = None) -> dict:
+    """The ``numeric`` report section: every check under every seed; the first seed's outcomes are listed."""
+    formulas = result.formulas if formulas is None else formulas
+    checks = checks_for(result.id)
+    t0 = time.perf_counter()
+    if not checks:
+        return {"status": "fail", "message": "no numeric check for this result", "checks": []}
+    listed: list[dict] = []
+    failures: list[dict] = []
+    for k, seed in enumerate(seeds):
+        for c in checks:
+            if k > 0 and not c.monte_carlo:
+                continue  # a deterministic check gives the same verdict under every seed: run it once
+            out = run_check(c, formulas, seed)
+            if k == 0:
+                listed.append(out.as_json() | {"monte_carlo": c.monte_carlo, "description": c.description})
+            if out.status != "pass":
+                failures.append({"seed": seed, "check": c.name, "status": out.status,
+                                 "estimate": out.as_json()["estimate"], "expected": out.as_json()["expected"],
+                                 "note": out.note})
+    section: dict[str, Any] = {"status": "pass" if not failures else "fail", "checks": listed,
+                               "seeds": list(seeds) if len(seeds) <= 10 else f"{seeds[0]}…{seeds[-1]}",
+                               "runs": len(seeds), "failures": failures,
+                               "seconds": round(time.perf_counter() - t0, 3)}
+    if failures:
+        section["message"] = f"{len(failures)} failed check run(s), first: {failures[0]['check']} " \
+                             f"(seed {failures[0]['seed']})"
+    return section
+
+
+def run_property(prop: FuzzProperty, formulas: Formulas, settings: Any = None, shrink: bool = True) -> dict:
+    """Run one fuzz property under Hypothesis; returns name, examples run, status and the counterexample."""
+    from hypothesis import Phase, given
+    from hypothesis import settings as hsettings
+
+    from derivations.strategies import active_settings
+
+    base = settings if settings is not None else active_settings()
+    if prop.max_examples is not None and base.max_examples > prop.max_examples:
+        base = hsettings(base, max_examples=prop.max_examples)
+    if not shrink:
+        base = hsettings(base, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    count = 0
+
+    @hsettings(base)
+    @given(prop.strategy)
+    def property_test(example):
+        nonlocal count
+        count += 1
+        prop.fn(formulas, example)
+
+    t0 = time.perf_counter()
+    try:
+        property_test()
+    except Exception as exc:  # a falsified property (or a formula that raises) is a failing verdict
+        return {"name": prop.name, "examples": count, "status": "fail",
+                "message": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500],
+                "seconds": round(time.perf_counter() - t0, 3)}
+    return {"name": prop.name, "examples": count, "status": "pass", "message": "",
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def run_fuzz(result: Result, formulas: Formulas | None = None, settings: Any = None) -> dict:
+    """The ``fuzz`` report section: every property of the result."""
+    formulas = result.formulas if formulas is None else formulas
+    props = properties_for(result.id)
+    if not props:
+        return {"status": "fail", "message": "no fuzz property for this result", "examples": 0, "properties": []}
+    runs = [run_property(p, formulas, settings) for p in props]
+    bad = [r for r in runs if r["status"] != "pass"]
+    out = {"status": "pass" if not bad else "fail", "examples": sum(r["examples"] for r in runs),
+           "properties": runs}
+    if bad:
+        out["message"] = f"{bad[0]['name']}: {bad[0]['message']}"
+    return out

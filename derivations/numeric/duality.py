@@ -1,0 +1,387 @@
+"""Numeric checks and fuzz properties of the duality results (duality.*).
+
+References: scikit-learn's LogisticRegression and PyTorch's BCE-with-logits
+for the logistic discriminator, torch.autograd.functional.hessian for the
+curvatures, scipy.optimize for conjugates and for solving the primal and the
+dual programs, scipy.stats.entropy for the binary entropy.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from hypothesis import strategies as st
+from scipy import optimize, special, stats
+
+from derivations import strategies as gst
+from derivations.numeric.core import (
+    Context,
+    Formulas,
+    Outcome,
+    compiled,
+    evaluate,
+    expect_close,
+    formula_args,
+    fuzz_property,
+    lambdified,
+    numeric_check,
+)
+
+# A small discriminator problem in ℝ²: real points X, generated points G(z), regularization c.
+X_REAL = np.array([[1.0, 0.5], [0.3, -1.2], [-0.8, 0.9]])
+G_FAKE = np.array([[-0.5, 0.2], [1.1, 1.0], [0.0, -0.7]])
+C_REG = 0.8
+D = 2
+
+
+def _vec(rng: np.random.Generator, d: int = 2) -> np.ndarray:
+    return rng.normal(size=d)
+
+
+def _points(rng: np.random.Generator, m: int = 2) -> list[np.ndarray]:
+    return [rng.normal(size=2) for _ in range(m)]
+
+
+def _lams(rng: np.random.Generator, m: int = 2) -> list[float]:
+    return list(rng.uniform(-0.95, -0.05, m))
+
+
+for _name in ("p_w", "real_term", "fake_term"):
+    formula_args("duality.logistic_discriminator", _name, lambda rng: (float(rng.uniform(-4, 4)),))
+formula_args("duality.logistic_discriminator", "objective",
+             lambda rng: (_vec(rng), _points(rng), _points(rng), float(rng.uniform(0.2, 2))))
+formula_args("duality.convexity", "quadratic", lambda rng: (_vec(rng), _vec(rng), float(rng.uniform(0.2, 2))))
+formula_args("duality.convexity", "logistic_hessian", lambda rng: (_vec(rng), _vec(rng)))
+formula_args("duality.conjugates", "w*", lambda rng: (_vec(rng), float(rng.uniform(0.2, 2))))
+formula_args("duality.conjugates", "quadratic_value", lambda rng: (_vec(rng), float(rng.uniform(0.2, 2))))
+formula_args("duality.conjugates", "y*", lambda rng: (float(rng.uniform(-0.95, -0.05)),))
+formula_args("duality.conjugates", "softplus_value", lambda rng: (float(rng.uniform(-0.95, -0.05)),))
+for _rid in ("duality.conjugates", "duality.dual_program"):
+    formula_args(_rid, "H_b", lambda rng: (float(rng.uniform(0.05, 0.95)),))
+for _name in ("g", "w*"):
+    formula_args("duality.dual_program", _name,
+                 lambda rng: (_lams(rng), _lams(rng), _points(rng), _points(rng), float(rng.uniform(0.2, 2))))
+
+
+def _reference_objective(w: np.ndarray, xs: np.ndarray, gs: np.ndarray, c: float) -> float:
+    """Σ_x −log p_w(1|x) + Σ_z −log(1 − p_w(1|G)) + (c/2)‖w‖² with p_w(1|x) = σ(−wᵀx), via scipy's log_expit."""
+    return float(-np.sum(special.log_expit(-(xs @ w))) - np.sum(special.log_expit(gs @ w)) + c / 2 * w @ w)
+
+
+@functools.cache
+def _sklearn_solution() -> np.ndarray:
+    """argmin of the regularized discriminator loss by scikit-learn: real points labelled 1, fakes 0, C = 1/c.
+
+    sklearn models P(y=1|x) = σ(βᵀx) and minimizes C·Σ log-loss + ½‖β‖²; here p_w(1|x) = σ(−wᵀx), so w = −β.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1.0 / C_REG, fit_intercept=False, tol=1e-12, max_iter=10_000)
+    model.fit(np.vstack([X_REAL, G_FAKE]), np.r_[np.ones(len(X_REAL)), np.zeros(len(G_FAKE))])
+    return -model.coef_.ravel()
+
+
+# ============================== duality.logistic_discriminator ==============================
+
+OBJ_SPECS = (("list", D, "r"), ("cols", 3, D, "r"), ("cols", 3, D, "r"), "+")
+
+
+@numeric_check("duality.logistic_discriminator", "sklearn_logistic_regression", monte_carlo=False)
+def logistic_sklearn(formulas: Formulas, ctx: Context) -> Outcome:
+    """argmin of the catalog J(w) (scipy BFGS) and J at the optimum against scikit-learn's LogisticRegression."""
+    J = compiled(formulas["objective"], *OBJ_SPECS)
+    w_ref = _sklearn_solution()
+    # Strong convexity (modulus c) turns a small gradient into a small distance: ‖w − w*‖ ≤ ‖∇J(w)‖/c.
+    grad = optimize.approx_fprime(w_ref, _reference_objective, 1e-7, X_REAL, G_FAKE, C_REG)
+    if np.linalg.norm(grad) / C_REG > 1e-5:
+        raise RuntimeError(f"scikit-learn's solution is not certified: ‖∇J‖/c = {np.linalg.norm(grad) / C_REG}")
+    res = optimize.minimize(lambda w: float(J(w, X_REAL, G_FAKE, C_REG)), np.zeros(D), method="BFGS",
+                            options={"gtol": 1e-10})
+    got = list(res.x) + [float(J(w_ref, X_REAL, G_FAKE, C_REG))]
+    want = list(w_ref) + [_reference_objective(w_ref, X_REAL, G_FAKE, C_REG)]
+    return ctx.deterministic(got, want, 1e-4, "sklearn LogisticRegression(C=1/c, no intercept) + scipy BFGS",
+                             "argmin of the catalog objective vs −sklearn coef; catalog J(w*) vs log_expit sum",
+                             "both problems are c-strongly convex; sklearn's answer is certified by ‖∇J‖/c < 1e-5 "
+                             "and BFGS runs to gtol 1e-10", samples=len(got))
+
+
+@numeric_check("duality.logistic_discriminator", "torch_bce_terms", monte_carlo=False)
+def logistic_terms(formulas: Formulas, ctx: Context) -> Outcome:
+    """p_w(y=1|x), −log p_w and −log(1 − p_w) of the catalog against torch sigmoid and BCE-with-logits."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812 - PyTorch's convention
+
+    s = np.linspace(-8, 8, 17)
+    t = torch.tensor(-s, dtype=torch.float64)  # the logit of p_w(y=1|x) is −s
+    got = list(lambdified(formulas["p_w"], "real")(s)) + list(lambdified(formulas["real_term"], "real")(s)) + \
+        list(lambdified(formulas["fake_term"], "real")(s))
+    want = list(torch.sigmoid(t).numpy()) + \
+        list(F.binary_cross_entropy_with_logits(t, torch.ones_like(t), reduction="none").numpy()) + \
+        list(F.binary_cross_entropy_with_logits(t, torch.zeros_like(t), reduction="none").numpy())
+    return ctx.deterministic(got, want, 1e-9, "torch.sigmoid, torch binary_cross_entropy_with_logits",
+                             "catalog p_w, real and fake terms vs torch at s ∈ [−8, 8]",
+                             "float64; |s| ≤ 8 keeps 1 + e^s well conditioned: error ≈ 1e-15", samples=len(got))
+
+
+@fuzz_property("duality.logistic_discriminator", "terms_match_torch_bce", gst.logits(30))
+def logistic_fuzz_terms(formulas: Formulas, s: float) -> None:
+    """p_w, softplus(s) and softplus(s) − s against torch's sigmoid(−s) and BCE with logits −s, targets 1 and 0."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812 - PyTorch's convention
+
+    t = torch.tensor([-s], dtype=torch.float64)
+    expect_close(evaluate(formulas["p_w"], s), float(torch.sigmoid(t)), "p_w", rtol=1e-9, atol=1e-300)
+    expect_close(evaluate(formulas["real_term"], s),
+                 float(F.binary_cross_entropy_with_logits(t, torch.ones_like(t))), "real term", rtol=1e-9, atol=1e-12)
+    expect_close(evaluate(formulas["fake_term"], s),
+                 float(F.binary_cross_entropy_with_logits(t, torch.zeros_like(t))), "fake term", rtol=1e-9,
+                 atol=1e-12)
+
+
+@fuzz_property("duality.logistic_discriminator", "objective_matches_torch", gst.logistic_problems())
+def logistic_fuzz_objective(formulas: Formulas, example) -> None:
+    """J(w) of the catalog against torch BCE-with-logits sums plus (c/2)‖w‖²."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812 - PyTorch's convention
+
+    w, xs, gs, c = example
+    tw = torch.tensor(w, dtype=torch.float64)
+    lx = -(torch.tensor(xs, dtype=torch.float64) @ tw)
+    lg = -(torch.tensor(gs, dtype=torch.float64) @ tw)
+    ref = float(F.binary_cross_entropy_with_logits(lx, torch.ones_like(lx), reduction="sum")
+                + F.binary_cross_entropy_with_logits(lg, torch.zeros_like(lg), reduction="sum") + c / 2 * tw @ tw)
+    expect_close(evaluate(formulas["objective"], w, list(xs), list(gs), c), ref, "J(w)", rtol=1e-9, atol=1e-10)
+
+
+# ============================== duality.convexity ==============================
+
+
+def _torch_hessians(a: np.ndarray, b: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Hessians in a of softplus(aᵀb) and of (c/2)‖a‖² − aᵀb by torch autograd, and the latter's value."""
+    import torch
+    from torch.autograd.functional import hessian
+
+    tb = torch.tensor(b, dtype=torch.float64)
+    # logaddexp(0, s), not F.softplus: torch's softplus returns s itself above its threshold 20 (curvature 0).
+    zero = torch.zeros((), dtype=torch.float64)
+    h_log = hessian(lambda x: torch.logaddexp(zero, x @ tb), torch.tensor(a, dtype=torch.float64)).numpy()
+    quad = lambda x: c / 2 * x @ x - x @ tb  # noqa: E731
+    h_quad = hessian(quad, torch.tensor(a, dtype=torch.float64)).numpy()
+    return h_log, h_quad, float(quad(torch.tensor(a, dtype=torch.float64)))
+
+
+def _fd_hessian(f, a: np.ndarray, h: float = 1e-3) -> np.ndarray:
+    """Central second differences of f at a (exact for quadratics up to rounding)."""
+    n = a.size
+    H = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            e_i, e_j = np.eye(n)[i] * h, np.eye(n)[j] * h
+            H[i, j] = (f(a + e_i + e_j) - f(a + e_i - e_j) - f(a - e_i + e_j) + f(a - e_i - e_j)) / (4 * h * h)
+    return H
+
+
+@numeric_check("duality.convexity", "autograd_hessians", monte_carlo=False)
+def convexity_hessians(formulas: Formulas, ctx: Context) -> Outcome:
+    """Catalog σ(1−σ)bbᵀ and the curvature of the catalog quadratic against torch autograd Hessians."""
+    vec = ("list", 3, "r")
+    quad = compiled(formulas["quadratic"], vec, vec, "+")
+    hess = compiled(formulas["logistic_hessian"], vec, vec)
+    got, want = [], []
+    rng = np.random.default_rng(7)  # fixed points: this check is deterministic
+    for _ in range(4):
+        a, b, c = rng.normal(size=3), rng.normal(size=3), float(rng.uniform(0.2, 3))
+        h_log, h_quad, q = _torch_hessians(a, b, c)
+        second = _fd_hessian(lambda x, b=b, c=c: float(quad(x, b, c)), a)
+        got += list(np.asarray(hess(a, b)).ravel()) + list(second.ravel())
+        got.append(float(quad(a, b, c)))
+        want += list(h_log.ravel()) + list(h_quad.ravel()) + [q]
+    return ctx.deterministic(got, want, 1e-6, "torch.autograd.functional.hessian",
+                             "catalog logistic Hessian, second differences of the catalog quadratic, and its value "
+                             "vs torch",
+                             "second differences of a quadratic are exact up to rounding ≈ 1e-16/h² = 1e-10",
+                             samples=len(got))
+
+
+@numeric_check("duality.convexity", "mc_midpoint_convexity", monte_carlo=True)
+def convexity_mc(formulas: Formulas, ctx: Context) -> Outcome:
+    """Frequency of midpoint-convexity violations of the catalog (c/2)‖a‖² − aᵀb + softplus(aᵀb') over random pairs."""
+    vec = ("list", 3, "r")
+    quad = compiled(formulas["quadratic"], vec, vec, "+")
+    hess = compiled(formulas["logistic_hessian"], vec, vec)
+    b, b2, c = np.array([0.5, -1.0, 2.0]), np.array([1.0, 1.0, -0.5]), 0.3
+    lam_min = []
+
+    def f(a: np.ndarray) -> np.ndarray:  # a: (3, n)
+        return quad(a, b[:, None], c) + np.logaddexp(0, b2 @ a)
+
+    def draw(n: int) -> np.ndarray:
+        a1, a2 = ctx.rng.normal(0, 3, (3, n)), ctx.rng.normal(0, 3, (3, n))
+        mid = f((a1 + a2) / 2)
+        bad = mid > (f(a1) + f(a2)) / 2 + 1e-9 * (1 + np.abs(mid))
+        # and the catalog Hessian of the softplus part is positive semidefinite at a1
+        H = np.asarray(hess(a1[:, :200], b2[:, None]))
+        lam_min.append(float(np.linalg.eigvalsh(np.moveaxis(H, -1, 0)).min()))
+        return bad.astype(float)
+
+    out = ctx.hoeffding_mean(draw, 0.0, 0.0, 1.0, gap=0.02,
+                             compares="sampled frequency of midpoint-convexity violations of the catalog objective "
+                                      "(expected 0)")
+    if lam_min and lam_min[0] < -1e-12:
+        out.status = "fail"
+        out.note = f"catalog logistic Hessian has eigenvalue {lam_min[0]} < 0"
+    return out
+
+
+@fuzz_property("duality.convexity", "hessians_match_autograd_and_are_psd",
+               st.tuples(gst.weight_vectors(3), gst.weight_vectors(3), gst.regularization_strengths()))
+def convexity_fuzz(formulas: Formulas, example) -> None:
+    """σ(aᵀb)(1−σ(aᵀb))bbᵀ = torch Hessian of softplus(aᵀb), ⪰ 0; (c/2)‖a‖² − aᵀb = torch value, curvature cI."""
+    a, b, c = example
+    h_log, h_quad, q = _torch_hessians(a, b, c)
+    H = np.asarray(evaluate(formulas["logistic_hessian"], a, b), dtype=float)
+    expect_close(H, h_log, "logistic Hessian", rtol=1e-8, atol=1e-12)
+    if np.linalg.eigvalsh(H).min() < -1e-12:
+        raise AssertionError("the logistic Hessian is not positive semidefinite")
+    expect_close(evaluate(formulas["quadratic"], a, b, c), q, "quadratic", rtol=1e-9, atol=1e-9)
+    fd = _fd_hessian(lambda x: evaluate(formulas["quadratic"], x, b, c), a, h=0.5)
+    expect_close(fd, h_quad, "quadratic curvature", rtol=1e-7, atol=1e-7)
+
+
+# ============================== duality.conjugates ==============================
+
+
+def _softplus_min(lam: float) -> tuple[float, float]:
+    """argmin and min of softplus(y) + λy by scipy (Brent), softplus via logaddexp."""
+    res = optimize.minimize_scalar(lambda y: float(np.logaddexp(0.0, y) + lam * y), bracket=(-1.0, 1.0),
+                                   method="brent", options={"xtol": 1e-12})
+    return float(res.x), float(res.fun)
+
+
+def _h_b(p: float) -> float:
+    return float(stats.entropy([p, 1 - p]))
+
+
+@numeric_check("duality.conjugates", "scipy_minimizers", monte_carlo=False)
+def conjugates_scipy(formulas: Formulas, ctx: Context) -> Outcome:
+    """w*, min of (c/2)‖w‖² − wᵀb, y* and min of softplus(y) + λy against scipy.optimize; H_b against scipy entropy."""
+    vec = ("list", 3, "r")
+    wstar = compiled(formulas["w*"], vec, "+")
+    qval = compiled(formulas["quadratic_value"], vec, "+")
+    ystar = lambdified(formulas["y*"], "negative")
+    sval = lambdified(formulas["softplus_value"], "negative")
+    hb = lambdified(formulas["H_b"], "positive")
+    got, want = [], []
+    for b, c in ((np.array([1.0, -2.0, 0.5]), 0.7), (np.array([0.3, 0.0, 3.0]), 2.5)):
+        res = optimize.minimize(lambda w, b=b, c=c: c / 2 * w @ w - w @ b, np.zeros(3), method="BFGS",
+                                options={"gtol": 1e-12})
+        got += list(np.asarray(wstar(b, c)).ravel()) + [float(qval(b, c))]
+        want += list(res.x) + [float(res.fun)]
+    for lam in (-0.9, -0.5, -0.2, -0.01):
+        y, v = _softplus_min(lam)
+        got += [float(ystar(lam)), float(sval(lam)), float(hb(-lam))]
+        want += [y, v, _h_b(-lam)]
+    # Outside (−1, 0) the infimum is −∞: softplus(y) + λy at y = ∓10⁴ is beyond any bound (λ = 0.5, −1.5).
+    if not (np.logaddexp(0, -1e4) + 0.5 * -1e4 < -1e3 and np.logaddexp(0, 1e4) - 1.5 * 1e4 < -1e3):
+        raise RuntimeError("softplus(y) + λy should be unbounded below for λ ∉ [−1, 0]")
+    return ctx.deterministic(got, want, 1e-6, "scipy.optimize (BFGS, Brent), scipy.stats.entropy",
+                             "catalog minimizers and minima of the two conjugates vs scipy; H_b vs entropy",
+                             "both objectives are strictly convex and smooth; the optimizers run to 1e-12, "
+                             "so argmins are within ≈ 1e-7", samples=len(got))
+
+
+@fuzz_property("duality.conjugates", "quadratic_conjugate_matches_optimizer",
+               st.tuples(gst.weight_vectors(), gst.regularization_strengths()))
+def conjugates_fuzz_quad(formulas: Formulas, example) -> None:
+    """w* = b/c and −‖b‖²/(2c) against scipy's minimizer and minimum of (c/2)‖w‖² − wᵀb."""
+    b, c = example
+    res = optimize.minimize(lambda w: c / 2 * w @ w - w @ b, np.zeros_like(b),
+                            jac=lambda w: c * w - b, method="BFGS", options={"gtol": 1e-13})
+    expect_close(np.asarray(evaluate(formulas["w*"], b, c), dtype=float).ravel(), res.x, "w*",
+                 rtol=1e-7, atol=1e-9)
+    expect_close(evaluate(formulas["quadratic_value"], b, c), res.fun, "min value", rtol=1e-8, atol=1e-10)
+
+
+@fuzz_property("duality.conjugates", "softplus_conjugate_matches_optimizer", gst.dual_multipliers(1e-3))
+def conjugates_fuzz_softplus(formulas: Formulas, lam: float) -> None:
+    """y*(λ), min_y softplus(y) + λy against scipy Brent; the minimum is H_b(−λ) (scipy entropy)."""
+    y, v = _softplus_min(lam)
+    expect_close(evaluate(formulas["y*"], lam), y, "y*", rtol=1e-6, atol=1e-6)
+    expect_close(evaluate(formulas["softplus_value"], lam), v, "min value", rtol=1e-9, atol=1e-10)
+    expect_close(evaluate(formulas["H_b"], -lam), _h_b(-lam), "H_b(−λ)", rtol=1e-9, atol=1e-12)
+
+
+# ============================== duality.dual_program ==============================
+
+
+def _primal() -> tuple[np.ndarray, float]:
+    res = optimize.minimize(_reference_objective, np.zeros(D), args=(X_REAL, G_FAKE, C_REG), method="BFGS",
+                            options={"gtol": 1e-12})
+    return res.x, float(res.fun)
+
+
+DUAL_SPECS = (("list", 3, "-"), ("list", 3, "-"), ("cols", 3, D, "r"), ("cols", 3, D, "r"), "+")
+
+
+@numeric_check("duality.dual_program", "strong_duality_scipy", monte_carlo=False)
+def dual_strong(formulas: Formulas, ctx: Context) -> Outcome:
+    """max over λ ∈ (−1,0)⁶ of the catalog g(λ) (L-BFGS-B) = the primal minimum (BFGS); w*(λ̂) = primal argmin."""
+    g = compiled(formulas["g"], *DUAL_SPECS)
+    wstar = compiled(formulas["w*"], *DUAL_SPECS)
+    w_p, p_star = _primal()
+
+    def neg(lam: np.ndarray) -> float:
+        return -float(g(lam[:3], lam[3:], X_REAL, G_FAKE, C_REG))
+
+    box = [(-1 + 1e-9, -1e-9)] * 6
+    res = optimize.minimize(neg, np.full(6, -0.5), method="L-BFGS-B", bounds=box,
+                            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
+    lam = res.x
+    got = [-float(res.fun)] + list(np.asarray(wstar(lam[:3], lam[3:], X_REAL, G_FAKE, C_REG)).ravel())
+    want = [p_star] + list(w_p)
+    return ctx.deterministic(got, want, 1e-4, "scipy.optimize (BFGS primal, L-BFGS-B dual)",
+                             "catalog dual maximum and w*(λ̂) vs the primal minimum and minimizer",
+                             "weak duality makes the dual value ≤ the primal; both solvers converge to ≈ 1e-8 in "
+                             "value, and w*(λ) is Lipschitz in λ with constant ‖(X, G)‖/c", samples=len(got))
+
+
+def _dual_reference(lx: np.ndarray, lz: np.ndarray, xs: np.ndarray, gs: np.ndarray, c: float
+                    ) -> tuple[float, np.ndarray]:
+    """g(λ) = min over w, y of the Lagrangian, by scipy: Σ softplus(y) + c/2‖w‖² − Σ wᵀG + Σ λ(y − wᵀ·)."""
+    direction_w = optimize.minimize(
+        lambda w: c / 2 * w @ w - np.sum(gs @ w) - lx @ (xs @ w) - lz @ (gs @ w), np.zeros(xs.shape[1]),
+        method="BFGS", options={"gtol": 1e-12})
+    ys = sum(_softplus_min(float(lam))[1] for lam in np.r_[lx, lz])
+    return float(direction_w.fun) + ys, direction_w.x
+
+
+_dual_examples = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).flatmap(
+    lambda t: st.tuples(
+        st.lists(gst.dual_multipliers(1e-2), min_size=t[1], max_size=t[1]).map(np.asarray),
+        st.lists(gst.dual_multipliers(1e-2), min_size=t[2], max_size=t[2]).map(np.asarray),
+        st.lists(gst.bounded_floats(-3, 3), min_size=t[0] * t[1], max_size=t[0] * t[1]).map(
+            lambda v, t=t: np.asarray(v).reshape(t[1], t[0])),
+        st.lists(gst.bounded_floats(-3, 3), min_size=t[0] * t[2], max_size=t[0] * t[2]).map(
+            lambda v, t=t: np.asarray(v).reshape(t[2], t[0])),
+        gst.regularization_strengths(0.1, 10.0)))
+
+
+@fuzz_property("duality.dual_program", "dual_function_is_min_of_lagrangian", _dual_examples)
+def dual_fuzz(formulas: Formulas, example) -> None:
+    """g(λ) = min_{w,y} L(w, y, λ) and w*(λ) = its w-argmin (scipy); g(λ) ≤ the primal minimum (weak duality)."""
+    lx, lz, xs, gs, c = example
+    ref, w_ref = _dual_reference(lx, lz, xs, gs, c)
+    value = evaluate(formulas["g"], list(lx), list(lz), list(xs), list(gs), c)
+    expect_close(value, ref, "g(λ)", rtol=1e-7, atol=1e-7)
+    expect_close(np.asarray(evaluate(formulas["w*"], list(lx), list(lz), list(xs), list(gs), c), dtype=float).ravel(),
+                 w_ref, "w*(λ)", rtol=1e-6, atol=1e-6)
+    primal = optimize.minimize(_reference_objective, np.zeros(xs.shape[1]), args=(xs, gs, c), method="BFGS").fun
+    if value > primal + 1e-7:
+        raise AssertionError(f"weak duality fails: g(λ) = {value} > primal minimum {primal}")
+
+
+@fuzz_property("duality.dual_program", "binary_entropy_matches_scipy", gst.unit_interval(1e-6))
+def dual_fuzz_entropy(formulas: Formulas, p: float) -> None:
+    """H_b(p) against scipy.stats.entropy([p, 1 − p])."""
+    expect_close(evaluate(formulas["H_b"], p), _h_b(p), "H_b", rtol=1e-9, atol=1e-12)

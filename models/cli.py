@@ -1,0 +1,229 @@
+"""Command line: ``python -m models {train, study, benchmark, experiment} ...``.
+
+Bad input (unknown model or data set, a non-positive number) ends with a one-line message and a non-zero exit
+status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from models.names import DATASET_NAMES, GAN_MODELS
+
+TRAIN_MODELS = (*GAN_MODELS, "vae", "flow")
+#: Models trained by modules other engineers own; each exposes ``train_command(args) -> dict``.
+EXTERNAL_TRAINERS = {"vae": "models.vae", "flow": "models.flow"}
+
+EXIT_ERROR, EXIT_USAGE, EXIT_NONFINITE, EXIT_INTERRUPTED = 1, 2, 3, 130
+
+
+class CommandError(Exception):
+    """An error to report as one line (exit status 1)."""
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
+def epoch_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated epochs like 1,50,100, got {text!r}") from None
+    if not values or min(values) <= 0:
+        raise argparse.ArgumentTypeError(f"epochs must be positive, got {text!r}")
+    return values
+
+
+def add_common_arguments(p: argparse.ArgumentParser, epochs_default: int = 1) -> None:
+    """Options shared by train and study."""
+    p.add_argument("--dataset", default="fashion-mnist", choices=DATASET_NAMES, help="data set")
+    p.add_argument("--epochs", type=positive_int, default=epochs_default)
+    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda or cuda:N")
+    p.add_argument("--seed", type=nonnegative_int, default=0)
+    p.add_argument("--batch-size", type=positive_int, default=64)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint if present")
+    p.add_argument("--max-steps", type=positive_int, default=None, help="stop after this many generator steps")
+    p.add_argument("--data-dir", default=None, help="directory holding the IDX files (searched first)")
+    p.add_argument("--skip-checksum", action="store_true",
+                   help="accept IDX files that are not the official ones (structure is still validated)")
+    p.add_argument("--subset", type=positive_int, default=None, help="use only the first N training examples")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-eval", action="store_true", help="skip the Fréchet distance evaluation")
+    p.add_argument("--eval-samples", type=positive_int, default=10000)
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="CPU threads for torch (default: torch's choice; 1 helps on a busy shared machine)")
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m models", description="Train and evaluate generative models.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train one model")
+    train.add_argument("model", choices=TRAIN_MODELS, help="model to train")
+    add_common_arguments(train)
+    train.add_argument("--lr", type=positive_float, default=None, help="learning rate of both networks")
+    train.add_argument("--lr-g", type=positive_float, default=None, help="generator learning rate")
+    train.add_argument("--lr-d", type=positive_float, default=None, help="discriminator learning rate")
+    train.add_argument("--d-steps", type=positive_int, default=None, help="k discriminator steps per G step")
+    train.add_argument("--arch", choices=("conv", "mlp"), default=None, help="network family (default conv)")
+    train.add_argument("--width", type=positive_int, default=None, help="base channel width (default 64)")
+    train.add_argument("--sample-epochs", type=epoch_list, default=None,
+                       help="epochs after which to save a sample grid, e.g. 1,50,100 (default: first and last)")
+
+    study = sub.add_parser("study", help="run a multi-run study")
+    study.add_argument("study", choices=("mnist-gan",), help="which study")
+    add_common_arguments(study, epochs_default=100)
+    study.set_defaults(dataset="mnist")
+
+    bench = sub.add_parser("benchmark", help="steps/s of our loop against a plain DataLoader loop")
+    bench.add_argument("--dataset", default="fashion-mnist", choices=DATASET_NAMES)
+    bench.add_argument("--models", nargs="+", choices=GAN_MODELS, default=list(GAN_MODELS))
+    bench.add_argument("--steps", type=positive_int, default=30, help="timed generator steps per loop")
+    bench.add_argument("--warmup", type=nonnegative_int, default=3)
+    bench.add_argument("--batch-size", type=positive_int, default=64)
+    bench.add_argument("--device", default="auto")
+    bench.add_argument("--data-dir", default=None)
+    bench.add_argument("--skip-checksum", action="store_true")
+    bench.add_argument("--subset", type=positive_int, default=None)
+    bench.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch")
+    bench.add_argument("--out", type=Path, default=None, help="write benchmark.json and benchmark.md here")
+
+    exp = sub.add_parser("experiment", help="the experiments of models/experiments")
+    if argv[:1] == ["experiment"]:
+        try:
+            experiments = importlib.import_module("models.experiments")
+        except ModuleNotFoundError as exc:
+            if exc.name != "models.experiments":
+                raise
+            experiments = None
+        # Without models/experiments/__init__.py the folder imports as an empty namespace package.
+        if experiments is None or not hasattr(experiments, "add_arguments"):
+            exp.set_defaults(missing_module="models.experiments")
+            exp.add_argument("rest", nargs=argparse.REMAINDER)
+        else:
+            experiments.add_arguments(exp)
+    return parser
+
+
+# ---- commands -----------------------------------------------------------------------------------------------
+
+def _train_config(args: argparse.Namespace, model: str, out: Path, **extra: object):  # noqa: ANN202
+    from models.trainer import TrainConfig
+
+    return TrainConfig(
+        model=model, out=out, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+        device=args.device, lr=getattr(args, "lr", None), lr_g=getattr(args, "lr_g", None),
+        lr_d=getattr(args, "lr_d", None), d_steps=getattr(args, "d_steps", None), arch=getattr(args, "arch", None),
+        width=getattr(args, "width", None), resume=args.resume, max_steps=args.max_steps, data_dir=args.data_dir,
+        verify_checksums=not args.skip_checksum, subset=args.subset,
+        sample_epochs=getattr(args, "sample_epochs", None), progress=not args.no_progress,
+        evaluate=not args.no_eval, eval_samples=args.eval_samples, threads=args.threads, **extra)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.model in EXTERNAL_TRAINERS:
+        module_name = EXTERNAL_TRAINERS[args.model]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            raise CommandError(f"model {args.model!r} is provided by {module_name}, which is not installed in this "
+                               f"checkout (models/{args.model}.py is missing)") from None
+        summary = module.train_command(args)
+    else:
+        from models.trainer import train
+
+        summary = train(_train_config(args, args.model, args.out))
+    _print_summary(summary)
+    return EXIT_INTERRUPTED if isinstance(summary, dict) and summary.get("status") == "interrupted" else 0
+
+
+def _print_summary(summary: object) -> None:
+    if not isinstance(summary, dict) or os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports
+        return
+    keys = ("model", "status", "steps", "steps_per_s", "seconds_per_epoch", "metrics")
+    print(json.dumps({k: summary[k] for k in keys if k in summary}, indent=1, default=str))
+    if summary.get("status") == "interrupted":
+        print("interrupted: checkpoint saved; continue with --resume", file=sys.stderr)
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from models import study
+
+    result = study.run_mnist_gan_study(args, lambda model, out, **kw: _train_config(args, model, out, **kw))
+    print(f"comparison written to {result['markdown']}")
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from models import benchmark
+
+    benchmark.run(args)
+    return 0
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    if getattr(args, "missing_module", None):
+        raise CommandError("the experiment command is provided by models/experiments/__init__.py (add_arguments, "
+                           "run_command), which is missing from this checkout")
+    experiments = importlib.import_module("models.experiments")
+    return int(experiments.run_command(args) or 0)
+
+
+COMMANDS = {"train": cmd_train, "study": cmd_study, "benchmark": cmd_benchmark, "experiment": cmd_experiment}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
+    from models.datasets import DatasetError
+    from models.idx import IdxError
+    from models.trainer import ConfigError, NonFiniteLossError
+
+    try:
+        return COMMANDS[args.command](args)
+    except NonFiniteLossError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NONFINITE
+    except (CommandError, ConfigError, DatasetError, IdxError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

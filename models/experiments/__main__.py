@@ -1,0 +1,7 @@
+"""``python -m models.experiments ID|all [--quick] [--json] [--out DIR]``."""
+
+import sys
+
+from models.experiments import main
+
+sys.exit(main())

@@ -1,0 +1,99 @@
+"""Result rows (ID, measured, theory, tolerance, status), seeding, and PNG figures for the experiments."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+#: How a row's ``measured`` is compared with ``theory``; the text is stored in each row's details.
+COMPARISONS: dict[str, str] = {
+    "abs": "|measured − theory| ≤ tolerance",
+    "le": "measured ≤ theory + tolerance",
+    "ge": "measured ≥ theory − tolerance",
+    "exceeds": "measured ≥ theory + tolerance",  # e.g. an unbounded loss passing a bound that a minimizer respects
+}
+
+
+def passes(measured: float, theory: float, tolerance: float, comparison: str) -> bool:
+    """The pass rule named by ``comparison`` (see COMPARISONS); NaN never passes."""
+    if comparison not in COMPARISONS:
+        raise ValueError(f"unknown comparison {comparison!r}; choose one of {sorted(COMPARISONS)}")
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be ≥ 0, got {tolerance}")
+    if math.isnan(measured):
+        return False
+    if comparison == "abs":
+        return abs(measured - theory) <= tolerance
+    if comparison == "le":
+        return measured <= theory + tolerance
+    if comparison == "ge":
+        return measured >= theory - tolerance
+    return measured >= theory + tolerance
+
+
+def row(result_id: str, name: str, measured: float, theory: float, tolerance: float, *,
+        comparison: str = "abs", plots: list[str] | None = None, details: dict[str, Any] | None = None) -> dict:
+    """One experiment row in the schema of ``experiments.json``; status is "pass" or "fail"."""
+    measured, theory, tolerance = float(measured), float(theory), float(tolerance)
+    return {
+        "id": result_id,
+        "name": name,
+        "measured": measured,
+        "theory": theory,
+        "tolerance": tolerance,
+        "status": "pass" if passes(measured, theory, tolerance, comparison) else "fail",
+        "plots": list(plots or []),
+        "details": {"comparison": COMPARISONS[comparison], **(details or {})},
+    }
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed torch and Python's random; return a NumPy generator with the same seed (NumPy's global stays unused)."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 4.0):
+    """A matplotlib (figure, axes) pair on the Agg backend, so no display is needed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+
+
+def save(fig, out: Path, name: str) -> str:
+    """Write ``fig`` to ``out/name`` as PNG, close it, and return the path as a string."""
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return str(path)
+
+
+def _finite(value: Any) -> Any:
+    """Replace ±inf/NaN by strings so the file stays strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_json(rows: list[dict], path: Path) -> None:
+    """Write ``{"experiments": rows}`` to ``path`` (strict JSON: non-finite floats become strings)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"experiments": _finite(rows)}, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,90 @@
+"""Toy densities with known log p, small MLPs, and a discriminator trained on their samples.
+
+Densities are torch.distributions objects with event shape (d,), so samples are (n, d) batches that a
+network takes directly, and ``log_prob`` gives the exact log-density the theory is checked against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+from torch.distributions import Categorical, Distribution, Independent, MixtureSameFamily, Normal, Uniform
+
+from models.losses import d_loss_gan
+
+#: A discriminator loss L_D(h_data, h_model) to be minimized, given logits on data and model samples.
+DiscriminatorLoss = Callable[[Tensor, Tensor], Tensor]
+
+
+def gaussian(mean: list[float], std: list[float]) -> Distribution:
+    """N(mean, diag(std²)) with event shape (d,)."""
+    return Independent(Normal(torch.tensor(mean), torch.tensor(std)), 1)
+
+
+def gaussian_mixture(means: list[list[float]], stds: list[list[float]], weights: list[float] | None = None
+                     ) -> Distribution:
+    """Σ_k w_k N(means_k, diag(stds_k²)) with event shape (d,); equal weights unless given."""
+    k = len(means)
+    if k == 0 or len(stds) != k:
+        raise ValueError(f"need as many stds as means (≥ 1), got {len(means)} means and {len(stds)} stds")
+    w = torch.full((k,), 1.0 / k) if weights is None else torch.tensor(weights)
+    if w.shape != (k,) or (w < 0).any() or abs(float(w.sum()) - 1.0) > 1e-6:
+        raise ValueError(f"weights must be {k} non-negative numbers summing to 1, got {weights}")
+    return MixtureSameFamily(Categorical(probs=w), gaussian_components(means, stds))
+
+
+def gaussian_components(means: list[list[float]], stds: list[list[float]]) -> Distribution:
+    """The k Gaussians N(means_k, diag(stds_k²)) as one batched distribution (batch k, event d)."""
+    return Independent(Normal(torch.tensor(means), torch.tensor(stds)), 1)
+
+
+def uniform(low: list[float], high: list[float]) -> Distribution:
+    """Uniform on the box [low, high) with event shape (d,); log_prob is −inf outside (no argument validation)."""
+    return Independent(Uniform(torch.tensor(low), torch.tensor(high), validate_args=False), 1)
+
+
+def mlp(d_in: int, d_out: int = 1, width: int = 64, depth: int = 2) -> nn.Sequential:
+    """depth hidden SiLU layers of the given width; SiLU keeps the logit smooth, so it can match a smooth log-ratio."""
+    if min(d_in, d_out, width, depth) < 1:
+        raise ValueError(f"d_in, d_out, width and depth must be ≥ 1, got {d_in}, {d_out}, {width}, {depth}")
+    layers: list[nn.Module] = []
+    d = d_in
+    for _ in range(depth):
+        layers += [nn.Linear(d, width), nn.SiLU()]
+        d = width
+    layers.append(nn.Linear(d, d_out))
+    return nn.Sequential(*layers)
+
+
+def logit(net: nn.Module, x: Tensor) -> Tensor:
+    """h(x): the network's one output per sample, shape (n,)."""
+    return net(x).squeeze(-1)
+
+
+def flipped_labels_loss(h_data: Tensor, h_model: Tensor) -> Tensor:
+    """The planted wrong loss: L_D with data and model labels swapped (its optimum is h = −log(p_data/p_θ))."""
+    return d_loss_gan(h_model, h_data)
+
+
+def train_discriminator(net: nn.Module, p_data: Distribution, p_model: Distribution, *, steps: int, batch: int,
+                        lr: float, loss: DiscriminatorLoss = d_loss_gan) -> list[float]:
+    """Minimize L_D = −E_data[log σ(h)] − E_θ[log(1−σ(h))] with Adam on fresh samples each step; return losses.
+
+    Fresh samples every step mean no overfitting to a fixed sample, so the only gap to D* is optimization and
+    network capacity; the cosine learning-rate decay removes most of the last steps' gradient noise.
+    """
+    if steps < 1 or batch < 1 or lr <= 0:
+        raise ValueError(f"steps and batch must be ≥ 1 and lr > 0, got {steps}, {batch}, {lr}")
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    history = []
+    for _ in range(steps):
+        value = loss(logit(net, p_data.sample((batch,))), logit(net, p_model.sample((batch,))))
+        opt.zero_grad(set_to_none=True)
+        value.backward()
+        opt.step()
+        schedule.step()
+        history.append(value.item())
+    return history

@@ -1,0 +1,68 @@
+"""The GAN variants: one record of losses and hyperparameters per model, all trained by the same loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from models import losses
+from models.names import GAN_MODELS
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Hyperparameters of one GAN variant (defaults follow DCGAN: Adam(2e-4, β=(0.5, 0.999)), k = 1)."""
+
+    name: str
+    g_loss: str = "nonsaturating"  # a key of losses.G_LOSSES
+    critic: bool = False  # Wasserstein critic (raw scores) rather than a logistic discriminator
+    gp_weight: float = 0.0  # λ of the gradient penalty; 0 disables it
+    conditional: bool = False
+    spectral_norm: bool = False
+    d_steps: int = 1  # k discriminator steps per generator step
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    real_target: float = 1.0  # < 1: one-sided label smoothing
+    arch: str = "conv"
+    width: int = 64
+    z_dim: int = 100
+
+    def __post_init__(self) -> None:
+        if self.g_loss not in losses.G_LOSSES:
+            raise ValueError(f"unknown generator loss {self.g_loss!r}")
+        if self.d_steps < 1:
+            raise ValueError(f"d_steps must be >= 1, got {self.d_steps}")
+        if self.lr_g <= 0 or self.lr_d <= 0:
+            raise ValueError(f"learning rates must be positive, got lr_g={self.lr_g}, lr_d={self.lr_d}")
+        if not 0.0 < self.real_target <= 1.0:
+            raise ValueError(f"real_target must be in (0, 1], got {self.real_target}")
+        if self.critic != (self.g_loss == "wasserstein"):
+            raise ValueError("a Wasserstein critic goes with the Wasserstein generator loss, and only with it")
+
+
+VARIANTS: dict[str, Variant] = {
+    "ns-gan": Variant("ns-gan", g_loss="nonsaturating"),
+    "minimax-gan": Variant("minimax-gan", g_loss="minimax"),
+    "hybrid-gan": Variant("hybrid-gan", g_loss="hybrid"),
+    # Projection discriminators are trained with spectral normalization in the original paper.
+    "cgan-projection": Variant("cgan-projection", conditional=True, spectral_norm=True),
+    # Gulrajani et al. 2017: λ = 10, k = 5 critic steps, Adam(1e-4, β=(0, 0.9)).
+    "wgan-gp": Variant("wgan-gp", g_loss="wasserstein", critic=True, gp_weight=10.0, d_steps=5,
+                       lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9)),
+    # train.mnist_gan_study (c): smaller steps, k = 5, one-sided label smoothing (0.9) and a spectrally
+    # normalized discriminator, which keeps D Lipschitz so the extra steps do not saturate it.
+    "improved-gan": Variant("improved-gan", g_loss="nonsaturating", d_steps=5, lr_g=1e-4, lr_d=1e-4,
+                            spectral_norm=True, real_target=0.9),
+}
+
+
+if not set(GAN_MODELS) <= set(VARIANTS):
+    raise ImportError("models.names.GAN_MODELS lists a variant that models.variants does not define")
+
+
+def get_variant(name: str, **overrides: object) -> Variant:
+    """The named variant with ``overrides`` (None values ignored) applied."""
+    if name not in VARIANTS:
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(VARIANTS)}")
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    return replace(VARIANTS[name], **changes)

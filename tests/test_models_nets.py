@@ -1,0 +1,55 @@
+"""Network shapes, the projection discriminator's formula, spectral normalization."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from models.nets import Discriminator, Generator
+
+
+@pytest.mark.parametrize("arch", ["conv", "mlp"])
+@pytest.mark.parametrize("classes", [0, 10])
+def test_models_shapes_and_range(arch: str, classes: int) -> None:
+    g = Generator(z_dim=8, width=4, arch=arch, num_classes=classes)
+    d = Discriminator(width=4, arch=arch, num_classes=classes, spectral=True)
+    y = torch.arange(6) % 10 if classes else None
+    x = g(torch.randn(6, 8), y)
+    assert x.shape == (6, 1, 28, 28) and float(x.detach().abs().max()) <= 1.0
+    assert d(x, y).shape == (6,)
+
+
+def test_models_projection_discriminator_formula() -> None:
+    torch.manual_seed(0)
+    d = Discriminator(width=4, num_classes=10)
+    torch.nn.init.normal_(d.b.weight)  # non-zero biases b_y
+    x, y = torch.randn(5, 1, 28, 28), torch.tensor([0, 3, 3, 9, 1])
+    phi = d.features(x)
+    onehot = torch.nn.functional.one_hot(y, 10).float()
+    # h(x, y) = ψ(φ(x)) + yᵀ(Aφ(x) + b) with A the (classes × features) embedding matrix.
+    expected = d.psi(phi).squeeze(1) + (onehot * (phi @ d.A.weight.T + d.b.weight.T)).sum(1)
+    assert torch.allclose(d(x, y), expected, atol=1e-5)
+    # Changing only the label changes only the projection term.
+    y2 = torch.tensor([1, 3, 4, 9, 1])
+    changed = (d(x, y) - d(x, y2)).abs() > 0
+    assert changed.tolist() == [True, False, True, False, False]
+
+
+def test_models_labels_required_when_conditional() -> None:
+    with pytest.raises(ValueError, match="needs labels"):
+        Discriminator(width=4, num_classes=10)(torch.randn(2, 1, 28, 28))
+    with pytest.raises(ValueError, match="needs labels"):
+        Generator(z_dim=4, width=4, num_classes=10)(torch.randn(2, 4))
+    with pytest.raises(ValueError, match="unknown architecture"):
+        Generator(arch="resnet")
+
+
+def test_models_spectral_norm_bounds_the_weight() -> None:
+    torch.manual_seed(0)
+    d = Discriminator(width=4, arch="mlp", spectral=True)
+    with torch.no_grad():
+        d.psi.parametrizations.weight.original.mul_(50.0)
+    for _ in range(30):  # power iterations run in training-mode forwards
+        d(torch.randn(4, 1, 28, 28))
+    d.eval()
+    assert float(torch.linalg.matrix_norm(d.psi.weight.detach(), ord=2)) == pytest.approx(1.0, rel=1e-3)

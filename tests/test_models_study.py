@@ -1,0 +1,38 @@
+"""The study's comparison is written from the measured numbers."""
+
+from __future__ import annotations
+
+from models import study
+
+
+def rows(d_fake: float, grad: float, steps: int, per_epoch: int) -> list[dict[str, float]]:
+    keys = dict(d_loss=1.0, g_loss=1.0, d_real=0.6, fake_logit=0.0, gp=0.0, seconds=0.0)
+    return [dict(keys, step=s, epoch=(s - 1) // per_epoch + 1, d_fake=d_fake, g_grad_norm=grad)
+            for s in range(1, steps + 1)]
+
+
+def summary(model: str, fd: float, steps: int, per_epoch: int) -> dict:
+    return {"model": model, "status": "completed", "steps": steps, "steps_per_epoch": per_epoch,
+            "steps_per_s": 10.0, "metrics": {"frechet_distance": fd, "frechet_floor_train_vs_test": 1.5}}
+
+
+def test_models_sample_epochs_scale() -> None:
+    assert study.sample_epochs(100) == (1, 50, 100)
+    assert study.sample_epochs(4) == (1, 2, 4)
+    assert study.sample_epochs(1) == (1,)
+
+
+def test_models_study_comparison_uses_measured_numbers() -> None:
+    data = {"a-standard": rows(0.3, 2.0, 40, 20), "b-minimax": rows(0.01, 0.02, 40, 20),
+            "c-improved": rows(0.4, 1.0, 8, 4)}
+    sums = {"a-standard": summary("ns-gan", 50.0, 40, 20), "b-minimax": summary("minimax-gan", 300.0, 40, 20),
+            "c-improved": summary("improved-gan", 40.0, 8, 4)}
+    report = study.compare(sums, data)
+    text = " ".join(report["explanation"])
+    assert "mean D(G(z)) = 0.01 for the minimax update vs 0.3" in text
+    assert "ratio 0.01" in text
+    assert "(b) 300 — the minimax run ended worse than the standard one" in text
+    assert "(c) reached Fréchet distance 40 vs 50 for (a): better than (a)" in text
+    assert "5× fewer" in text
+    md = study.to_markdown(dict(report, dataset="mnist", epochs=2))
+    assert "| b-minimax | completed | 40 | 300 | 1.5 | 0.01 | 0.02 |" in md

@@ -1,0 +1,149 @@
+"""The training loop on tiny synthetic data: outputs, bit-identical resume, the NaN stop, Ctrl-C."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from models import checkpoint
+from models.tinydata import write_dataset
+from models.trainer import GANTrainer, NonFiniteLossError, TrainConfig, train
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("tiny"), n_train=96, n_test=40)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # noqa: ANN202
+    monkeypatch.setenv("GENPROOF_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("GENPROOF_OFFLINE", "1")
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)  # the runs below use one thread (tiny nets; a shared CPU)
+
+
+def config(data_dir: Path, out: Path, model: str = "ns-gan", **kw: object) -> TrainConfig:
+    base = dict(model=model, out=out, data_dir=str(data_dir), verify_checksums=False, batch_size=16, width=4,
+                progress=False, evaluate=False, device="cpu", seed=3, threads=1)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def final_tensors(out: Path) -> dict[str, torch.Tensor]:
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    tensors = load_file(str(out / "checkpoint" / state["weights_file"]))
+    tensors.update({f"optim.{k}": v for k, v in load_file(str(out / "checkpoint" / state["optim_file"])).items()})
+    return tensors
+
+
+@pytest.mark.parametrize("model", ["ns-gan", "cgan-projection", "wgan-gp"])
+def test_models_resume_is_bit_identical(data_dir: Path, tmp_path: Path, model: str) -> None:
+    # ns-gan / cgan: 96 // 16 = 6 steps per epoch; wgan-gp (k = 5): 1 step per epoch.
+    epochs, n = (3, 10) if model != "wgan-gp" else (4, 4)
+    straight = train(config(data_dir, tmp_path / "straight", model, epochs=epochs, max_steps=n))
+    half = train(config(data_dir, tmp_path / "split", model, epochs=epochs, max_steps=n // 2 + 1))
+    assert half["steps"] == n // 2 + 1
+    resumed = train(config(data_dir, tmp_path / "split", model, epochs=epochs, max_steps=n, resume=True))
+    assert resumed["resumed"] and resumed["steps"] == straight["steps"] == n
+    a, b = final_tensors(tmp_path / "straight"), final_tensors(tmp_path / "split")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    # The metrics log of the resumed run equals the straight one (losses included).
+    rows = [list(csv.DictReader((tmp_path / d / "metrics.csv").open())) for d in ("straight", "split")]
+    strip = [[{k: v for k, v in r.items() if k != "seconds"} for r in rs] for rs in rows]
+    assert strip[0] == strip[1]
+
+
+def test_models_training_outputs(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    summary = train(config(data_dir, out, "cgan-projection", epochs=2, sample_epochs=(1, 2)))
+    assert summary["status"] == "completed" and summary["steps"] == 12
+    for name in ("metrics.csv", "summary.json", "learning_curves.png", "samples/epoch-001.png",
+                 "samples/epoch-002.png", "checkpoint/state.json"):
+        assert (out / name).is_file(), name
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert len(rows) == 12 and {"d_fake", "g_grad_norm"} <= rows[0].keys()
+    assert all(0.0 <= float(r["d_fake"]) <= 1.0 and float(r["g_grad_norm"]) > 0 for r in rows)
+    saved = json.loads((out / "summary.json").read_text())
+    assert saved["steps_per_s"] > 0 and saved["last_epoch_means"]["d_fake"] > 0
+
+
+def test_models_nan_loss_stops_and_keeps_last_good_checkpoint(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "nan"
+    trainer = GANTrainer(config(data_dir, out, epochs=3))
+    real_loss, calls = trainer.g_loss_fn, []
+
+    def poisoned(h: torch.Tensor) -> torch.Tensor:
+        calls.append(1)
+        return real_loss(h) * (float("nan") if len(calls) == 9 else 1.0)  # step 9, inside epoch 2
+
+    trainer.g_loss_fn = poisoned
+    with pytest.raises(NonFiniteLossError, match=r"step 9: non-finite loss .* last good checkpoint is kept"):
+        trainer.run()
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert state["step"] == 6  # the end of epoch 1, not the poisoned step
+    weights = load_file(str(out / "checkpoint" / state["weights_file"]))
+    assert all(torch.isfinite(v).all() for v in weights.values() if v.is_floating_point())
+    assert json.loads((out / "summary.json").read_text())["status"] == "non-finite loss"
+    # Training resumes from the good checkpoint.
+    resumed = train(config(data_dir, out, epochs=3, resume=True))
+    assert resumed["steps"] == 18 and resumed["status"] == "completed"
+
+
+def test_models_resume_refuses_a_different_run(data_dir: Path, tmp_path: Path) -> None:
+    from models.trainer import ConfigError
+
+    train(config(data_dir, tmp_path / "r", epochs=1, max_steps=2))
+    with pytest.raises(ConfigError, match=r"cannot resume: .*batch_size=16 \(now 8\)"):
+        train(config(data_dir, tmp_path / "r", epochs=1, batch_size=8, resume=True))
+
+
+def test_models_checkpoint_write_is_atomic(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    checkpoint.atomic_write_text(path, "old")
+
+    with pytest.raises(TypeError):
+        checkpoint.atomic_write_text(path, 12345)  # type: ignore[arg-type]  # fails mid-write
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # no temp file left behind
+
+
+def test_models_sigint_saves_and_exits_cleanly(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "int"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cmd = [sys.executable, "-m", "models", "train", "ns-gan", "--out", str(out), "--data-dir", str(data_dir),
+           "--skip-checksum", "--batch-size", "16", "--width", "4", "--epochs", "100000", "--no-progress",
+           "--no-eval", "--device", "cpu", "--threads", "1"]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            metrics = out / "metrics.csv"
+            if metrics.is_file() and (out / "checkpoint" / "state.json").is_file():
+                break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "checkpoint saved" in err
+    summary = json.loads((out / "summary.json").read_text())
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert summary["status"] == "interrupted" and state["step"] == summary["steps"]
