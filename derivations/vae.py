@@ -44,7 +44,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.stats import Bernoulli, E, Normal, P, density
 
 from derivations.claims import (
     PREV,
@@ -349,6 +348,8 @@ register(Result(
 
 # --- vae.gaussian_kl -----------------------------------------------------------
 def _gaussian_kl() -> tuple[Declarations, list[Step]]:
+    from sympy.stats import E, Normal, density  # lazy: sympy.stats is slow to import
+
     decl = Declarations()
     mq, mp = decl.symbol("mu_q", REALS), decl.symbol("mu_p", REALS)
     sq, spp = decl.symbol("sigma_q", POSITIVE), decl.symbol("sigma_p", POSITIVE)
@@ -474,6 +475,8 @@ register(Result(
 
 # --- vae.reparameterization ----------------------------------------------------
 def _reparameterization() -> tuple[Declarations, list[Step]]:
+    from sympy.stats import E, Normal
+
     decl = Declarations()
     mu, sigma = decl.symbol("mu", REALS), decl.symbol("sigma", POSITIVE)
     s = decl.symbol("s", REALS)             # s = log σ², what an encoder outputs
@@ -762,6 +765,8 @@ register(Result(
 
 # --- vae.decoder_nll -----------------------------------------------------------
 def _decoder_nll() -> tuple[Declarations, list[Step]]:
+    from sympy.stats import Bernoulli, Normal, P, density
+
     decl = Declarations()
     dim = 3
     x = tuple(decl.symbol(f"x_{d}", REALS) for d in range(1, dim + 1))      # real-valued data
