@@ -47,7 +47,6 @@ MARKS = {
     "unproved": ("–", "st-warn"),
     "stale": ("↻", "st-warn"),
     "not run": ("○", "st-none"),
-    "skipped": ("○", "st-none"),
 }
 #: Overall status of a result -> (graph fill colour, legend text).
 NODE_STYLE = {
@@ -75,7 +74,9 @@ def esc(text: object) -> str:
     out = str(text).replace("\\", "\\\\")
     for ch in "*`|_[]<>":
         out = out.replace(ch, "\\" + ch)
-    return " ".join(out.split())
+    out = " ".join(out.split())
+    # A paragraph or cell opening with "(1)", "1.", "- " or "+ " would become a list: escape its first character.
+    return "\\" + out if out[:1] in set("(-+#:0123456789") else out
 
 
 def heading(title: str, char: str = "=") -> str:
@@ -386,7 +387,11 @@ def details_text(sec: dict) -> str:
     for key, value in sec.items():
         if key in ("status", "message", "stale"):
             continue
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        if value in ([], {}, None, ""):
+            continue
+        if key == "checks" and isinstance(value, list) and all(isinstance(v, dict) and "estimate" in v for v in value):
+            out.append(numeric_checks_table(value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             keys = list(dict.fromkeys(k for v in value for k in v))
             rows = [[_cell(v.get(k)) for k in keys] for v in value]
             out.append(f"*{esc(key)}*:\n\n" + list_table([esc(k) for k in keys], rows))
@@ -395,6 +400,27 @@ def details_text(sec: dict) -> str:
     if fields:
         out.insert(1 if sec.get("message") else 0, "\n".join(fields) + "\n")
     return "\n".join(out)
+
+
+def numeric_checks_table(checks: list[dict]) -> str:
+    """Numeric checks, one row each: what is compared, the estimate against the catalog's value, the
+    threshold, the samples, the error rates the test was designed for, and the verdict."""
+    rows = []
+    for c in checks:
+        what = f"**{esc(c.get('name', ''))}**"
+        if c.get("description") or c.get("compares"):
+            what += " — " + esc(c.get("description") or c.get("compares"))
+        if c.get("method"):
+            what += f" *({esc(c['method'])})*"
+        rates = f"{_cell(c.get('false_fail_rate'))} / {_cell(c.get('false_pass_rate'))}"
+        rows.append([what, f"{_precise(c.get('estimate'))} vs {_precise(c.get('expected'))}",
+                     _cell(c.get("threshold")), _cell(c.get("samples")), rates, _cell(c.get("status"))])
+    return list_table(["check", "estimate vs expected", "threshold", "samples", "false fail / pass rate", "status"],
+                      rows, [46, 16, 9, 9, 12, 8])
+
+
+def _precise(value: object) -> str:
+    return f"{value:.10g}" if isinstance(value, float) else _cell(value)
 
 
 def _cell(value: object) -> str:
@@ -587,9 +613,12 @@ def overview_page(inputs: Inputs, target_uri: dict[str, str]) -> str:
                "Click a node to open its proof page.\n")
     out.append(".. graphviz::\n   :align: center\n   :alt: dependency graph of the results\n\n"
                + indent(dot_graph(inputs, target_uri)) + "\n")
+    shown = {overall_status(inputs, e) for e in inputs.entries}
+    if any(u not in {e["id"] for e in inputs.entries} for e in inputs.entries for u in e.get("uses", ())):
+        shown.add("missing")
     out.append("Colours: " + "; ".join(
         f":raw-html:`<span class=\"swatch\" style=\"background:{colour}\"></span>` {esc(text)}"
-        for colour, text in NODE_STYLE.values()) + ".\n")
+        for status, (colour, text) in NODE_STYLE.items() if status in shown) + ".\n")
     if inputs.cached_from:
         out.append(f"Numeric and fuzz statuses come from the cached report {esc(inputs.cached_from)}.\n")
     else:
