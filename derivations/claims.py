@@ -120,9 +120,13 @@ def _decide(proved: bool | None, counter: decide.Spot | None, what: str) -> Verd
                    "it may need stronger assumptions on the symbols or a more explicit step")
 
 
-def _timed(fn: Callable[[], bool | None]) -> bool | None:
+#: Seconds SymPy gets once a counterexample is known (only to tell "fail" from "error").
+SHORT_TIME_LIMIT = 2.0
+
+
+def _timed(fn: Callable[[], bool | None], seconds: float = decide.STEP_TIME_LIMIT) -> bool | None:
     try:
-        with decide.time_limit(decide.STEP_TIME_LIMIT):
+        with decide.time_limit(seconds):
             return fn()
     except decide.StepTimeout:
         return None
@@ -191,12 +195,16 @@ class Equal(Claim):
 
     def verify(self, ctx):
         lhs, rhs = _resolve(self.lhs, ctx), sp.sympify(self.rhs_)
-        proved = _timed(lambda: decide.symbolic_zero(ctx.decl, lhs - rhs))
-        counter = None
-        for spot in decide.evaluate(ctx.decl, (lhs, rhs), ctx.rng, ctx.points):
-            if not decide.close(*spot.values):
-                counter = spot
-                break
+        # Numbers first: a counterexample is cheap, and then SymPy gets only a
+        # short time to show it would have "proved" the claim (an error).
+        try:
+            with decide.time_limit(decide.STEP_TIME_LIMIT):
+                counter = next((spot for spot in decide.evaluate(ctx.decl, (lhs, rhs), ctx.rng, ctx.points)
+                                if not decide.close(*spot.values)), None)
+        except decide.StepTimeout:
+            return Verdict("undecided", "the numeric spot check timed out")
+        limit = SHORT_TIME_LIMIT if counter is not None else decide.STEP_TIME_LIMIT
+        proved = _timed(lambda: decide.symbolic_zero(ctx.decl, lhs - rhs), limit)
         return _decide(proved, counter, "the equality")
 
 
