@@ -31,18 +31,22 @@ class StepTimeout(Exception):
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise StepTimeout after ``seconds``; a no-op off the main thread."""
+    """Raise StepTimeout after ``seconds`` of this process's CPU time.
+
+    CPU time, not wall time: a step must not turn "undecided" because the
+    machine is busy with something else. A no-op off the main thread.
+    """
     try:
-        old = signal.signal(signal.SIGALRM, _raise_timeout)
+        old = signal.signal(signal.SIGPROF, _raise_timeout)
     except ValueError:  # not the main thread: SymPy runs unbounded
         yield
         return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
 
 
 def _raise_timeout(signum, frame):  # pragma: no cover - signal handler
@@ -131,21 +135,24 @@ class Spot:
 
 def evaluate(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random,
              points: int = 5) -> list[Spot]:
-    """Evaluate ``exprs`` together at ``points`` random points (30 digits)."""
-    spots = []
+    """Evaluate ``exprs`` together at ``points`` random points (30 digits).
+
+    Undefined functions get one random stand-in per call; derivatives and
+    other unevaluated parts are worked out once, before the points go in.
+    """
     free = set().union(*(sp.sympify(e).free_symbols for e in exprs))
+    stand = decl.stand_ins(rng)
+    concrete = []
+    for e in exprs:
+        e = sp.sympify(e)
+        for fn, impl in stand.items():
+            e = e.replace(fn, impl)
+        concrete.append(e.doit() if e.has(sp.Derivative) else e)
+    spots = []
     for _ in range(points):
         point = decl.sample_point(rng, free)
-        stand = decl.stand_ins(rng)
-        vals = []
-        for e in exprs:
-            e = sp.sympify(e)
-            for fn, impl in stand.items():
-                e = e.replace(fn, impl)
-            v = e.subs(point).doit()
-            v = v.evalf(PRECISION) if not isinstance(v, sp.MatrixBase) else v.evalf(PRECISION)
-            vals.append(v)
-        spots.append(Spot({str(k): v for k, v in point.items() if k in free}, tuple(vals)))
+        vals = tuple(e.subs(point).doit().evalf(PRECISION) for e in concrete)
+        spots.append(Spot({str(k): v for k, v in point.items() if k in free}, vals))
     return spots
 
 

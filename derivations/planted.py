@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derivations.claims import Claim
+from derivations.claims import Claim, Conclude
 from derivations.engine import Report, Result, Step, check
 
 # Which field of each claim kind holds the "answer" a planted error changes.
@@ -78,5 +78,25 @@ def planted_copy(result: Result, planted: Planted) -> Result:
                   build=lambda: (decl, steps), uses=result.uses, conclusion=result.conclusion)
 
 
+def reachable(steps: list[Step], index: int) -> set[int]:
+    """Steps (1-based) whose verdict can change when step ``index`` changes.
+
+    The step itself, the chain that continues from it through ``PREV``, and
+    every conclusion after it; the other steps are unchanged claims that the
+    unplanted run already checked.
+    """
+    out = {index}
+    source = index  # the step PREV refers to, as the engine tracks it
+    for i in range(index + 1, len(steps) + 1):
+        claim = steps[i - 1].claim
+        if (claim.continues() and source in out) or isinstance(claim, Conclude):
+            out.add(i)
+        if claim.rhs() is not None or claim.equation() is not None:
+            source = i
+    return out
+
+
 def check_planted(result: Result, planted: Planted) -> Report:
-    return check(planted_copy(result, planted))
+    """Check the planted copy, re-checking only the steps the error can reach."""
+    copy = planted_copy(result, planted)
+    return check(copy, only=reachable(copy.steps, planted.step))
