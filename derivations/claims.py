@@ -246,7 +246,6 @@ class Holds(Claim):
         else:
             def prove():
                 return decide.symbolic_sign(ctx.decl, gap, strict)
-        proved = _timed(prove)
         counter = None
         for spot in decide.evaluate(ctx.decl, (gap,), ctx.rng, ctx.points):
             g = decide.real_value(spot.values[0])
@@ -254,6 +253,7 @@ class Holds(Claim):
             if g is None or g < -tol or (strict and g <= 0):
                 counter = spot
                 break
+        proved = _timed(prove, SHORT_TIME_LIMIT if counter is not None else decide.STEP_TIME_LIMIT)
         return _decide(proved, counter, "the inequality")
 
 

@@ -2,8 +2,8 @@
 
 The reference is the textbook loop: a torch DataLoader over CPU tensors with a host→device copy per batch and
 nothing else (no metrics, no finiteness checks). Throughput is generator steps per second after a warm-up;
-seconds per epoch = steps per epoch / steps per second. Runs alternate (ours, reference, ours, reference) and
-the faster of each pair of repeats is kept, so a burst of load from elsewhere does not decide the comparison.
+seconds per epoch = steps per epoch / steps per second. The two loops advance one step at a time in
+alternating order, so load from other processes lands on both alike; the best of the repeats is kept.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,13 @@ from torch.utils.data import DataLoader, TensorDataset
 from models import checkpoint, losses
 from models.datasets import Split, load_split
 from models.runtime import resolve_device
-from models.trainer import TrainConfig, build_models, train
+from models.trainer import GANTrainer, TrainConfig, build_models, epoch_permutation
 from models.variants import Variant, get_variant
 
 
-def reference_loop(variant: Variant, data: Split, batch_size: int, steps: int, warmup: int,
-                   device: torch.device, seed: int = 0) -> float:
-    """Generator steps per second of the plain loop (timed after ``warmup`` steps)."""
+def reference_steps(variant: Variant, data: Split, batch_size: int, device: torch.device,
+                    seed: int = 0) -> Iterator[None]:
+    """The plain loop, one generator step (after k discriminator steps) per ``next()``."""
     torch.manual_seed(seed)
     g, d = build_models(variant, len(data.class_names), device)
     opt_g = torch.optim.Adam(g.parameters(), lr=variant.lr_g, betas=variant.betas)
@@ -36,10 +37,7 @@ def reference_loop(variant: Variant, data: Split, batch_size: int, steps: int, w
                         drop_last=True)
     g_loss_fn = losses.G_LOSSES[variant.g_loss]
     batches = iter(loader)
-    start = 0.0
-    for step in range(warmup + steps):
-        if step == warmup:
-            start = time.perf_counter()
+    while True:
         for _ in range(variant.d_steps):
             try:
                 x, y = next(batches)
@@ -67,23 +65,45 @@ def reference_loop(variant: Variant, data: Split, batch_size: int, steps: int, w
         opt_g.zero_grad()
         loss.backward()
         opt_g.step()
+        yield
+
+
+def our_steps(model: str, data: Split, batch_size: int, device: torch.device, work: Path) -> Iterator[None]:
+    """models.trainer's step (k D steps, G step, statistics, finiteness check, CSV row) per ``next()``.
+
+    Once-per-epoch work (checkpoint, sample grid) is left out: the reference loop has no counterpart.
+    """
+    cfg = TrainConfig(model=model, out=work / model, batch_size=batch_size, device=str(device), progress=False,
+                      evaluate=False, epochs=1)
+    trainer = GANTrainer(cfg, data=data)
+    trainer.log.open(0)
+    epoch, t0 = 0, time.perf_counter()
+    while True:
+        perm = epoch_permutation(cfg.seed, epoch, len(data), device)
+        for it in range(trainer.steps_per_epoch):
+            trainer._train_step(perm, it, epoch, t0)
+            yield
+        epoch += 1
+
+
+def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return steps / (time.perf_counter() - start)
 
 
-def our_loop(model: str, data: Split, batch_size: int, steps: int, warmup: int, device: torch.device,
-             work: Path) -> float:
-    """Generator steps per second of models.trainer, from its per-step clock (after ``warmup`` steps)."""
-    out = work / model
-    cfg = TrainConfig(model=model, out=out, batch_size=batch_size, device=str(device), progress=False,
-                      evaluate=False, max_steps=warmup + steps, epochs=10**6)
-    train(cfg, data=data)
-    import csv
-
-    with (out / "metrics.csv").open() as fh:
-        seconds = [float(r["seconds"]) for r in csv.DictReader(fh)]
-    return steps / (seconds[warmup + steps - 1] - seconds[warmup - 1]) if warmup else steps / seconds[steps - 1]
+def interleaved(loops: dict[str, Iterator[None]], steps: int, warmup: int, device: torch.device) -> dict[str, float]:
+    """Steps per second of each loop, timing them step by step in alternating order (load bursts hit both)."""
+    spent = dict.fromkeys(loops, 0.0)
+    names = list(loops)
+    for i in range(warmup + steps):
+        for name in names if i % 2 == 0 else names[::-1]:
+            _sync(device)
+            t = time.perf_counter()
+            next(loops[name])
+            _sync(device)
+            if i >= warmup:
+                spent[name] += time.perf_counter() - t
+    return {name: steps / spent[name] for name in names}
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -99,9 +119,12 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         for model in args.models:
             variant = get_variant(model)
             ours, ref = [], []
-            for _ in range(2):
-                ours.append(our_loop(model, data, args.batch_size, args.steps, args.warmup, device, Path(tmp)))
-                ref.append(reference_loop(variant, data, args.batch_size, args.steps, args.warmup, device))
+            for rep in range(getattr(args, "repeats", 3)):
+                speed = interleaved({"ours": our_steps(model, data, args.batch_size, device, Path(tmp) / str(rep)),
+                                     "reference": reference_steps(variant, data, args.batch_size, device)},
+                                    args.steps, args.warmup, device)
+                ours.append(speed["ours"])
+                ref.append(speed["reference"])
             steps_per_epoch = n_full // (args.batch_size * variant.d_steps)
             row = {"model": model, "device": str(device), "threads": torch.get_num_threads(),
                    "batch_size": args.batch_size, "steps_per_epoch": steps_per_epoch,

@@ -120,6 +120,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     bench.add_argument("--data-dir", default=None)
     bench.add_argument("--skip-checksum", action="store_true")
     bench.add_argument("--subset", type=positive_int, default=None)
+    bench.add_argument("--repeats", type=positive_int, default=3, help="alternating repeats; the best is kept")
     bench.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch")
     bench.add_argument("--out", type=Path, default=None, help="write benchmark.json and benchmark.md here")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torch.nn.functional import one_hot
 from torch.nn.utils.parametrizations import spectral_norm
 
 IMAGE_SHAPE = (1, 28, 28)
@@ -20,8 +21,10 @@ def _sn(module: nn.Module, enabled: bool) -> nn.Module:
 
 
 def dcgan_init(module: nn.Module) -> None:
-    """N(0, 0.02) weights and zero biases for conv/linear layers, N(1, 0.02) BN scales (Radford et al. 2016)."""
-    if isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+    """N(0, 0.02) weights and zero biases for conv/linear/embedding layers, N(1, 0.02) BN scales (DCGAN)."""
+    if isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
@@ -31,7 +34,7 @@ def dcgan_init(module: nn.Module) -> None:
 
 
 class Generator(nn.Module):
-    """x = G(z, y): z ∈ R^{z_dim} (and a learned label embedding if conditional) → x ∈ [−1, 1]^{1×28×28}."""
+    """x = G(z, y): [z; onehot(y)] (label part only if conditional) → x ∈ [−1, 1]^{1×28×28}."""
 
     def __init__(self, z_dim: int = 100, width: int = 64, arch: str = "conv", num_classes: int = 0) -> None:
         super().__init__()
@@ -40,8 +43,9 @@ class Generator(nn.Module):
         if z_dim <= 0 or width <= 0:
             raise ValueError(f"z_dim and width must be positive, got {z_dim}, {width}")
         self.z_dim, self.num_classes, self.arch = z_dim, num_classes, arch
-        self.embed = nn.Embedding(num_classes, z_dim) if num_classes else None
-        in_dim = z_dim * (2 if num_classes else 1)
+        # The label enters as a one-hot vector concatenated to z (Mirza & Osindero 2014). A learned 100-d embedding
+        # with N(0, 1) entries let the generator ignore z (every sample of a class identical) within 250 steps.
+        in_dim = z_dim + num_classes
         if arch == "conv":
             self.body = nn.Sequential(
                 nn.Linear(in_dim, 2 * width * 7 * 7, bias=False),
@@ -62,10 +66,10 @@ class Generator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        if self.embed is not None:
+        if self.num_classes:
             if y is None:
                 raise ValueError("a conditional generator needs labels y")
-            z = torch.cat([z, self.embed(y)], dim=1)
+            z = torch.cat([z, one_hot(y, self.num_classes).to(z.dtype)], dim=1)
         return self.body(z)
 
 
@@ -97,7 +101,8 @@ class Discriminator(nn.Module):
             self.feature_dim = 4 * width
         self.psi = _sn(nn.Linear(self.feature_dim, 1), spectral)
         if num_classes:
-            self.A = _sn(nn.Embedding(num_classes, self.feature_dim), spectral)
+            # A is left unnormalized: spectral norm on an Embedding aborts DDP's gradient reducer (torch 2.13).
+            self.A = nn.Embedding(num_classes, self.feature_dim)
             self.b = nn.Embedding(num_classes, 1)
             nn.init.zeros_(self.b.weight)
         self.apply(dcgan_init)

@@ -70,7 +70,8 @@ def _stats(summary: dict[str, Any], rows: list[dict[str, float]]) -> dict[str, A
         "steps_per_epoch": summary["steps_per_epoch"], "steps_per_s": summary["steps_per_s"],
         "frechet_distance": metrics.get("frechet_distance"),
         "frechet_floor": metrics.get("frechet_floor_train_vs_test"),
-        "early": early, "first_epoch": epochs.get(min(epochs)) if epochs else {},
+        "early": early, "early_steps": min(EARLY_STEPS, len(rows)),
+        "first_epoch": epochs.get(min(epochs)) if epochs else {},
         "last_epoch": epochs.get(max(epochs)) if epochs else {},
         "min_d_fake_epoch_mean": min((e["d_fake"] for e in epochs.values()), default=None),
         "per_epoch": {str(k): v for k, v in epochs.items()},
@@ -88,8 +89,9 @@ def compare(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[str,
 
     ea, eb = a["early"], b["early"]
     if ea and eb:
+        n_early = min(a["early_steps"], b["early_steps"])
         text.append(
-            f"Early training (first {EARLY_STEPS} generator steps): mean D(G(z)) = {f(eb['d_fake'])} for the minimax "
+            f"Early training (first {n_early} generator steps): mean D(G(z)) = {f(eb['d_fake'])} for the minimax "
             f"update vs {f(ea['d_fake'])} for the non-saturating one; generator gradient norm {f(eb['g_grad_norm'])} "
             f"vs {f(ea['g_grad_norm'])} (ratio {f(eb['g_grad_norm'] / max(ea['g_grad_norm'], 1e-30))}). "
             "Per sample the minimax gradient is −D(G(z))·∂h/∂θ and the non-saturating one is "

@@ -2,13 +2,21 @@
 
 Densities are torch.distributions objects with event shape (d,), so samples are (n, d) batches that a
 network takes directly, and ``log_prob`` gives the exact log-density the theory is checked against.
+
+Two moons (NumPy): p(x) = ½ Σ_arcs (1/π) ∫₀^π N(x; c(t), s²I) dt with the outer arc c(t) = (cos t, sin t) and
+the inner arc c(t) = (1 − cos t, ½ − sin t) (scikit-learn's make_moons shape), t ~ U(0, π), arc ~ Bernoulli(½);
+the integral over t is done by Gauss–Legendre quadrature; after standardization y = (x − m)/d the density is
+p_Y(y) = p_X(m + d⊙y)·Π d_k.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import numpy as np
 import torch
+from scipy.special import logsumexp
 from torch import Tensor, nn
 from torch.distributions import Categorical, Distribution, Independent, MixtureSameFamily, Normal, Uniform
 
@@ -88,3 +96,56 @@ def train_discriminator(net: nn.Module, p_data: Distribution, p_model: Distribut
         schedule.step()
         history.append(value.item())
     return history
+
+
+# ---- two moons ----------------------------------------------------------------------------------------------------
+
+def moons_arcs(t: np.ndarray) -> np.ndarray:
+    """(2, len(t), 2): the two moons' arcs c(t), outer (cos t, sin t) and inner (1 − cos t, ½ − sin t)."""
+    outer = np.stack([np.cos(t), np.sin(t)], axis=-1)
+    inner = np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=-1)
+    return np.stack([outer, inner])
+
+
+def moons_sample(n: int, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """n two-moons points: a uniform arc, a uniform t ∈ [0, π], plus N(0, noise²I)."""
+    if n < 1 or noise <= 0:
+        raise ValueError(f"need n ≥ 1 and noise > 0, got {n}, {noise}")
+    t = rng.uniform(0, math.pi, n)
+    arc = rng.integers(0, 2, n)
+    centres = moons_arcs(t)[arc, np.arange(n)]
+    return centres + noise * rng.standard_normal((n, 2))
+
+
+def moons_log_density(x: np.ndarray, noise: float, nodes: int = 256, chunk: int = 4096) -> np.ndarray:
+    """log p(x) for points x of shape (n, 2), by Gauss–Legendre quadrature over t with ``nodes`` nodes per arc.
+
+    The integrand is a bump of width ≈ noise in t (|c'(t)| = 1); Gauss–Legendre converges geometrically once
+    the nodes resolve it: at noise 0.05, 256 nodes (≤ 0.02 apart) agree with 2048 to ≈ 1e-11 in log p, 64 nodes
+    are off by ≈ 2e-3.
+    """
+    t, w = np.polynomial.legendre.leggauss(nodes)
+    t = (t + 1) * math.pi / 2
+    log_w = np.log(w * math.pi / 2) - math.log(math.pi) - math.log(2)  # dt weights × (1/π) × (½ per arc)
+    centres = moons_arcs(t).reshape(-1, 2)  # (2·nodes, 2)
+    log_w = np.concatenate([log_w, log_w])
+    out = np.empty(len(x))
+    for start in range(0, len(x), chunk):
+        block = x[start:start + chunk]
+        sq = ((block[:, None, :] - centres[None]) ** 2).sum(-1)
+        log_normal = -sq / (2 * noise**2) - math.log(2 * math.pi * noise**2)
+        out[start:start + chunk] = logsumexp(log_normal + log_w, axis=1)
+    return out
+
+
+def moons_standardized_log_density(y: np.ndarray, noise: float, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """log p_Y(y) for y = (x − mean)/std: log p_X(mean + std⊙y) + Σ log std (the Jacobian of x ↦ y)."""
+    return moons_log_density(mean + std * y, noise) + float(np.log(std).sum())
+
+
+def moons_entropy(noise: float, mean: np.ndarray, std: np.ndarray, n: int, rng: np.random.Generator
+                  ) -> tuple[float, float]:
+    """Monte Carlo H(Y) = −E[log p_Y(Y)] on n fresh samples, and its standard error."""
+    y = (moons_sample(n, noise, rng) - mean) / std
+    log_p = moons_standardized_log_density(y, noise, mean, std)
+    return float(-log_p.mean()), float(log_p.std(ddof=1) / math.sqrt(n))

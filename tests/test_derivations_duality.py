@@ -41,7 +41,7 @@ def test_derivations_duality_losses_are_the_log_likelihood():
 
 
 @pytest.mark.parametrize("lam", [-0.9, -0.5, -0.1, -0.01])
-def test_derivations_duality_softplus_conjugate_numerically(lam):
+def test_derivations_duality_softplus_conjugate_by_computation(lam):
     lam_s = sp.Symbol("lambda")
     value = float(duality.softplus_conjugate_value(lam_s).subs(lam_s, lam))
     minimizer = float(duality.softplus_conjugate_minimizer(lam_s).subs(lam_s, lam))
@@ -58,7 +58,7 @@ def test_derivations_duality_softplus_conjugate_unbounded_outside(lam):
     assert np.logaddexp(0.0, y) + lam * y < -50
 
 
-def test_derivations_duality_quadratic_conjugate_numerically():
+def test_derivations_duality_quadratic_conjugate_by_computation():
     b, c = np.array([0.4, -1.2, 2.0]), 1.7
     found = optimize.minimize(lambda w: c / 2 * w @ w - w @ b, np.zeros(3), method="BFGS", options={"gtol": 1e-10})
     w_star = np.array(duality.quadratic_minimizer(sp.Matrix(b), c), dtype=float).ravel()
@@ -66,7 +66,7 @@ def test_derivations_duality_quadratic_conjugate_numerically():
     assert found.fun == pytest.approx(float(duality.quadratic_min_value(sp.Matrix(b), c)), abs=1e-10)
 
 
-def test_derivations_duality_strong_duality_numerically():
+def test_derivations_duality_strong_duality_by_computation():
     # A larger instance than the symbolic one: 3 data points, 2 generated points, dimension 3.
     rng = np.random.default_rng(1)
     xs, gs, c = rng.normal(size=(3, 3)), rng.normal(size=(2, 3)), 0.8

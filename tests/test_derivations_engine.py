@@ -62,7 +62,7 @@ def test_derivations_false_step_fails_with_a_counterexample():
     assert step.status == "fail" and "x=" in step.message
 
 
-def test_derivations_symbolic_and_numeric_disagreement_is_an_error():
+def test_derivations_symbolic_and_spot_check_disagreement_is_an_error():
     spot = Spot({"x": sp.Integer(1)}, (sp.Integer(1), sp.Integer(2)))
     assert _decide(True, spot, "the equality") == Verdict(
         "error", "SymPy proves the equality but the spot check disagrees at x=1.00000: 1.0000000 vs 2.0000000")

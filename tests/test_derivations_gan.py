@@ -73,7 +73,7 @@ def test_derivations_gan_minimax_saturates_nonsaturating_does_not():
     assert abs(ns + dh) < 1e-15
 
 
-def test_derivations_gan_hybrid_loss_is_reverse_kl_numerically():
+def test_derivations_gan_hybrid_loss_is_reverse_kl_by_computation():
     rng = np.random.default_rng(0)
     for _ in range(20):
         p, q = _probability(rng), _probability(rng)
@@ -92,7 +92,7 @@ def test_derivations_gan_kl_is_not_symmetric_on_the_bernoulli_pair():
     assert float(forward) - float(reverse) > 0.01
 
 
-def test_derivations_gan_nll_is_forward_kl_plus_entropy_numerically():
+def test_derivations_gan_nll_is_forward_kl_plus_entropy_by_computation():
     rng = np.random.default_rng(1)
     for _ in range(20):
         p, q = _probability(rng, 5), _probability(rng, 5)

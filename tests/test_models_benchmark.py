@@ -17,7 +17,7 @@ def test_models_benchmark_ours_not_slower(tmp_path: Path, monkeypatch: pytest.Mo
     data = write_dataset(tmp_path / "d", n_train=2048, n_test=64)
     args = argparse.Namespace(dataset="fashion-mnist", models=["ns-gan", "wgan-gp"], steps=20, warmup=3,
                               batch_size=64, device="auto", data_dir=str(data), skip_checksum=True, subset=None,
-                              out=tmp_path / "bench")
+                              out=tmp_path / "bench", repeats=3, threads=1)
     results = benchmark.run(args)
     for row in results:
         # Same networks and arithmetic; allow 10% for timing noise on a shared machine.

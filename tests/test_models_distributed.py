@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow  # three Python processes importing torch: ~20-40 s on two cores
-@pytest.mark.parametrize("model", ["ns-gan", "wgan-gp"])
+@pytest.mark.parametrize("model", ["ns-gan", "cgan-projection", "wgan-gp"])
 def test_models_ddp_two_processes_keep_replicas_identical(tmp_path: Path, model: str) -> None:
     data = write_dataset(tmp_path / "d", n_train=256, n_test=64)
     out = tmp_path / "out"

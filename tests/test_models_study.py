@@ -29,7 +29,7 @@ def test_models_study_comparison_uses_measured_numbers() -> None:
             "c-improved": summary("improved-gan", 40.0, 8, 4)}
     report = study.compare(sums, data)
     text = " ".join(report["explanation"])
-    assert "mean D(G(z)) = 0.01 for the minimax update vs 0.3" in text
+    assert "(first 40 generator steps): mean D(G(z)) = 0.01 for the minimax update vs 0.3" in text
     assert "ratio 0.01" in text
     assert "(b) 300 — the minimax run ended worse than the standard one" in text
     assert "(c) reached Fréchet distance 40 vs 50 for (a): better than (a)" in text

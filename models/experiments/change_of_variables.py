@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from models.experiments.report import figure, row, save, seed_everything
+from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 EDGES = np.linspace(-5.0, 5.0, 21)  # 20 × 20 bins of width 0.5 for the density check
 
@@ -36,6 +36,7 @@ def bin_probabilities(abs_det_jacobian: float) -> np.ndarray:
     return cell.reshape(k, 4, k, 4).sum(axis=(1, 3))
 
 
+@single_threaded
 def run_uv_jacobian(quick: bool, out: Path, seed: int = 0, abs_det_jacobian: float = 0.5,
                     v_from: str = "x - y") -> list[dict]:
     """cov.uv_jacobian: goodness of fit and independence of sampled (U, V), and the Jacobian-weighted density.

@@ -18,7 +18,7 @@ from scipy import optimize, stats
 from torch import Tensor
 from torch.distributions import Normal
 
-from models.experiments.report import figure, row, save, seed_everything
+from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.toy import gaussian_mixture
 
 MODES, MODE_STD = 2.0, 0.5
@@ -82,6 +82,7 @@ def expected_reverse_fit(start: tuple[float, float]) -> tuple[float, float]:
     return float(result.x[0]), float(math.exp(result.x[1]))
 
 
+@single_threaded
 def run_nll_forward_kl(quick: bool, out: Path, seed: int = 0, forward: Objective = forward_objective,
                        reverse: Objective = reverse_objective) -> list[dict]:
     """gan.nll_forward_kl: forward and reverse fits against their expected parameters, and NLL = KL + H.

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from models.experiments.report import figure, row, save, seed_everything
+from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan, g_loss_minimax, g_loss_nonsaturating
 from models.toy import logit, mlp
 
@@ -77,6 +77,7 @@ def train_generator(loss: GeneratorLoss, steps: int, seed: int) -> list[float]:
     return means
 
 
+@single_threaded
 def run_minimax_gradient(quick: bool, out: Path, seed: int = 0, minimax_loss: GeneratorLoss = g_loss_minimax,
                          nonsaturating_loss: GeneratorLoss = g_loss_nonsaturating) -> list[dict]:
     """gan.minimax_gradient: autograd gradients against the two formulas, the vanishing ratio, and the collapse.

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 from torch.distributions import Distribution
 
-from models.experiments.report import figure, row, save, seed_everything
+from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan
 from models.toy import DiscriminatorLoss, gaussian, gaussian_mixture, logit, mlp, train_discriminator, uniform
 
@@ -69,6 +69,7 @@ def pairs() -> dict[str, tuple[Distribution, Distribution, Tensor]]:
     }
 
 
+@single_threaded
 def run_logit_log_ratio(quick: bool, out: Path, seed: int = 0, loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:
     """gan.logit_log_ratio: the trained logit h against log(p_data/p_θ) on a grid, in 1-D and 2-D.
 
@@ -117,6 +118,7 @@ def plot_logit(e: dict[str, Tensor], grid: Tensor, out: Path, name: str) -> str:
     return save(fig, out, name)
 
 
+@single_threaded
 def run_optimal_discriminator(quick: bool, out: Path, seed: int = 0,
                               loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:
     """gan.optimal_discriminator: D → p/(p+q), → 1/2 where p = q, → 1 and → 0 where only one density has mass.
@@ -144,7 +146,7 @@ def run_optimal_discriminator(quick: bool, out: Path, seed: int = 0,
     d_star = p / (p + q)
     m = (p + q) / (p + q).sum()
 
-    only_data, middle, only_model = (s > -1.9) & (s < -1.1), (s > -0.8) & (s < 0.8), (s > 1.1) & (s < 1.9)
+    only_data, middle, only_model = (s > -1.9) & (s < -1.1), (s > -0.7) & (s < 0.7), (s > 1.1) & (s < 1.9)
     plot = plot_edges(s, d_uniform, d_equal, d_pair, d_star, out)
     name = "gan.optimal_discriminator"
     return [
@@ -152,7 +154,7 @@ def run_optimal_discriminator(quick: bool, out: Path, seed: int = 0,
             float((d_equal[mass] - 0.5).abs().max()), 0.0, 0.05, plots=[plot]),
         row(name, "U[−2,1) vs U[−1,2): mean D where only p_data has mass (x ∈ [−1.9, −1.1])",
             float(d_uniform[only_data].mean()), 1.0, 0.05, plots=[plot]),
-        row(name, "U[−2,1) vs U[−1,2): max |D − 1/2| where both are equal (x ∈ [−0.8, 0.8])",
+        row(name, "U[−2,1) vs U[−1,2): max |D − 1/2| where both are equal (x ∈ [−0.7, 0.7])",
             float((d_uniform[middle] - 0.5).abs().max()), 0.0, 0.05, plots=[plot]),
         row(name, "U[−2,1) vs U[−1,2): mean D where only p_θ has mass (x ∈ [1.1, 1.9])",
             float(d_uniform[only_model].mean()), 0.0, 0.05, plots=[plot]),

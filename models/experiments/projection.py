@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from models.experiments.report import figure, row, save, seed_everything
+from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan
 from models.toy import DiscriminatorLoss
 
@@ -44,6 +44,7 @@ def sample(means: Tensor, batch: int) -> tuple[Tensor, Tensor]:
     return means[y] + torch.randn(batch, means.shape[1]), y
 
 
+@single_threaded
 def run_projection_discriminator(quick: bool, out: Path, seed: int = 0,
                                  loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:
     """gan.projection_discriminator: learned A and b against the formula (max absolute entry error).

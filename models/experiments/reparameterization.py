@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Normal
 
-from models.experiments.report import figure, row, save, seed_everything
+from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 MU = 1.0
 SIGMAS: tuple[float, ...] = (0.1, 0.5, 2.0)
@@ -64,6 +64,7 @@ def quadrature_moments(sigma: float, estimator: str, nodes: int = 40) -> tuple[n
     return mean, var, (centred**4) @ weights / var**2
 
 
+@single_threaded
 def run_reparameterization(quick: bool, out: Path, seed: int = 0, draw: Draw = Normal.rsample) -> list[dict]:
     """vae.reparameterization: both estimators' means against (2μ, 2σ) and their variances against quadrature.
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -53,6 +55,28 @@ def row(result_id: str, name: str, measured: float, theory: float, tolerance: fl
     }
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def single_threaded(fn: F) -> F:
+    """Run ``fn`` with one torch CPU thread, restoring the previous count after.
+
+    These networks are tiny (≤ 64 units, batches ≤ 8192): a second thread did not shorten a discriminator fit
+    and doubled its CPU time, and on a shared, oversubscribed machine `all --quick` took 530 s of CPU with two
+    threads against 53 s with one (thread synchronization spinning, not arithmetic).
+    """
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(previous)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def seed_everything(seed: int) -> np.random.Generator:
     """Seed torch and Python's random; return a NumPy generator with the same seed (NumPy's global stays unused)."""
     random.seed(seed)
@@ -60,7 +84,7 @@ def seed_everything(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 4.0):
+def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 4.0) -> tuple[Any, Any]:
     """A matplotlib (figure, axes) pair on the Agg backend, so no display is needed."""
     import matplotlib
 

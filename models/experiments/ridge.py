@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import Ridge
 
-from models.experiments.report import figure, row, save, seed_everything
+from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 #: (Z, y, λ) → β̂: the closed form under test (the planted error passes one that also penalizes the bias).
 ClosedForm = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
@@ -49,6 +49,7 @@ def gradient_descent(Z: np.ndarray, y: np.ndarray, lam: float, steps: int) -> tu
     return beta, norms
 
 
+@single_threaded
 def run_ridge(quick: bool, out: Path, seed: int = 0, solve: ClosedForm = closed_form) -> list[dict]:
     """ridge.closed_form: closed form vs gradient descent vs scikit-learn on n = 200, 5 features, λ = 0.1.
 

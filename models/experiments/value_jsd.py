@@ -15,7 +15,7 @@ from scipy import integrate, stats
 from torch import Tensor, nn
 
 from models.experiments.optimal_discriminator import fit
-from models.experiments.report import figure, row, save, seed_everything
+from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan, log_one_minus_sigmoid, log_sigmoid
 from models.toy import DiscriminatorLoss, gaussian, logit
 
@@ -47,7 +47,7 @@ def jsd_gaussians(shift: float) -> float:
 
 
 def value(h_data: Tensor, h_model: Tensor) -> float:
-    """V(G, D) = E_data[log σ(h)] + E_θ[log(1 − σ(h))] from logits on samples (or expectations, see below)."""
+    """V(G, D) = E_data[log σ(h)] + E_θ[log(1 − σ(h))] estimated from logits on data and model samples."""
     return float(log_sigmoid(h_data).mean() + log_one_minus_sigmoid(h_model).mean())
 
 
@@ -68,6 +68,7 @@ def train_table(p: np.ndarray, q: np.ndarray, quick: bool, loss: DiscriminatorLo
     return h.detach()
 
 
+@single_threaded
 def run_value_jsd(quick: bool, out: Path, seed: int = 0, loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:
     """gan.value_jsd: V at a trained discriminator against −log 4 + 2 JSD, on discrete and Gaussian pairs.
 
