@@ -41,9 +41,9 @@ def rq_spline(x: Tensor, params: Tensor, inverse: bool = False) -> tuple[Tensor,
     """Monotone rational-quadratic spline on [−B, B] (identity outside) and log|dy/dx| at each point.
 
     params (..., 3K − 1): K unnormalized widths, K heights and K − 1 interior knot slopes; the two boundary
-    slopes are 1 so the spline joins the identity tails smoothly, and all-zero params give the identity. In bin k, with ξ = (x − x_k)/w_k and
-    s = h_k/w_k: y = y_k + h_k(sξ² + d_kξ(1−ξ))/(s + (d_k + d_{k+1} − 2s)ξ(1−ξ)); ``inverse`` solves the
-    quadratic in ξ instead. Returns (y, log|dy/dx|) in either direction (the inverse's is −log|dx/dy|).
+    slopes are 1 so the spline joins the identity tails smoothly, and all-zero params give the identity.
+    In bin k, with ξ = (x − x_k)/w_k and s = h_k/w_k: y = y_k + h_k(sξ² + d_kξ(1−ξ))/(s + (d_k + d_{k+1} − 2s)ξ(1−ξ));
+    ``inverse`` maps y back to x by solving that quadratic in ξ. Returns (output, log|d output/d input|).
     """
     k = (params.shape[-1] + 1) // 3
     widths = MIN_BIN + (1 - MIN_BIN * k) * softmax(params[..., :k], -1)
@@ -200,10 +200,11 @@ def nll(flow: MAF, x: Tensor) -> Tensor:
 
 
 def fit(flow: MAF, train: Tensor, val: Tensor, *, epochs: int, batch: int, lr: float, max_steps: int | None = None,
-        objective: Callable[[MAF, Tensor], Tensor] = nll) -> list[dict]:
+        objective: Callable[[MAF, Tensor], Tensor] = nll, log: Callable[[str], object] | None = print) -> list[dict]:
     """Adam with cosine decay on ``objective`` over shuffled mini-batches; after each epoch the validation NLL.
 
     Leaves ``flow`` holding the weights of the epoch with the best validation NLL; returns the per-epoch history.
+    ``log`` receives one line per epoch (None: silent).
     """
     if epochs < 1 or batch < 1 or lr <= 0:
         raise ValueError(f"epochs and batch size must be ≥ 1 and lr > 0, got {epochs}, {batch}, {lr}")
@@ -226,7 +227,8 @@ def fit(flow: MAF, train: Tensor, val: Tensor, *, epochs: int, batch: int, lr: f
         val_nll, _ = mean_nll(flow, val)
         history.append({"epoch": epoch, "step": step, "train_objective": float(np.mean(losses)), "val_nll": val_nll,
                         "seconds": round(time.perf_counter() - start, 1)})
-        print(f"epoch {epoch}: train {history[-1]['train_objective']:.4f}, val NLL {val_nll:.4f} nats", flush=True)
+        if log is not None:
+            log(f"epoch {epoch}: train {history[-1]['train_objective']:.4f}, val NLL {val_nll:.4f} nats")
         if val_nll < best:
             best, best_state = val_nll, copy.deepcopy(flow.state_dict())
         if step >= total:
@@ -254,7 +256,8 @@ def train_command(args: Namespace) -> dict:
     flow = MAF().to(device)
     start = time.perf_counter()
     history = fit(flow, train, val, epochs=int(args.epochs), batch=int(args.batch_size),
-                  lr=getattr(args, "lr", None) or 1e-3, max_steps=getattr(args, "max_steps", None))
+                  lr=getattr(args, "lr", None) or 1e-3, max_steps=getattr(args, "max_steps", None),
+                  log=lambda line: print(line, flush=True))
     seconds = time.perf_counter() - start
     metrics = evaluate(flow, data, test, seed)
     metrics["train_seconds"] = round(seconds, 1)

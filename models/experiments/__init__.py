@@ -9,7 +9,6 @@ writes one PNG per experiment and ``<out>/experiments.json`` = {"experiments": [
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import traceback
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from models.experiments import (
     change_of_variables,
     duality,
     elbo,
+    flow_density,
     forward_kl,
     hybrid_loss,
     minimax_gradient,
@@ -30,7 +30,7 @@ from models.experiments import (
     value_jsd,
     wasserstein,
 )
-from models.experiments.report import write_json
+from models.experiments.report import to_json, write_json
 
 DEFAULT_OUT = Path("runs/experiments")
 
@@ -72,6 +72,8 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in [
     Experiment("cov.uv_jacobian", "sampled (U, V) = (X+Y, X−Y) vs independent N(0, 2)",
                change_of_variables.run_uv_jacobian),
     Experiment("duality.dual_program", "primal and dual optimum values equal", duality.run_dual_program),
+    Experiment("cov.flow_density", "trained flow: log-dets vs autograd Jacobian, ∫ p_θ = 1, NLL ≥ entropy",
+               flow_density.run_flow_density),
 ]}
 
 
@@ -124,7 +126,7 @@ def run_command(args: argparse.Namespace) -> int:
     write_json(rows, out / "experiments.json")
     failed = sum(r["status"] != "pass" for r in rows)
     if args.json:
-        print(json.dumps({"experiments": rows}, indent=2, ensure_ascii=False, default=str))
+        print(to_json(rows))
     else:
         print(f"{len(rows) - failed}/{len(rows)} checks passed in {time.perf_counter() - start:.1f} s; "
               f"rows in {out / 'experiments.json'}")

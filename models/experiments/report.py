@@ -117,7 +117,12 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def to_json(rows: list[dict]) -> str:
+    """``{"experiments": rows}`` as strict JSON text (non-finite floats become strings)."""
+    return json.dumps({"experiments": _finite(rows)}, indent=2, ensure_ascii=False)
+
+
 def write_json(rows: list[dict], path: Path) -> None:
-    """Write ``{"experiments": rows}`` to ``path`` (strict JSON: non-finite floats become strings)."""
+    """Write ``to_json(rows)`` to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"experiments": _finite(rows)}, indent=2, ensure_ascii=False) + "\n")
+    path.write_text(to_json(rows) + "\n")
