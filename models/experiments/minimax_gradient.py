@@ -82,9 +82,11 @@ def run_minimax_gradient(quick: bool, out: Path, seed: int = 0, minimax_loss: Ge
                          nonsaturating_loss: GeneratorLoss = g_loss_nonsaturating) -> list[dict]:
     """gan.minimax_gradient: autograd gradients against the two formulas, the vanishing ratio, and the collapse.
 
-    Tolerances: 1e-8 relative for autograd vs formula (float64 rounding); ‖∇L^mm‖/‖∇L^ns‖ ≤ 0.01 once
-    E[D(G(z))] ≈ 1e-3 (the ratio is ≈ a σ(h)-weighted mean of D); in training, the non-saturating generator's
-    mean reaches 8 ± 0.5 (mean of the last 20% of steps) while the minimax one moves < 0.5 from 0.
+    Tolerances: 1e-8 relative for autograd vs formula (float64 rounding); ‖∇L^mm‖/‖∇L^ns‖ ≤ 0.05 after 1000
+    discriminator steps, down from ≈ 1 at E[D(G(z))] ≈ 1/2 (seeds 0–3 gave 2e-4 to 8e-3: the ratio is a σ(h)-
+    weighted mean of D over the tail samples, where the logit is steepest, so it exceeds E[D(G(z))] ≈ 1e-5–3e-4;
+    a swapped loss keeps it at 1); in training, the non-saturating generator's mean reaches 8 ± 0.5 (mean of the
+    last 20% of steps) while the minimax one moves < 0.5 from 0.
     """
     seed_everything(seed)
     net = mlp(1).double()
@@ -116,7 +118,7 @@ def run_minimax_gradient(quick: bool, out: Path, seed: int = 0, minimax_loss: Ge
         row(name, "max relative error, autograd ∇L^mm vs E[−σ(h)∂h/∂θ]", mm_error, 0.0, 1e-8, plots=[plot]),
         row(name, "max relative error, autograd ∇L^ns vs E[−(1−σ(h))∂h/∂θ]", ns_error, 0.0, 1e-8, plots=[plot]),
         row(name, f"‖∇L^mm‖/‖∇L^ns‖ at E[D(G(z))] = {last['mean_D']:.1e} (→ 0)",
-            last["minimax"] / last["nonsaturating"], 0.0, 0.01, comparison="le", plots=[plot], details=details),
+            last["minimax"] / last["nonsaturating"], 0.0, 0.05, comparison="le", plots=[plot], details=details),
         row(name, f"non-saturating training: final generator mean (p_data mean {DATA_MEAN})",
             final["non-saturating"], DATA_MEAN, 0.5, plots=[plot]),
         row(name, "minimax training: final generator mean (collapse: stays at its start 0)",

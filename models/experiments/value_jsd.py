@@ -73,8 +73,9 @@ def run_value_jsd(quick: bool, out: Path, seed: int = 0, loss: DiscriminatorLoss
     """gan.value_jsd: V at a trained discriminator against −log 4 + 2 JSD, on discrete and Gaussian pairs.
 
     Tolerances: 0.005 nats for the discrete pairs, where V is an exact finite sum over the learned table (for the
-    disjoint pair D* ∈ {0, 1} is reached only as h → ±∞; Adam gets V ≈ −6e-4 in quick mode); 0.01 nats for the Gaussians, where V is a Monte Carlo mean over 200 000 samples per side (SE ≤ 0.002)
-    and the discriminator's logit error enters only to second order (≲ 0.002).
+    disjoint pair D* ∈ {0, 1} is reached only as h → ±∞; Adam gets V ≈ −6e-4 in quick mode); 0.01 nats for
+    the Gaussians, where V is a Monte Carlo mean over 200 000 samples per side (SE ≤ 0.002) and the
+    discriminator's logit error enters only to second order (≲ 0.002).
     """
     seed_everything(seed)
     rows, points = [], []
