@@ -431,8 +431,8 @@ class Jensen(Claim):
     kind = "jensen"
 
     def _sides(self):
-        inner = self.f(sum(w * y for w, y in zip(self.weights, self.values)))
-        outer = sum(w * self.f(y) for w, y in zip(self.weights, self.values))
+        inner = self.f(sum(w * y for w, y in zip(self.weights, self.values, strict=False)))
+        outer = sum(w * self.f(y) for w, y in zip(self.weights, self.values, strict=False))
         return inner, outer
 
     def latex(self, previous=None) -> str:
@@ -499,7 +499,7 @@ class Minimizer(Claim):
         return sp.sympify(self.point[0]) if len(self.point) == 1 else sp.Matrix(self.point)
 
     def verify(self, ctx):
-        at = dict(zip(self.variables, self.point))
+        at = dict(zip(self.variables, self.point, strict=False))
         grad = sp.Matrix([sp.diff(self.f, v) for v in self.variables]).subs(at)
         verdicts = [Equal(grad, sp.zeros(len(self.variables), 1)).verify(ctx)]
         hess = sp.hessian(self.f, self.variables)

@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="also run the Hypothesis properties (section 'fuzz'; profile from HYPOTHESIS_PROFILE)")
     v.add_argument("--seeds", type=_count, default=1, metavar="N",
                    help="run the numeric checks under N seeds: seed, seed+1, …, seed+N−1 (implies --numeric)")
+    v.add_argument("--empirical", nargs="?", const=str(report.EXPERIMENTS_JSON), default=None, metavar="JSON",
+                   help="add the section 'empirical' from the last `python -m models experiment` run "
+                        f"(default file {report.EXPERIMENTS_JSON})")
+    v.add_argument("--run-experiments", action="store_true",
+                   help="run the chosen results' experiments now (--quick) for the section 'empirical'")
     m = sub.add_parser("mutants", help="plant wrong closed forms and require the numeric/fuzz checks to kill them")
     m.add_argument("ids", nargs="*", metavar="ID", help="result IDs (default: all)")
     m.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -80,8 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         sections.append("numeric")
     if args.fuzz:
         sections.append("fuzz")
+    if args.empirical or args.run_experiments:
+        sections.append("empirical")
     options = {"seed": args.seed, "sections": tuple(sections),
-               "seeds": list(range(args.seed, args.seed + args.seeds))}
+               "seeds": list(range(args.seed, args.seed + args.seeds)),
+               "experiments_json": args.empirical or report.EXPERIMENTS_JSON,
+               "run_experiments": args.run_experiments}
     t0 = time.perf_counter()
     try:
         rep = report.build(chosen, options)

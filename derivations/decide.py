@@ -159,7 +159,7 @@ def evaluate(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random
 def close(a: sp.Basic, b: sp.Basic) -> bool:
     """``a ≈ b`` to a relative 1e-12 (exact at 30 digits up to rounding)."""
     if isinstance(a, sp.MatrixBase):
-        return a.shape == b.shape and all(close(x, y) for x, y in zip(a, b))
+        return a.shape == b.shape and all(close(x, y) for x, y in zip(a, b, strict=False))
     try:
         a, b = complex(a), complex(b)
     except TypeError:

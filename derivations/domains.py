@@ -142,7 +142,6 @@ def _sample(domain: sp.Interval, rng: random.Random) -> sp.Rational:
 
 def _stand_in(value_range: sp.Interval, rng: random.Random) -> sp.Lambda:
     """A smooth random function of any number of arguments with values in ``value_range``."""
-    args = sp.symbols("_u0:4", real=True)
     coeffs = [sp.Rational(round(rng.uniform(-1, 1) * 1000), 1000) for _ in range(8)]
     def body(*xs):
         s = coeffs[0]

@@ -10,8 +10,10 @@ The shape is stable and documented in README.md ("The verify report"):
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from derivations import engine
 from derivations.engine import Result
@@ -35,8 +37,41 @@ def fuzz_section(result: Result, options: dict) -> dict:
     return numeric.run_fuzz(result)
 
 
+#: Where ``python -m models experiment`` writes its last run's rows.
+EXPERIMENTS_JSON = Path("runs/experiments/experiments.json")
+
+
+def empirical_section(result: Result, options: dict) -> dict | None:
+    """What trained models measured against the result's prediction (``python -m models experiment``).
+
+    Rows come from the last run's JSON (``options["experiments_json"]``), or
+    from a ``--quick`` run made now when ``options["run_experiments"]`` is set.
+    ``None`` when the result has no experiment row.
+    """
+    if options.get("run_experiments"):
+        from models.experiments import EXPERIMENTS, run_experiment
+
+        if result.id not in EXPERIMENTS:
+            return None
+        out = Path(options.get("experiments_out", "runs/experiments"))
+        rows, source = run_experiment(result.id, quick=True, out=out, seed=options.get("seed", 0)), "run now (--quick)"
+    else:
+        path = Path(options.get("experiments_json", EXPERIMENTS_JSON))
+        if not path.exists():
+            return None
+        all_rows = json.loads(path.read_text())["experiments"]
+        rows, source = [r for r in all_rows if r["id"] == result.id], str(path)
+    if not rows:
+        return None
+    failed = [r["name"] for r in rows if r["status"] != "pass"]
+    return {"status": "fail" if failed else "pass", "source": source,
+            "message": f"failed: {', '.join(failed)}" if failed else f"{len(rows)} measurement(s) within tolerance",
+            "rows": rows}
+
+
 SECTIONS["numeric"] = numeric_section
 SECTIONS["fuzz"] = fuzz_section
+SECTIONS["empirical"] = empirical_section
 
 
 def symbolic_section(result: Result, seed: int = 0) -> dict:
