@@ -118,7 +118,7 @@ def test_models_checkpoint_write_is_atomic(tmp_path: Path) -> None:
     checkpoint.atomic_write_text(path, "old")
 
     with pytest.raises(TypeError):
-        checkpoint.atomic_write_text(path, 12345)  # type: ignore[arg-type]  # fails mid-write
+        checkpoint.atomic_write_bytes(path, 12345)  # type: ignore[arg-type]  # fails mid-write
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # no temp file left behind
 
