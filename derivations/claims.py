@@ -121,7 +121,7 @@ def _decide(proved: bool | None, counter: decide.Spot | None, what: str) -> Verd
 
 
 #: Seconds SymPy gets once a counterexample is known (only to tell "fail" from "error").
-SHORT_TIME_LIMIT = 2.0
+SHORT_TIME_LIMIT = 1.0
 
 
 def _timed(fn: Callable[[], bool | None], seconds: float = decide.STEP_TIME_LIMIT) -> bool | None:
@@ -310,6 +310,20 @@ def _worst(verdicts: list[Verdict]) -> Verdict:
     return max(verdicts, key=lambda v: _SEVERITY[v.status]) if verdicts else Verdict("pass")
 
 
+def _all(checks: list[Callable[[], Verdict]]) -> Verdict:
+    """Run the parts of a composite claim in order, stopping at the first that fails.
+
+    One refuted part refutes the claim; the rest would only cost time.
+    """
+    seen = []
+    for run in checks:
+        v = run()
+        seen.append(v)
+        if v.status in ("fail", "error"):
+            return v
+    return _worst(seen)
+
+
 @dataclass
 class LimitIs(Claim):
     """``lim_{var → point} expr = value`` (value may be ±∞)."""
@@ -447,21 +461,23 @@ class Jensen(Claim):
         return self._sides()[1]
 
     def verify(self, ctx):
-        verdicts = [Equal(sum(self.weights), sp.Integer(1)).verify(ctx)]
-        for w in self.weights:
-            verdicts.append(Holds(w, ">", sp.Integer(0)).verify(ctx))
+        checks = [lambda: Equal(sum(self.weights), sp.Integer(1)).verify(ctx)]
+        checks += [lambda w=w: Holds(w, ">", sp.Integer(0)).verify(ctx) for w in self.weights]
         # The curvature is checked on y > 0, so the values must lie there too.
-        for v in self.values:
-            verdicts.append(Holds(v, ">", sp.Integer(0)).verify(ctx))
+        checks += [lambda v=v: Holds(v, ">", sp.Integer(0)).verify(ctx) for v in self.values]
         y = sp.Dummy("y", positive=True)
         curvature = sp.diff(self.f(y), y, 2)
         sign = -curvature if self.concave else curvature
-        if not _timed(lambda: decide.symbolic_sign(ctx.decl, sign, False)):
-            verdicts.append(Verdict("fail", f"f''(y) = {curvature} does not have the sign Jensen needs"))
+
+        def curvature_check() -> Verdict:
+            if _timed(lambda: decide.symbolic_sign(ctx.decl, sign, False)):
+                return Verdict("pass")
+            return Verdict("fail", f"f''(y) = {curvature} does not have the sign Jensen needs")
+        checks.append(curvature_check)
         inner, outer = self._sides()
         op = ">=" if self.concave else "<="
-        verdicts.append(_numeric_only(Holds(inner, op, outer), ctx))
-        return _worst(verdicts)
+        checks.append(lambda: _numeric_only(Holds(inner, op, outer), ctx))
+        return _all(checks)
 
 
 def _numeric_only(h: Holds, ctx: Context) -> Verdict:
@@ -501,10 +517,9 @@ class Minimizer(Claim):
     def verify(self, ctx):
         at = dict(zip(self.variables, self.point, strict=False))
         grad = sp.Matrix([sp.diff(self.f, v) for v in self.variables]).subs(at)
-        verdicts = [Equal(grad, sp.zeros(len(self.variables), 1)).verify(ctx)]
         hess = sp.hessian(self.f, self.variables)
-        verdicts.append(PositiveSemidefinite("H", hess, strict=len(self.variables) == 1).verify(ctx))
-        return _worst(verdicts)
+        return _all([lambda: Equal(grad, sp.zeros(len(self.variables), 1)).verify(ctx),
+                     lambda: PositiveSemidefinite("H", hess, strict=len(self.variables) == 1).verify(ctx)])
 
 
 @dataclass
@@ -625,7 +640,7 @@ class JensenStep(Claim):
 
     def verify(self, ctx):
         inner, _ = self._jensen()._sides()
-        return _worst([Equal(self.lhs, inner).verify(ctx), self._jensen().verify(ctx)])
+        return _all([lambda: Equal(self.lhs, inner).verify(ctx), lambda: self._jensen().verify(ctx)])
 
 
 @dataclass
@@ -667,7 +682,7 @@ class ConvexBound(Claim):
     def verify(self, ctx):
         if len(self.variables) != len(self.at) or len(self.variables) != len(self.point):
             return Verdict("error", "ConvexBound needs as many values in `at` and `point` as variables")
-        verdicts = []
+        checks: list[Callable[[], Verdict]] = []
         # f is only known convex on the declared domain, so both `at` and the stationary
         # `point` must lie in it (a stationary point outside it bounds nothing inside).
         for v, a, pt in zip(self.variables, self.at, self.point, strict=True):
@@ -676,10 +691,10 @@ class ConvexBound(Claim):
                 return Verdict("error", f"ConvexBound: variable {v} has no declared domain")
             for x in (a, pt):
                 if dom.inf.is_finite:
-                    verdicts.append(Holds(x, ">" if dom.left_open else ">=", dom.inf).verify(ctx))
+                    checks.append(lambda x=x, dom=dom: Holds(x, ">" if dom.left_open else ">=", dom.inf).verify(ctx))
                 if dom.sup.is_finite:
-                    verdicts.append(Holds(x, "<" if dom.right_open else "<=", dom.sup).verify(ctx))
-        verdicts.append(Equal(self.lhs, self._subs(tuple(self.at))).verify(ctx))
-        verdicts.append(Minimizer(self.f, tuple(self.variables), tuple(self.point)).verify(ctx))
-        verdicts.append(Equal(self._subs(tuple(self.point)), self.bound).verify(ctx))
-        return _worst(verdicts)
+                    checks.append(lambda x=x, dom=dom: Holds(x, "<" if dom.right_open else "<=", dom.sup).verify(ctx))
+        checks.append(lambda: Equal(self.lhs, self._subs(tuple(self.at))).verify(ctx))
+        checks.append(lambda: Minimizer(self.f, tuple(self.variables), tuple(self.point)).verify(ctx))
+        checks.append(lambda: Equal(self._subs(tuple(self.point)), self.bound).verify(ctx))
+        return _all(checks)

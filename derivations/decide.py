@@ -91,8 +91,9 @@ def symbolic_zero(decl: Declarations, expr: sp.Basic) -> bool | None:
     candidates = [expr, interval_substitution(decl, expr)]
     if expr.has(sigmoid, softplus):
         candidates += [elementary(c) for c in candidates]
-    for candidate in candidates:
-        for simplify in _SIMPLIFIERS:
+    # Cheap rewrites of every form before the expensive ones of any.
+    for simplify in _SIMPLIFIERS:
+        for candidate in candidates:
             try:
                 if _is_zero(simplify(candidate)):
                     return True
@@ -113,8 +114,8 @@ def symbolic_sign(decl: Declarations, expr: sp.Basic, strict: bool) -> bool | No
     candidates = [expr, interval_substitution(decl, expr)]
     if expr.has(sigmoid, softplus):
         candidates += [elementary(c) for c in candidates]
-    for candidate in candidates:
-        for simplify in (lambda e: e, sp.factor, sp.cancel, sp.together, sp.simplify):
+    for simplify in (lambda e: e, sp.factor, sp.cancel, sp.together, sp.simplify):
+        for candidate in candidates:
             try:
                 e = simplify(candidate)
             except (TypeError, NotImplementedError, ValueError):

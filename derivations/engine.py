@@ -134,14 +134,17 @@ def check(result: Result, seed: int = 0, points: int = 5, only: set[int] | None 
     for i, step in enumerate(steps, start=1):
         t0 = time.perf_counter()
         try:
-            verdict = step.claim.verify(ctx) if only is None or i in only else Verdict("pass", "not re-checked")
+            if only is not None and i not in only:
+                verdict = Verdict("pass", "not re-checked")
+            elif step.claim.continues() and source is not None and not source[1]:
+                # Built on a step that already failed: that step carries the blame.
+                verdict = Verdict("unproved", f"continues from step {source[0]}, which did not pass")
+            else:
+                verdict = step.claim.verify(ctx)
         except DomainError as exc:
             verdict = Verdict("error", str(exc))
         except Exception as exc:  # a malformed step must be reported, not crash the run
             verdict = Verdict("error", f"{type(exc).__name__} while checking: {exc}")
-        if step.claim.continues() and source is not None and not source[1] and not verdict.ok:
-            # Built on a step that already failed: that step carries the blame.
-            verdict = Verdict("unproved", f"continues from step {source[0]}, which did not pass")
         previous = ctx.previous
         reports.append(StepReport(i, step.rule, step.claim.kind, step.claim.latex(previous),
                                   verdict.status, verdict.message, time.perf_counter() - t0))

@@ -17,6 +17,7 @@ IDS = ("duality.logistic_discriminator", "duality.convexity", "duality.conjugate
 NUMERIC = [{"softplus": lambda h: np.logaddexp(0.0, h), "sigmoid": lambda h: 1 / (1 + np.exp(-h))}, "numpy"]
 
 
+@pytest.mark.slow  # the default run checks seed 0 already (test_derivations_catalog)
 @pytest.mark.parametrize("result_id", IDS)
 def test_derivations_duality_passes_with_another_seed(result_id):
     report = engine.check(registry.get(result_id), seed=7)
