@@ -79,7 +79,7 @@ def our_steps(model: str, data: Split, batch_size: int, device: torch.device, wo
     trainer.log.open(0)
     epoch, t0 = 0, time.perf_counter()
     while True:
-        perm = epoch_permutation(cfg.seed, epoch, len(data), device)
+        perm = epoch_permutation(cfg.seed, epoch, len(data), device, trainer.variant.d_passes)
         for it in range(trainer.steps_per_epoch):
             trainer._train_step(perm, it, epoch, t0)
             yield
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                                     args.steps, args.warmup, device)
                 ours.append(speed["ours"])
                 ref.append(speed["reference"])
-            steps_per_epoch = n_full // (args.batch_size * variant.d_steps)
+            steps_per_epoch = n_full * variant.d_passes // (args.batch_size * variant.d_steps)
             row = {"model": model, "device": str(device), "threads": torch.get_num_threads(),
                    "batch_size": args.batch_size, "steps_per_epoch": steps_per_epoch,
                    "ours_steps_per_s": max(ours), "reference_steps_per_s": max(ref),

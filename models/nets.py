@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 from torch.nn.functional import one_hot
+from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
 IMAGE_SHAPE = (1, 28, 28)
@@ -17,11 +18,18 @@ ARCHS = ("conv", "mlp")
 
 def _sn(module: nn.Module, enabled: bool) -> nn.Module:
     """Spectral normalization W/σ_max(W) (one power iteration per forward) when ``enabled``."""
-    return spectral_norm(module) if enabled else module
+    if not enabled:
+        return module
+    # Initialize before wrapping: afterwards ``module.weight`` is computed from the original, so an in-place
+    # init would write to a temporary, and the power iteration's vectors are fitted to the initial weight.
+    dcgan_init(module)
+    return spectral_norm(module)
 
 
 def dcgan_init(module: nn.Module) -> None:
     """N(0, 0.02) weights and zero biases for conv/linear/embedding layers, N(1, 0.02) BN scales (DCGAN)."""
+    if parametrize.is_parametrized(module):
+        return  # initialized by _sn before its weight became a parametrization
     if isinstance(module, nn.Embedding):
         nn.init.normal_(module.weight, 0.0, 0.02)
     elif isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
@@ -101,8 +109,10 @@ class Discriminator(nn.Module):
             self.feature_dim = 4 * width
         self.psi = _sn(nn.Linear(self.feature_dim, 1), spectral)
         if num_classes:
-            # A is left unnormalized: spectral norm on an Embedding aborts DDP's gradient reducer (torch 2.13).
-            self.A = nn.Embedding(num_classes, self.feature_dim)
+            # A is a linear map φ ↦ Aφ (rows A_y) rather than an Embedding: the whole matrix then takes part
+            # in every forward, so it can be spectrally normalized (as in Miyato & Koyama) and DDP's gradient
+            # reducer sees every parameter used (an Embedding under spectral norm aborted it).
+            self.A = _sn(nn.Linear(self.feature_dim, num_classes, bias=False), spectral)
             self.b = nn.Embedding(num_classes, 1)
             nn.init.zeros_(self.b.weight)
         self.apply(dcgan_init)
@@ -118,7 +128,7 @@ class Discriminator(nn.Module):
             if y is None:
                 raise ValueError("a projection discriminator needs labels y")
             # yᵀ(Aφ(x) + b) for one-hot y is row y of A dotted with φ(x), plus b_y.
-            h = h + (self.A(y) * f).sum(dim=1) + self.b(y).squeeze(1)
+            h = h + self.A(f).gather(1, y.unsqueeze(1)).squeeze(1) + self.b(y).squeeze(1)
         return h
 
 

@@ -1,8 +1,8 @@
 """One training loop for every GAN variant: k discriminator (critic) steps, then one generator step.
 
 Per iteration: for j = 1..k, φ ← Adam(∇_φ L_D(φ; θ)) on a fresh real batch; then θ ← Adam(∇_θ L_G(θ; φ)).
-One "step" below is one such iteration (one generator update); an epoch is ⌊N / (B·k·world)⌋ steps, so each
-real example is seen at most once per epoch by the discriminator.
+One "step" below is one such iteration (one generator update); an epoch is ⌊p·N / (B·k·world)⌋ steps, where
+p (Variant.d_passes, usually 1) is how many times the discriminator sees each real example per epoch.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class TrainConfig:
     lr_g: float | None = None
     lr_d: float | None = None
     d_steps: int | None = None
+    d_passes: int | None = None
+    betas: tuple[float, float] | None = None
     arch: str | None = None
     width: int | None = None
     resume: bool = False
@@ -72,7 +74,7 @@ class TrainConfig:
     def validate(self) -> None:
         """Raise ConfigError for settings that cannot work."""
         positive = {"epochs": self.epochs, "batch_size": self.batch_size, "eval_samples": self.eval_samples}
-        for opt in ("max_steps", "d_steps", "width", "subset", "threads"):
+        for opt in ("max_steps", "d_steps", "d_passes", "width", "subset", "threads"):
             if getattr(self, opt) is not None:
                 positive[opt] = getattr(self, opt)
         for name, value in positive.items():
@@ -88,7 +90,8 @@ class TrainConfig:
     def build_variant(self) -> Variant:
         try:
             return get_variant(self.model, lr_g=self.lr_g or self.lr, lr_d=self.lr_d or self.lr,
-                               d_steps=self.d_steps, arch=self.arch, width=self.width, **self.variant_overrides)
+                               d_steps=self.d_steps, d_passes=self.d_passes, betas=self.betas, arch=self.arch,
+                               width=self.width, **self.variant_overrides)
         except (ValueError, TypeError) as exc:
             raise ConfigError(str(exc)) from exc
 
@@ -110,10 +113,12 @@ def build_optimizers(variant: Variant, g: nn.Module, d: nn.Module) -> tuple[torc
     return opt_g, opt_d
 
 
-def epoch_permutation(seed: int, epoch: int, n: int, device: torch.device) -> torch.Tensor:
-    """The data order of an epoch: a function of (seed, epoch) only, so a resumed run replays it exactly."""
-    gen = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-    return torch.randperm(n, generator=gen).to(device)  # one small copy per epoch, none per step
+def epoch_permutation(seed: int, epoch: int, n: int, device: torch.device, passes: int = 1) -> torch.Tensor:
+    """The data order of an epoch: ``passes`` fresh shuffles, a function of (seed, epoch) only, so a resumed run
+    replays it exactly."""
+    orders = [torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch * passes + j))
+              for j in range(passes)]
+    return torch.cat(orders).to(device)  # one small copy per epoch, none per step
 
 
 def grad_norm(module: nn.Module) -> torch.Tensor:
@@ -214,10 +219,11 @@ class GANTrainer:
         self.noise = torch.Generator(self.device).manual_seed(cfg.seed * 7919 + 17 + self.dist.rank)
         self.fixed_z, self.fixed_y = self._fixed_noise()
         n, b, k = len(self.data), cfg.batch_size, self.variant.d_steps
-        self.steps_per_epoch = n // (b * k * self.dist.world_size)
+        self.steps_per_epoch = n * self.variant.d_passes // (b * k * self.dist.world_size)
         if self.steps_per_epoch == 0:
-            raise ConfigError(f"{n} training examples are too few for batch size {b} × {k} discriminator steps"
-                              f" × {self.dist.world_size} processes")
+            passes = self.variant.d_passes
+            raise ConfigError(f"{n} training examples{f' (× {passes} passes)' if passes > 1 else ''} are too few "
+                              f"for batch size {b} × {k} discriminator steps × {self.dist.world_size} processes")
         self.log = MetricsLog(self.out / "metrics.csv", self.dist.is_main)
         self.step = 0
         self.epoch = 0  # completed epochs
@@ -410,7 +416,7 @@ class GANTrainer:
         t0 = time.perf_counter()
         while self.step < total and not (stop and stop.requested):
             epoch, pos = divmod(self.step, self.steps_per_epoch)
-            perm = epoch_permutation(self.cfg.seed, epoch, len(self.data), self.device)
+            perm = epoch_permutation(self.cfg.seed, epoch, len(self.data), self.device, self.variant.d_passes)
             perm = perm[self.dist.rank::self.dist.world_size]
             for it in range(pos, self.steps_per_epoch):
                 yield self._train_step(perm, it, epoch, t0)

@@ -32,6 +32,9 @@ def run_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     (["train", "ns-gan", "--out", "o", "--epochs", "two"], "--epochs: expected a positive integer, got 'two'"),
     (["train", "ns-gan", "--out", "o", "--seed", "-1"], "--seed: must be non-negative"),
     (["train", "ns-gan", "--out", "o", "--sample-epochs", "0,3"], "epochs must be positive"),
+    (["train", "ns-gan", "--out", "o", "--betas", "0.5"], "--betas: expected two numbers in [0, 1)"),
+    (["train", "ns-gan", "--out", "o", "--betas", "1,0.9"], "--betas: expected two numbers in [0, 1)"),
+    (["train", "ns-gan", "--out", "o", "--betas", "a,b"], "--betas: expected two numbers like 0.5,0.999"),
     (["study", "cifar-gan", "--out", "o"], "invalid choice: 'cifar-gan'"),
     (["train", "ns-gan"], "the following arguments are required: --out"),
 ])
@@ -74,9 +77,19 @@ def test_models_cli_too_little_data_for_batch(tmp_path: Path, monkeypatch: pytes
                                               capsys: pytest.CaptureFixture) -> None:
     d = write_dataset(tmp_path / "d", n_train=20, n_test=20)
     code, err = run_in_process(["train", "wgan-gp", "--out", str(tmp_path / "o"), "--data-dir", str(d),
-                                "--skip-checksum", "--no-progress", "--batch-size", "8"], tmp_path, monkeypatch, capsys)
+                                "--skip-checksum", "--no-progress", "--batch-size", "32"],
+                               tmp_path, monkeypatch, capsys)
     assert code == 1
-    assert "too few for batch size 8 × 5 discriminator steps" in err
+    assert "20 training examples (× 5 passes) are too few for batch size 32 × 5 discriminator steps" in err
+
+
+def test_models_cli_more_passes_than_critic_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    d = write_dataset(tmp_path / "d", n_train=20, n_test=20)
+    code, err = run_in_process(["train", "wgan-gp", "--out", str(tmp_path / "o"), "--data-dir", str(d),
+                                "--skip-checksum", "--no-progress", "--d-passes", "6"], tmp_path, monkeypatch, capsys)
+    assert code == 1
+    assert "d_passes must be between 1 and d_steps=5, got 6" in err
 
 
 def test_models_cli_train_runs_end_to_end(tmp_path: Path) -> None:

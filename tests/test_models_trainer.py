@@ -52,8 +52,8 @@ def final_tensors(out: Path) -> dict[str, torch.Tensor]:
 
 @pytest.mark.parametrize("model", ["ns-gan", "cgan-projection", "wgan-gp"])
 def test_models_resume_is_bit_identical(data_dir: Path, tmp_path: Path, model: str) -> None:
-    # ns-gan / cgan: 96 // 16 = 6 steps per epoch; wgan-gp (k = 5): 1 step per epoch.
-    epochs, n = (3, 10) if model != "wgan-gp" else (4, 4)
+    # 96 // 16 = 6 steps per epoch (wgan-gp: k = 5 critic steps and 5 passes); the split crosses an epoch end.
+    epochs, n = 3, 10
     straight = train(config(data_dir, tmp_path / "straight", model, epochs=epochs, max_steps=n))
     half = train(config(data_dir, tmp_path / "split", model, epochs=epochs, max_steps=n // 2 + 1))
     assert half["steps"] == n // 2 + 1
@@ -67,6 +67,25 @@ def test_models_resume_is_bit_identical(data_dir: Path, tmp_path: Path, model: s
     rows = [list(csv.DictReader((tmp_path / d / "metrics.csv").open())) for d in ("straight", "split")]
     strip = [[{k: v for k, v in r.items() if k != "seconds"} for r in rs] for rs in rows]
     assert strip[0] == strip[1]
+
+
+def test_models_epoch_length_follows_the_discriminator_passes(data_dir: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from models.trainer import epoch_permutation
+    from models.variants import get_variant
+
+    # k = 5 critic steps: one pass over 96 examples at batch 16 is 96 // (16·5) = 1 generator step; five passes
+    # (each example seen 5 times, on 5 fresh shuffles) give 96 // 16 = 6 generator steps per epoch.
+    one_pass = replace(get_variant("wgan-gp", width=4), d_passes=1)
+    five_passes = replace(one_pass, d_passes=5)
+    assert GANTrainer(config(data_dir, tmp_path / "a", "wgan-gp"), one_pass).steps_per_epoch == 1
+    assert GANTrainer(config(data_dir, tmp_path / "b", "wgan-gp"), five_passes).steps_per_epoch == 6
+    order = epoch_permutation(0, 2, 96, torch.device("cpu"), passes=5)
+    assert torch.equal(torch.bincount(order, minlength=96), torch.full((96,), 5))
+    assert not torch.equal(order[:96], order[96:192])  # a fresh shuffle for each pass
+    with pytest.raises(ValueError, match="d_passes"):
+        replace(one_pass, d_passes=6)
 
 
 def test_models_training_outputs(data_dir: Path, tmp_path: Path) -> None:
