@@ -668,8 +668,10 @@ MODELS = (
           "through the projection term yᵀAφ(x).",
           ("gan.projection_discriminator",)),
     Model("wgan-gp", "WGAN with gradient penalty", "train.wgan_gp", "python -m models train wgan-gp",
-          "A Wasserstein GAN on Fashion-MNIST for one epoch: a critic with raw scores, k = 5 critic steps, and a "
-          "gradient penalty λ = 10 that keeps the critic close to 1-Lipschitz.",
+          "A Wasserstein GAN on Fashion-MNIST for one epoch: a critic with raw scores, k = 5 critic steps per "
+          "generator step, and a gradient penalty λ = 10 that keeps the critic close to 1-Lipschitz. An epoch is "
+          "N/B = 937 generator steps, the critic making five passes over the data (``--d-passes 1`` gives the "
+          "one-pass epoch of 187 generator steps, too few for recognizable samples).",
           _RUN_FILES + "; ``gp`` in the metrics is the penalty term.",
           "The critic's loss should stay finite (the Lipschitz constraint removes the unbounded critic) and "
           "estimate minus the Wasserstein-1 distance.",
@@ -738,9 +740,9 @@ def _variant_table() -> str | None:
         lr = f"{getattr(v, 'lr_g', '?'):g} / {getattr(v, 'lr_d', '?'):g}"
         betas = ", ".join(f"{b:g}" for b in getattr(v, "betas", ()))
         rows.append([f"``{name}``", esc(getattr(v, "g_loss", "")), esc(", ".join(disc)),
-                     str(getattr(v, "d_steps", "")), esc(lr), esc(f"({betas})")])
-    return list_table(["variant", "generator loss", "discriminator", "k", "lr G / D", "Adam β"], rows,
-                      [16, 16, 36, 6, 14, 12])
+                     str(getattr(v, "d_steps", "")), str(getattr(v, "d_passes", 1)), esc(lr), esc(f"({betas})")])
+    return list_table(["variant", "generator loss", "discriminator", "k", "passes / epoch", "lr G / D", "Adam β"],
+                      rows, [15, 15, 32, 5, 9, 13, 11])
 
 
 def model_page(model: Model, images: list[Path], registered: set[str]) -> str:
