@@ -20,7 +20,9 @@ def frechet_distance(extractor: torch.nn.Module, real: Tensor, fake: Tensor, bat
     """Fréchet distance between feature Gaussians of ``real`` and ``fake`` images (both in [−1, 1])."""
     from torchmetrics.image.fid import FrechetInceptionDistance
 
-    fid = FrechetInceptionDistance(feature=extractor, normalize=True).to(real.device)
+    # sync_on_compute=False: under torchrun only rank 0 evaluates, and a cross-rank sync would wait forever on
+    # the other ranks (gloo then aborts with "connection closed by peer").
+    fid = FrechetInceptionDistance(feature=extractor, normalize=True, sync_on_compute=False).to(real.device)
     # torchmetrics accumulates feature sums and covariances in float64 already; nothing to convert.
     for images, is_real in ((real, True), (fake, False)):
         for i in range(0, images.shape[0], batch_size):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from models import checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 RELATIVE_TOLERANCE = 0.10
+ERROR_LINE = re.compile(r"(\[rank\d+\]: )?(error:|\w*(Error|Exception)\b)")
 
 
 class CompareError(RuntimeError):
@@ -53,7 +55,10 @@ def _run(cmd: list[str], out: Path, timeout: float | None) -> dict[str, Any]:
     result = subprocess.run([sys.executable, *cmd], cwd=REPO, env=env, capture_output=True, text=True,
                             timeout=timeout)
     if result.returncode != 0 or not (out / "summary.json").is_file():
-        raise CompareError(f"run in {out} failed (exit {result.returncode}):\n{result.stderr[-2000:]}")
+        # The launcher's own report hides the worker's error; show the lines that name one.
+        named = [ln for ln in result.stderr.splitlines() if ERROR_LINE.match(ln)]
+        detail = "\n".join(named[-10:]) if named else result.stderr[-2000:]
+        raise CompareError(f"run in {out} failed (exit {result.returncode}):\n{detail}")
     return json.loads((out / "summary.json").read_text())
 
 

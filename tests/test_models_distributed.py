@@ -25,7 +25,8 @@ def test_models_ddp_two_processes_keep_replicas_identical(tmp_path: Path, model:
                OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "models",
            "train", model, "--out", str(out), "--data-dir", str(data), "--skip-checksum", "--batch-size", "16",
-           "--width", "4", "--epochs", "2", "--no-progress", "--no-eval", "--threads", "1", "--device", "cpu"]
+           "--width", "4", "--epochs", "2", "--no-progress", "--eval-samples", "64", "--threads", "1",
+           "--device", "cpu"]
     result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
@@ -36,6 +37,7 @@ def test_models_ddp_two_processes_keep_replicas_identical(tmp_path: Path, model:
     a, b = summary["param_checksums"]
     assert a == b  # DDP averaged the gradients, so both replicas hold the same weights
     assert (out / "checkpoint" / "state.json").is_file() and (out / "samples" / "epoch-002.png").is_file()
+    assert summary["metrics"]["frechet_distance"] > 0  # rank 0 evaluates alone, with no cross-rank sync
 
 
 def test_models_ddp_verdict_accepts_seed_noise_and_rejects_a_real_gap() -> None:
