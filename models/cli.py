@@ -15,9 +15,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.names import DATASET_NAMES, GAN_MODELS
+from models.names import DATASET_NAMES, GAN_MODELS, OTHER_GAN_MODELS
 
-TRAIN_MODELS = (*GAN_MODELS, "vae", "flow")
+TRAIN_MODELS = (*GAN_MODELS, *OTHER_GAN_MODELS, "vae", "flow")
 #: Models trained by modules other engineers own; each exposes ``train_command(args) -> dict``.
 EXTERNAL_TRAINERS = {"vae": "models.vae", "flow": "models.flow"}
 
@@ -220,6 +220,10 @@ def cmd_study(args: argparse.Namespace) -> int:
     from models import study
 
     result = study.run_mnist_gan_study(args, lambda model, out, **kw: _train_config(args, model, out, **kw))
+    if result.get("interrupted"):
+        print(f"interrupted during run {result['interrupted']}: checkpoint saved; continue the study with --resume",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"comparison written to {result['markdown']}")
     return 0
 

@@ -51,6 +51,9 @@ def run_mnist_gan_study(args: argparse.Namespace, make_config: Callable[..., Tra
         cfg = make_config(model, out / run)
         cfg.sample_epochs = sample_epochs(args.epochs)
         summaries[run] = train(cfg)
+        if summaries[run]["status"] == "interrupted":
+            # Ctrl-C stops the whole study; the run's checkpoint is saved, and --resume picks the study up there.
+            return {"interrupted": run, "report": None}
     rows = {run: read_rows(out / run) for run in RUNS}
     report = compare(summaries, rows)
     report["dataset"], report["epochs"] = args.dataset, args.epochs

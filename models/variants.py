@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from models import losses
-from models.names import GAN_MODELS
+from models.names import GAN_MODELS, OTHER_GAN_MODELS
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
-if not set(GAN_MODELS) <= set(VARIANTS):
+if not set(GAN_MODELS) | set(OTHER_GAN_MODELS) <= set(VARIANTS):
     raise ImportError("models.names.GAN_MODELS lists a variant that models.variants does not define")
 
 

@@ -36,3 +36,20 @@ def test_models_study_comparison_uses_measured_numbers() -> None:
     assert "5× fewer" in text
     md = study.to_markdown(dict(report, dataset="mnist", epochs=2))
     assert "| b-minimax | completed | 40 | 300 | 1.5 | 0.01 | 0.02 |" in md
+
+
+def test_models_study_stops_at_an_interrupted_run(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import argparse
+
+    trained = []
+
+    def fake_train(cfg):  # noqa: ANN001, ANN202
+        trained.append(cfg.model)
+        return {"status": "interrupted" if cfg.model == "minimax-gan" else "completed"}
+
+    monkeypatch.setattr(study, "train", fake_train)
+    args = argparse.Namespace(out=tmp_path, epochs=4, dataset="mnist")
+    result = study.run_mnist_gan_study(args, lambda model, out: argparse.Namespace(model=model, sample_epochs=None))
+    # Ctrl-C during (b) ends the study there: (c) is not started and no comparison is written from a partial run.
+    assert result["interrupted"] == "b-minimax" and trained == ["ns-gan", "minimax-gan"]
+    assert not (tmp_path / "comparison.md").exists()
