@@ -24,11 +24,18 @@ Settings profiles (select with the environment variable ``HYPOTHESIS_PROFILE``):
 * ``ci`` (default): derandomized, so CI runs are reproducible; 50 examples a property;
 * ``thorough``: random, 1000 examples a property, for a local search;
 * ``mutants``: derandomized, 25 examples, used by ``python -m derivations mutants``.
+
+Tensor strategies (``dtypes``, ``devices``, ``batch_sizes``, ``shapes``,
+``tensor_specs``, ``tensors``) draw PyTorch inputs: float32 and float64, CUDA
+when a GPU is present, batch sizes and example shapes. They import torch only
+when called, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, settings
@@ -40,6 +47,7 @@ __all__ = [
     "gaussian_params", "gaussian_pairs", "class_means", "latent_models",
     "design_matrices", "ridge_problems", "regularization_strengths", "dual_multipliers",
     "weight_vectors", "logistic_problems",
+    "TensorSpec", "dtypes", "devices", "batch_sizes", "shapes", "tensor_specs", "tensors", "tolerance",
 ]
 
 settings.register_profile("ci", derandomize=True, max_examples=50, deadline=None, database=None,
@@ -321,3 +329,180 @@ def logistic_problems(max_dim: int = 3, max_points: int = 5, bound: float = 3.0
 
     return st.tuples(st.integers(1, max_dim), st.integers(1, max_points), st.integers(1, max_points)).flatmap(
         lambda t: of(*t))
+
+
+# --- tensors (PyTorch is imported when a strategy is built, never at import) ---------------------------------
+
+#: The floating dtypes the tensor strategies know, by name.
+DTYPE_NAMES = ("float32", "float64")
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """What a drawn tensor looks like: ``shape`` (batch first), ``dtype`` name and ``device`` name.
+
+    >>> TensorSpec((4, 3), "float64", "cpu").numel
+    12
+    """
+
+    shape: tuple[int, ...]
+    dtype: str = "float64"
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(n, int) and n >= 1 for n in self.shape):
+            raise ValueError(f"TensorSpec shape must be positive integers, got {self.shape!r}")
+        if self.dtype not in DTYPE_NAMES:
+            raise ValueError(f"TensorSpec dtype must be one of {DTYPE_NAMES}, got {self.dtype!r}")
+
+    @property
+    def numel(self) -> int:
+        return int(np.prod(self.shape))
+
+
+def _names(values: Any, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    vals = (values,) if isinstance(values, str) else tuple(values)
+    if not vals:
+        raise ValueError(f"{what}: need at least one, got {values!r}")
+    bad = [v for v in vals if v not in allowed]
+    if bad:
+        raise ValueError(f"{what}: unknown {bad[0]!r}; choose from {allowed}")
+    return vals
+
+
+def dtypes(names: Any = DTYPE_NAMES) -> st.SearchStrategy[Any]:
+    """torch dtypes among ``names`` ("float32", "float64"), shrinking towards the first.
+
+    >>> dtypes().example()  # doctest: +SKIP
+    torch.float64
+    """
+    vals = _names(names, DTYPE_NAMES, "dtypes")
+    import torch
+
+    return st.sampled_from([getattr(torch, n) for n in vals])
+
+
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA device (False if torch cannot tell)."""
+    import torch
+
+    try:
+        return bool(torch.cuda.is_available())
+    except Exception:  # a broken driver counts as no GPU  # noqa: BLE001
+        return False
+
+
+def devices(cuda: bool | None = None) -> st.SearchStrategy[str]:
+    """Device names: "cpu", and "cuda" too when ``cuda`` is True or (None, the default) a GPU is present.
+
+    >>> devices(cuda=False).example()
+    'cpu'
+    """
+    if cuda is None:
+        cuda = cuda_available()
+    elif cuda and not cuda_available():
+        raise ValueError("devices(cuda=True): torch sees no CUDA device")
+    return st.sampled_from(["cpu", "cuda"] if cuda else ["cpu"])
+
+
+def batch_sizes(low: int = 1, high: int = 16) -> st.SearchStrategy[int]:
+    """Batch sizes n ∈ [low, high], shrinking towards ``low``.
+
+    >>> batch_sizes(2, 2).example()
+    2
+    """
+    if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
+        raise ValueError(f"batch_sizes needs integers 1 ≤ low ≤ high, got low={low!r}, high={high!r}")
+    return st.integers(low, high)
+
+
+def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: int = 5,
+           min_size: int = 1) -> st.SearchStrategy[tuple[int, ...]]:
+    """Shapes of one example (no batch axis): ``min_dims``–``max_dims`` axes of ``min_side``–``max_side``,
+    with at least ``min_size`` entries in all.
+
+    >>> shapes(2, 2, 3, 3).example()
+    (3, 3)
+    """
+    for name, v in (("min_dims", min_dims), ("max_dims", max_dims), ("min_side", min_side), ("max_side", max_side),
+                    ("min_size", min_size)):
+        if not isinstance(v, int) or v < (0 if name == "min_dims" else 1):
+            raise ValueError(f"shapes: {name} must be a positive integer, got {v!r}")
+    if min_dims > max_dims or min_side > max_side:
+        raise ValueError(f"shapes: need min ≤ max, got dims [{min_dims}, {max_dims}], sides [{min_side}, {max_side}]")
+    if max_side ** max_dims < min_size:
+        raise ValueError(f"shapes: min_size={min_size!r} cannot be reached with {max_dims} axes of ≤ {max_side}")
+    return st.lists(st.integers(min_side, max_side), min_size=min_dims, max_size=max_dims).map(tuple).filter(
+        lambda s: int(np.prod(s)) >= min_size)
+
+
+def tensor_specs(batch: st.SearchStrategy[int] | None = None, example: st.SearchStrategy[tuple[int, ...]] | None = None,
+                 dtype: st.SearchStrategy[Any] | None = None, device: st.SearchStrategy[str] | None = None
+                 ) -> st.SearchStrategy[TensorSpec]:
+    """:class:`TensorSpec` s: batch size × example shape, a dtype name and a device name.
+
+    >>> tensor_specs(batch=st.just(2), example=st.just((3,)), dtype=st.just("float64")).example()
+    TensorSpec(shape=(2, 3), dtype='float64', device='cpu')
+    """
+    batch = batch_sizes() if batch is None else batch
+    example = shapes() if example is None else example
+    dtype = st.sampled_from(DTYPE_NAMES) if dtype is None else dtype
+    device = devices() if device is None else device
+    for name, s in (("batch", batch), ("example", example), ("dtype", dtype), ("device", device)):
+        if not isinstance(s, st.SearchStrategy):
+            raise TypeError(f"tensor_specs: {name} must be a strategy, got {s!r}")
+    return st.builds(lambda n, e, d, dev: TensorSpec((n, *e), str(d).removeprefix("torch."), dev),
+                     batch, example, dtype, device)
+
+
+def tensors(spec: TensorSpec | st.SearchStrategy[TensorSpec], low: float = -3.0, high: float = 3.0
+            ) -> st.SearchStrategy[Any]:
+    """torch tensors of a spec (or a strategy of specs) with finite entries in [low, high].
+
+    Entries are drawn as float32 values when the dtype is float32, so what
+    Hypothesis shrinks is exactly what the tensor holds.
+
+    >>> import torch
+    >>> t = tensors(TensorSpec((2, 3), "float32"), 0.0, 1.0).example()
+    >>> t.shape, t.dtype
+    (torch.Size([2, 3]), torch.float32)
+    """
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"tensors needs finite low < high, got low={low!r}, high={high!r}")
+    if isinstance(spec, TensorSpec):
+        spec = st.just(spec)
+    if not isinstance(spec, st.SearchStrategy):
+        raise TypeError(f"tensors: spec must be a TensorSpec or a strategy of them, got {spec!r}")
+    from hypothesis.extra import numpy as hnp
+
+    def of(s: TensorSpec) -> st.SearchStrategy[Any]:
+        import torch
+
+        width = 32 if s.dtype == "float32" else 64
+        np_dtype = np.float32 if width == 32 else np.float64
+        lo, hi = np_dtype(low), np_dtype(high)  # the nearest representable bounds inside [low, high]
+        lo = np.nextafter(lo, np_dtype(np.inf)) if lo < low else lo
+        hi = np.nextafter(hi, np_dtype(-np.inf)) if hi > high else hi
+        elems = st.floats(float(lo), float(hi), allow_nan=False, allow_infinity=False, width=width)
+        return hnp.arrays(np_dtype, s.shape, elements=elems).map(
+            lambda a: torch.from_numpy(a.copy()).to(s.device))
+
+    return spec.flatmap(of)
+
+
+def tolerance(dtype: Any) -> float:
+    """The relative tolerance the testing assertions use for ``dtype``: 2¹⁴·ε (float32 ≈ 2.0e-3, float64 ≈ 3.6e-12).
+
+    2¹⁴ machine epsilons leave room for the rounding of a few dozen operations
+    on values of size 1 (and cancellation, as comparisons scale the
+    tolerance by the size of the terms), while every bug the assertions are
+    meant to catch changes values by far more (≥ 1e-2 relative).
+
+    >>> tolerance("float64") < 1e-11 < tolerance("float32") < 1e-2
+    True
+    """
+    name = str(dtype).removeprefix("torch.")
+    eps = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
+    if name not in eps:
+        raise ValueError(f"tolerance: dtype must be float32 or float64, got {dtype!r}")
+    return 2.0**14 * eps[name]
