@@ -1,0 +1,4 @@
+"""Derivations written by people, in Markdown + LaTeX: read, then every step marked.
+
+``python -m derivations check FILE`` (see :mod:`derivations.written.check`).
+"""

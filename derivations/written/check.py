@@ -1,0 +1,217 @@
+"""Mark every step of a written derivation: PROVED, REFUTED, UNDECIDED, UNPROVED (or GIVEN).
+
+* PROVED — SymPy proves the step and no sampled world contradicts it;
+* REFUTED — a counterexample inside the declared domains (point, both sides' values),
+  or an ill-typed expression (a non-conformable matrix product);
+* UNDECIDED — neither, with the reason (never called wrong);
+* UNPROVED — the step itself holds, but it builds on a step that did not pass;
+* GIVEN — a premise or definition, shown and not checked.
+
+>>> from derivations.written.document import parse
+>>> doc = parse("---\\nx: positive\\n---\\n$$ \\\\log x^2 = 2 \\\\log x $$\\n")
+>>> check(doc)["steps"][0]["verdict"]
+'PROVED'
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sympy as sp
+
+from derivations import decide
+from derivations.written import relations
+from derivations.written.document import Document, load
+from derivations.written.steps import Link, Meaning, meanings
+
+SCHEMA = "genproof.derivation-check/1"
+VERDICTS = ("PROVED", "REFUTED", "UNDECIDED", "UNPROVED", "GIVEN")
+#: CPU seconds one step may take (SymPy and the numbers together) before it is reported UNDECIDED.
+STEP_LIMIT = 20.0
+PASSING = ("PROVED", "GIVEN")
+
+
+def _substitute(e, subs: dict):
+    if not isinstance(e, sp.Basic) or not subs:
+        return e
+    if e.has(sp.Derivative):
+        e = e.doit()
+    for target, (repl, _) in subs.items():
+        if isinstance(target, sp.Symbol):
+            e = e.xreplace({target: repl})
+        else:
+            e = e.replace(target.func, sp.Lambda(target.args, repl))
+    return e
+
+
+def _mentions(e, target) -> bool:
+    if not isinstance(e, sp.Basic):
+        return False
+    if isinstance(target, sp.Symbol):
+        return e.has(target)
+    return any(a.func == target.func for a in e.atoms(sp.core.function.AppliedUndef))
+
+
+def _solved(eqs: list) -> dict:
+    out = {}
+    for eq in eqs:
+        lhs, rhs = eq.lhs, eq.rhs
+        if isinstance(lhs, sp.Symbol) or (isinstance(lhs, sp.core.function.AppliedUndef)
+                                          and all(isinstance(a, sp.Symbol) for a in lhs.args)):
+            if not _mentions(rhs, lhs):
+                out[lhs] = rhs
+    return out
+
+
+def _link(link: Link, scope, rng, subs: dict) -> tuple[relations.Outcome, set]:
+    used = {subs[t][1] for t in subs if any(_mentions(x, t) for x in (link.lhs, link.rhs))}
+    if link.kind in ("premise", "start"):
+        return relations.Outcome("given", "", None, link.kind), set()
+    if link.kind in ("implication", "equivalence"):
+        return relations.implication(link.premises, link.conclusions, scope, rng,
+                                     both=link.kind == "equivalence"), set()
+    if link.op not in ("=", "<", "<=", ">", ">="):
+        return relations.Outcome("undecided", f"the relation {link.op} is not checked", None, link.op), set()
+
+    def decide_(lhs, rhs):
+        lhs, rhs = _limits(lhs), _limits(rhs)
+        if link.op == "=":
+            return relations.equality(lhs, rhs, scope, rng)
+        return relations.inequality(lhs, link.op, rhs, scope, rng)
+    general = decide_(link.lhs, link.rhs)
+    if general.status == "proved" or not used:
+        return general, set()
+    # Evaluation at a solution found earlier (D = p/(p+q)): the step may hold only there.
+    try:
+        at = decide_(_substitute(link.lhs, subs), _substitute(link.rhs, subs))
+    except (ValueError, TypeError):
+        return general, set()
+    if at.status == "proved":
+        at.reason = "holds at the solution found in step " + ", ".join(str(u + 1) for u in sorted(used))
+        return at, used
+    return (at if at.status == "refuted" else general), used
+
+
+def _limits(e):
+    """Work out limits with SymPy (under the step's limit); an unknown limit stays and is undecided."""
+    if not isinstance(e, sp.Basic) or not e.has(sp.Limit):
+        return e
+    for lim in e.atoms(sp.Limit):
+        val = relations._timed(lambda lim=lim: lim.doit())
+        if val is not None and not val.has(sp.Limit):
+            e = e.xreplace({lim: val})
+    return e
+
+
+def _verdict(outcomes: list[relations.Outcome]) -> str:
+    st = [o.status for o in outcomes]
+    if "refuted" in st:
+        return "REFUTED"
+    if "undecided" in st:
+        return "UNDECIDED"
+    if all(s == "given" for s in st):
+        return "GIVEN"
+    return "PROVED"
+
+
+def check(doc: Document, seed: int = 0, step_limit: float | None = None,
+          progress: Callable[[int, int, dict], None] | None = None) -> dict:
+    """Check every step of ``doc``; returns the report (schema :data:`SCHEMA`, see README).
+
+    Args:
+        doc: the document (:func:`derivations.written.document.load`).
+        seed: seed of the sampled worlds (the report is reproducible from it).
+        step_limit: CPU seconds per step (default: front matter ``timeout:`` or :data:`STEP_LIMIT`).
+        progress: called after each step with (number done, total, step entry).
+
+    Returns:
+        The report as a JSON-ready dict.
+    """
+    t0 = time.perf_counter()
+    limit = float(step_limit or doc.front.get("timeout") or STEP_LIMIT)
+    ms = meanings(doc)
+    verdicts: dict[int, str] = {}
+    subs: dict = {}
+    entries = []
+    for k, m in enumerate(ms):
+        entry = _step(m, k, doc, seed, limit, subs, verdicts)
+        entries.append(entry)
+        if progress is not None:
+            progress(k + 1, len(ms), entry)
+    counts = {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS}
+    first = next((e["index"] for e in entries if e["verdict"] == "REFUTED"), None)
+    status = "fail" if counts["REFUTED"] else ("undecided" if counts["UNDECIDED"] or counts["UNPROVED"] else "pass")
+    return {"schema": SCHEMA, "file": doc.path, "title": doc.front.get("title"), "status": status,
+            "first_wrong_step": first, "counts": counts, "seed": seed, "step_limit_s": limit,
+            "seconds": round(time.perf_counter() - t0, 3), "steps": entries,
+            "closing_prose": doc.closing_prose}
+
+
+def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict, verdicts: dict) -> dict:
+    b = m.block
+    entry = {"index": b.index, "line": b.line, "column": b.column, "latex": b.latex, "reason": b.reason,
+             "prose": b.prose, "planted_wrong": b.planted_wrong, "links": [], "depends_on": []}
+    t = time.process_time()
+    depends = set(m.depends)
+    if m.error:
+        if m.ill_typed:
+            verdict, message = "REFUTED", f"ill-typed: {m.error}"
+        elif m.depends and any(verdicts.get(d) not in PASSING for d in m.depends if d is not None):
+            verdict, message = "UNPROVED", m.error
+        else:
+            verdict, message = "UNDECIDED", f"cannot read: {m.error}"
+        outcomes = []
+    else:
+        rng = random.Random(f"{seed}:{b.index}")
+        outcomes = []
+        try:
+            with relations.cpu_limit(limit):
+                for link in m.links:
+                    o, used = _link(link, doc.scope, rng, subs)
+                    depends |= used
+                    outcomes.append((link, o))
+                    if o.status == "refuted":
+                        break
+        except decide.StepTimeout:
+            outcomes.append((None, relations.Outcome("undecided", f"ran past its limit of {limit:g} s CPU",
+                                                     None, "timeout")))
+        verdict = _verdict([o for _, o in outcomes])
+        message = next((o.reason for _, o in outcomes if o.status == "refuted"), "") or \
+            next((o.reason for _, o in outcomes if o.status == "undecided"), "")
+        for link, o in outcomes:
+            entry["links"].append({"kind": o.kind, "claim": link.text() if link else "",
+                                   "verdict": {"proved": "PROVED", "refuted": "REFUTED", "undecided": "UNDECIDED",
+                                               "given": "GIVEN"}[o.status],
+                                   "reason": o.reason, "counterexample": o.counterexample})
+        if verdict == "PROVED":
+            # Later steps are evaluated at solutions proved here (D = p/(p+q)).
+            for link, _o in outcomes:
+                if link is not None and link.kind in ("implication", "equivalence"):
+                    for target, repl in _solved(link.conclusions).items():
+                        subs[target] = (repl, k)
+        if verdict == "GIVEN" and b.reason and any(w in b.reason.lower() for w in ("defin", "let", "denote")):
+            for link, _ in outcomes:
+                if link is not None and link.kind == "premise":
+                    for target, repl in _solved(link.conclusions).items():
+                        subs[target] = (repl, k)
+    depends.discard(None)
+    depends.discard(k)
+    if verdict == "PROVED" and any(verdicts.get(d) not in PASSING for d in depends):
+        bad = sorted(d + 1 for d in depends if verdicts.get(d) not in PASSING)
+        verdict, message = "UNPROVED", "builds on step " + ", ".join(map(str, bad)) + ", which did not pass"
+    verdicts[k] = verdict
+    entry["verdict"] = verdict
+    entry["message"] = message
+    entry["depends_on"] = sorted(d + 1 for d in depends)
+    entry["cpu_seconds"] = round(time.process_time() - t, 3)
+    counter = next((lk["counterexample"] for lk in entry["links"] if lk["counterexample"]), None)
+    entry["counterexample"] = counter
+    return entry
+
+
+def check_file(path: str | Path, seed: int = 0, step_limit: float | None = None, progress=None) -> dict:
+    """:func:`check` on a file (raises ``DocumentError`` if it cannot be read at all)."""
+    return check(load(path), seed, step_limit, progress)

@@ -1,0 +1,617 @@
+"""Deciding one link of a derivation: an identity, an inequality, "= const", an optimum, an implication.
+
+Every check has two sides. SymPy may *prove* (never disprove); worlds (points
+in the declared domains with concrete functions, piecewise-constant densities
+and random matrices) may *refute*, with the world as the counterexample. A
+link is ``proved`` only if SymPy proves it and no world disagrees; ``refuted``
+only with a counterexample in the declared domain; otherwise ``undecided``
+with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derivations import decide
+from derivations.domains import Declarations
+from derivations.written import worlds
+from derivations.written.latex import CONST, OPTIMA, ArgMax, ArgMin, Maximum, Supremum, Z, std_normal_pdf
+from derivations.written.symbols import Scope
+
+#: CPU seconds SymPy may spend on one link before it is reported undecided.
+LINK_TIME_LIMIT = 8.0
+
+
+@dataclass
+class Outcome:
+    status: str  # proved | refuted | undecided
+    reason: str = ""
+    counterexample: dict | None = None
+    kind: str = "equality"
+    details: dict = field(default_factory=dict)
+
+
+def _num(v) -> float | str | list:
+    if isinstance(v, sp.MatrixBase):
+        return [[_num(x) for x in v.row(i)] for i in range(v.rows)]
+    try:
+        c = complex(v)
+    except TypeError:
+        return str(v)
+    return c.real if abs(c.imag) < 1e-15 * (1 + abs(c.real)) else str(sp.N(v, 12))
+
+
+def _counter(w: worlds.World, lhs_v, rhs_v, **extra) -> dict:
+    out = {"point": w.describe(), "lhs": _num(lhs_v), "rhs": _num(rhs_v)}
+    functions = [str(f) for f in w.functions if f not in w.densities]
+    if functions:
+        out["functions"] = f"smooth random functions in their declared ranges: {', '.join(sorted(functions))}"
+    if w.densities and extra.pop("integrals", False):
+        out["densities"] = {str(f): {"cells": [[float(a), float(b)] for a, b in w.cells],
+                                     "values": [float(v) for v in vals]} for f, vals in w.densities.items()}
+    out.update(extra)
+    return out
+
+
+def _real(v) -> float | None:
+    return decide.real_value(v)
+
+
+def _close(a, b, tol: float) -> bool:
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
+            return False
+        return all(_close(x, y, tol) for x, y in zip(a, b, strict=False))
+    ca, cb = complex(a), complex(b)
+    return abs(ca - cb) <= tol * (1 + abs(ca) + abs(cb))
+
+
+def _free(*exprs) -> set:
+    out = set()
+    for e in exprs:
+        if isinstance(e, sp.Basic):
+            out |= e.free_symbols
+    return {s for s in out if isinstance(s, sp.Symbol)} - {CONST, Z}
+
+
+@contextlib.contextmanager
+def cpu_limit(seconds: float) -> Iterator[None]:
+    """Raise ``decide.StepTimeout`` after ``seconds`` of CPU time; nests (an outer limit keeps running).
+
+    ``decide.time_limit`` clears the timer on exit, which would switch an
+    enclosing limit off; this one re-arms the enclosing timer with what is left.
+    """
+    try:
+        old = signal.signal(signal.SIGPROF, _raise)
+    except ValueError:  # not the main thread: no limit
+        yield
+        return
+    outer, _ = signal.getitimer(signal.ITIMER_PROF)
+    start = time.process_time()
+    signal.setitimer(signal.ITIMER_PROF, min(seconds, outer) if outer else seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
+        if outer:
+            signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - start), 0.001))
+
+
+def _raise(signum, frame):  # pragma: no cover - signal handler
+    raise decide.StepTimeout
+
+
+def _timed(fn, seconds: float = LINK_TIME_LIMIT):
+    try:
+        with cpu_limit(seconds):
+            return fn()
+    except decide.StepTimeout:
+        return None
+    except (TypeError, ValueError, NotImplementedError, AttributeError, ZeroDivisionError, RecursionError):
+        return None
+
+
+# --- the symbolic side -----------------------------------------------------------------------
+def _assumed_symbol(name: str, rng_iv: sp.Interval) -> sp.Symbol:
+    facts = {"real": True}
+    if rng_iv.inf > 0 or (rng_iv.inf == 0 and rng_iv.left_open):
+        facts["positive"] = True
+    elif rng_iv.inf >= 0:
+        facts["nonnegative"] = True
+    return sp.Dummy(name, **facts)
+
+
+def generalize(expr: sp.Basic, scope: Scope) -> tuple[sp.Basic, Declarations]:
+    """Replace derivatives and function values by fresh symbols in their ranges (a stronger claim).
+
+    An identity that holds for every value of ``D(x)`` in (0, 1) holds for every
+    function D; so SymPy may prove the generalized claim instead.
+    """
+    decl = scope.declarations()
+    e = expr.doit() if expr.has(sp.Derivative) else expr
+    subs = {}
+    for d in e.atoms(sp.Derivative, sp.Subs):
+        subs[d] = sp.Dummy("dv", real=True)
+    e = e.xreplace(subs) if subs else e
+    ranges = {f.fn: f.range for f in scope.functions.values()}
+    subs = {}
+    for a in e.atoms(sp.core.function.AppliedUndef):
+        iv = ranges.get(a.func, sp.Interval(-sp.oo, sp.oo))
+        s = _assumed_symbol(str(a.func), iv)
+        subs[a] = s
+        decl.domains[s] = iv
+    return (e.xreplace(subs) if subs else e), decl
+
+
+def pointwise_zero(expr: sp.Basic, scope: Scope) -> bool | None:
+    e, decl = generalize(expr, scope)
+    return decide.symbolic_zero(decl, e)
+
+
+def pointwise_sign(expr: sp.Basic, scope: Scope, strict: bool) -> bool | None:
+    e, decl = generalize(expr, scope)
+    return decide.symbolic_sign(decl, e, strict)
+
+
+def _linear_integrals(diff: sp.Basic):
+    """diff = c0 + ∫ G over one variable and range, if it is linear in its integrals; else None."""
+    ints = sorted(diff.atoms(sp.Integral), key=str)
+    if not ints:
+        return None
+    ranges = {(i.limits[0][1], i.limits[0][2]) for i in ints if len(i.limits[0]) == 3}
+    if len(ranges) != 1 or any(len(i.limits) != 1 for i in ints):
+        return None
+    lo, hi = ranges.pop()
+    u = Z if all(i.limits[0][0] == Z for i in ints) else sp.Dummy("u", real=True)
+    ts = [sp.Dummy(f"t{k}") for k in range(len(ints))]
+    d = sp.expand(diff.xreplace(dict(zip(ints, ts, strict=False))))
+    try:
+        poly = sp.Poly(d, *ts)
+    except sp.PolynomialError:
+        return None
+    if poly.total_degree() > 1:
+        return None
+    c0 = d.xreplace({t: 0 for t in ts})
+    g = sp.Integer(0)
+    for t, i in zip(ts, ints, strict=False):
+        c = sp.diff(d, t)
+        if c.has(*ts):
+            return None
+        g += c * i.function.xreplace({i.limits[0][0]: u})
+    return c0, g, u, (lo, hi)
+
+
+def _weights(g: sp.Basic, u: sp.Symbol) -> list:
+    """Densities ρ with ∫ρ = 1 that a constant c0 may be written as ∫ c0·ρ."""
+    if u == Z:
+        return [sp.Integer(0), std_normal_pdf(Z)]
+    dens = sorted({a for a in g.atoms(sp.core.function.AppliedUndef) if a.args == (u,)}, key=str)
+    out = [sp.Integer(0), *dens]
+    out += [(a + b) / 2 for k, a in enumerate(dens) for b in dens[k + 1:]]
+    return out
+
+
+def prove_zero(diff: sp.Basic, scope: Scope) -> bool | None:
+    """True if SymPy proves ``diff = 0`` for every point, function and density in the declared domains."""
+    if isinstance(diff, (sp.MatrixBase, sp.MatrixExpr)):
+        e = diff.doit()
+        if isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixBase):
+            e2 = sp.expand(e).doit()
+            if e2 == 0 or isinstance(e2, sp.ZeroMatrix) or e2 == sp.ZeroMatrix(*e.shape):
+                return True
+            if all(n.is_Integer for n in e.shape):
+                return pointwise_zero(sp.ImmutableMatrix(e.as_explicit()), scope)
+            return None
+        return all(pointwise_zero(x, scope) for x in e) or None
+    if not diff.has(sp.Integral):
+        return pointwise_zero(diff, scope)
+    ints = list(diff.atoms(sp.Integral))
+    opaque = diff.xreplace({i: sp.Dummy("I", real=True) for i in ints})
+    if pointwise_zero(opaque, scope):
+        return True
+    lin = _linear_integrals(diff)
+    if lin is None:
+        return None
+    c0, g, u, _ = lin
+    for rho in _weights(g, u):
+        if pointwise_zero(g + c0 * rho, scope):
+            return True
+    return None
+
+
+def prove_sign(gap: sp.Basic, scope: Scope, strict: bool) -> bool | None:
+    """True if SymPy proves ``gap ≥ 0`` (``> 0`` if strict) everywhere in the declared domains."""
+    if not gap.has(sp.Integral):
+        return pointwise_sign(gap, scope, strict)
+    lin = _linear_integrals(gap)
+    if lin is None:
+        return None
+    c0, g, u, _ = lin
+    if strict:
+        return None  # a positive integrand on a null set integrates to 0
+    for rho in _weights(g, u):
+        if pointwise_sign(g + c0 * rho, scope, False):
+            return True
+    return None
+
+
+# --- the numeric side -------------------------------------------------------------------------
+def _worlds(scope: Scope, exprs, rng: random.Random, count: int):
+    free = _free(*exprs)
+    for pt in worlds.points(scope, free, rng, count):
+        yield worlds.world(scope, free, pt, rng)
+
+
+def _pair(lhs, rhs, w, scope):
+    try:
+        return worlds.value(lhs, w, scope), worlds.value(rhs, w, scope)
+    except worlds.NotNumeric:
+        return None
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None
+
+
+def _tol(*exprs) -> float:
+    return 1e-8 if any(isinstance(e, sp.Basic) and e.has(sp.Integral) for e in exprs) else 1e-12
+
+
+def _shape(e):
+    if isinstance(e, (sp.MatrixBase, sp.MatrixExpr)):
+        return e.shape
+    return None
+
+
+def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outcome:
+    """``lhs = rhs`` everywhere in the declared domains."""
+    if lhs.has(CONST) or rhs.has(CONST):
+        return up_to_constant(lhs, rhs, scope, rng, count)
+    for side in (lhs, rhs):
+        if isinstance(side, tuple(OPTIMA.values())):
+            return optimum(side, rhs if side is lhs else lhs, scope, rng, count)
+    sl, sr = _shape(lhs), _shape(rhs)
+    if sl is not None and sr is not None and sl != sr and sl != (1, 1) and sr != (1, 1):
+        return Outcome("refuted", f"the two sides have different shapes: {sl[0]}×{sl[1]} and {sr[0]}×{sr[1]}",
+                       {"lhs_shape": [str(x) for x in sl], "rhs_shape": [str(x) for x in sr]}, "matrix")
+    kind = "matrix" if sl or sr else ("expectation" if _has_int(lhs, rhs) else "equality")
+    tol = _tol(lhs, rhs)
+    counter, seen = None, 0
+    for w in _worlds(scope, (lhs, rhs), rng, count if tol < 1e-9 else max(4, count // 2)):
+        vals = _pair(lhs, rhs, w, scope)
+        if vals is None or (not isinstance(vals[0], sp.MatrixBase) and (_real(vals[0]) is None
+                                                                        or _real(vals[1]) is None)):
+            continue
+        seen += 1
+        try:
+            same = _close(*vals, tol)
+        except TypeError:
+            continue
+        if not same:
+            counter = _counter(w, *vals, integrals=kind == "expectation")
+            break
+    if counter is not None:
+        return Outcome("refuted", "the two sides differ", counter, kind)
+    diff = _difference(lhs, rhs)
+    proved = _timed(lambda: prove_zero(diff, scope))
+    if proved:
+        if not seen:
+            return Outcome("undecided", "SymPy proves it but no point of the domain could be evaluated", None, kind)
+        return Outcome("proved", "", None, kind)
+    return Outcome("undecided", _why_undecided(seen, lhs, rhs), None, kind)
+
+
+def _has_int(*es) -> bool:
+    return any(isinstance(e, sp.Basic) and e.has(sp.Integral) for e in es)
+
+
+def _difference(lhs, rhs):
+    sl, sr = _shape(lhs), _shape(rhs)
+    if sl == (1, 1) and sr is None:
+        lhs = sp.Trace(lhs)
+    if sr == (1, 1) and sl is None:
+        rhs = sp.Trace(rhs)
+    return lhs - rhs
+
+
+def _why_undecided(seen: int, *exprs) -> str:
+    if not seen:
+        return "no point of the declared domain could be evaluated (undefined or not numeric there)"
+    what = "SymPy could not prove it"
+    if _has_int(*exprs):
+        what += " (an identity between integrals: write the integrands' identity as a step first)"
+    return what + f"; no counterexample at {seen} sampled points"
+
+
+def inequality(lhs, op: str, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outcome:
+    """``lhs op rhs`` (op in <, <=, >, >=) everywhere in the declared domains."""
+    if any(isinstance(s, (sp.MatrixBase, sp.MatrixExpr)) for s in (lhs, rhs)):
+        return Outcome("undecided", "inequalities between matrices are not supported", None, "inequality")
+    if lhs.has(CONST) or rhs.has(CONST):
+        return Outcome("undecided", "an inequality with 'const' is not supported", None, "inequality")
+    strict = op in ("<", ">")
+    gap = lhs - rhs if op in (">", ">=") else rhs - lhs
+    counter, seen = None, 0
+    for w in _worlds(scope, (lhs, rhs), rng, count * 2):
+        vals = _pair(lhs, rhs, w, scope)
+        if vals is None:
+            continue
+        a, b = _real(vals[0]), _real(vals[1])
+        if a is None or b is None:
+            continue
+        seen += 1
+        g = a - b if op in (">", ">=") else b - a
+        tol = _tol(lhs, rhs) * (1 + abs(a) + abs(b))
+        if g < -tol or (strict and abs(g) < 1e-25 * (1 + abs(a))):
+            counter = _counter(w, vals[0], vals[1], integrals=_has_int(lhs, rhs))
+            break
+    if counter is not None:
+        return Outcome("refuted", f"the inequality {op} fails", counter, "inequality")
+    proved = _timed(lambda: prove_sign(gap, scope, strict))
+    if proved and seen:
+        return Outcome("proved", "", None, "inequality")
+    return Outcome("undecided", _why_undecided(seen, lhs, rhs), None, "inequality")
+
+
+def up_to_constant(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outcome:
+    """``lhs = rhs + const``: ``lhs − rhs`` does not depend on the declared parameters."""
+    if not scope.parameters:
+        return Outcome("undecided", "'= const' needs 'parameters:' in the front matter (constant in what?)",
+                       None, "up to a constant")
+    g = (lhs - rhs).xreplace({CONST: 0})
+    free = _free(lhs, rhs)
+    params = [p for p in scope.parameters]
+    counter = None
+    for pt1 in worlds.points(scope, free | set(params), rng, count):
+        w1 = worlds.world(scope, free, pt1, rng)
+        pt2 = dict(pt1)
+        for p in params:
+            pt2[p] = worlds.sample_value(scope.domains[p], rng)
+        if not worlds._satisfies(scope, pt2):
+            continue
+        w2 = worlds.World(pt2, w1.functions, w1.densities, w1.cells, w1.dims, w1.matrices)
+        try:
+            v1, v2 = worlds.value(g, w1, scope), worlds.value(g, w2, scope)
+        except (worlds.NotNumeric, TypeError, ValueError, ZeroDivisionError):
+            continue
+        if _real(v1) is None or _real(v2) is None:
+            continue
+        if not _close(v1, v2, _tol(g)):
+            counter = {"point": w1.describe(), "other_point": w2.describe(), "lhs_minus_rhs": _num(v1),
+                       "lhs_minus_rhs_at_other_point": _num(v2),
+                       "why": "lhs − rhs changes when only the parameters change"}
+            break
+    if counter is not None:
+        return Outcome("refuted", "the difference of the two sides depends on the parameters", counter,
+                       "up to a constant")
+
+    def prove():
+        return all(prove_zero(sp.diff(g, p), scope) for p in params) or None
+    if _timed(prove):
+        return Outcome("proved", "", None, "up to a constant")
+    return Outcome("undecided", "SymPy could not show the difference is free of " +
+                   ", ".join(str(p) for p in params), None, "up to a constant")
+
+
+# --- optima ----------------------------------------------------------------------------------
+def optimum(opt, other, scope: Scope, rng: random.Random, count: int = 8) -> Outcome:
+    """``argmin_x f = s``, ``min_x f = v`` (and max, inf, sup) for one real variable."""
+    f, variables = opt.args[0], opt.args[1:]
+    kind = type(opt).__name__.lower()
+    if len(variables) != 1:
+        return Outcome("undecided", "optimization over several variables is not supported", None, kind)
+    x = variables[0]
+    sign = -1 if isinstance(opt, (ArgMax, Maximum, Supremum)) else 1
+    arg = isinstance(opt, (ArgMin, ArgMax))
+    dom = scope.domains.get(x)
+    if dom is None or dom.values or dom.integer:
+        return Outcome("undecided", f"optimization over {x}: declare {x} with an interval domain", None, kind)
+    g = sign * f  # minimize g
+    target = (lambda pt: g.subs(x, other)) if arg else (lambda pt: sign * other)
+    counter, seen = None, 0
+    free = _free(f, other) | {x}
+    for pt in worlds.points(scope, free, rng, count * 2):
+        w = worlds.world(scope, free, pt, rng)
+        try:
+            at_x = worlds.value(g, w, scope)
+            best = worlds.value(target(pt), w, scope)
+            if arg:
+                xo = _real(worlds.value(other, w, scope))
+                if xo is None or xo not in dom.interval:
+                    counter = _counter(w, other, x, why=f"the claimed optimizer lies outside {dom.describe()}")
+                    counter["claimed_optimizer"] = xo
+                    break
+        except (worlds.NotNumeric, TypeError, ValueError, ZeroDivisionError):
+            continue
+        a, b = _real(at_x), _real(best)
+        if a is None or b is None:
+            continue
+        seen += 1
+        if a < b - 1e-10 * (1 + abs(a) + abs(b)):
+            counter = _counter(w, sign * at_x, sign * best,
+                               why=f"at this {x} the objective is {'larger' if sign < 0 else 'smaller'} "
+                                   "than at the claimed optimum")
+            break
+    if counter is not None:
+        return Outcome("refuted", "a better point exists", counter, kind)
+
+    def prove():
+        d1, d2 = sp.diff(g, x), sp.diff(g, x, 2)
+        if not pointwise_sign(d2, scope, False):
+            return None  # not convex: a stationary point need not be the minimum
+        if arg:
+            return pointwise_zero(d1.subs(x, other), scope)
+        sols = sp.solveset(d1, x, dom.interval)
+        if not isinstance(sols, sp.FiniteSet) or len(sols) != 1:
+            return None
+        (s,) = tuple(sols)
+        return pointwise_zero(g.subs(x, s) - sign * other, scope)
+    if _timed(prove) and seen:
+        return Outcome("proved", "", None, kind)
+    return Outcome("undecided", "SymPy could not prove the optimum (it checks convexity in "
+                   f"{x} and the first-order condition)", None, kind)
+
+
+# --- implications ------------------------------------------------------------------------------
+def _residuals(eqs) -> list:
+    return [sp.expand(e.lhs - e.rhs) if isinstance(e, sp.Eq) else e for e in eqs]
+
+
+def _isolated(eqs) -> list:
+    out = []
+    for e in eqs:
+        for side, otherside in ((e.lhs, e.rhs), (e.rhs, e.lhs)):
+            if (isinstance(side, sp.Symbol) or isinstance(side, sp.core.function.AppliedUndef)) \
+                    and not otherside.has(side):
+                out.append(side)
+                break
+    return out
+
+
+def implication(premises: list, conclusions: list, scope: Scope, rng: random.Random, count: int = 6,
+                both: bool = False) -> Outcome:
+    """Every solution of ``premises`` in the declared domain solves ``conclusions`` (and back, if ``both``)."""
+    kind = "equivalence" if both else "implication"
+    if not all(isinstance(e, sp.Eq) for e in premises + conclusions):
+        return Outcome("undecided", "implications are checked between equations only", None, kind)
+    one = _implies(premises, conclusions, scope, rng, count)
+    if one.status != "proved" or not both:
+        one.kind = kind
+        return one
+    back = _implies(conclusions, premises, scope, rng, count)
+    back.kind = kind
+    if back.status == "refuted":
+        back.reason = "the converse fails: " + back.reason
+    return back
+
+
+def _implies(premises, conclusions, scope, rng, count) -> Outcome:
+    # Function values (D(x)) become plain unknowns in their ranges.
+    apps = set()
+    for e in premises + conclusions:
+        apps |= e.atoms(sp.core.function.AppliedUndef)
+    ranges = {f.fn: f.range for f in scope.functions.values()}
+    app_syms = {a: _assumed_symbol(str(a.func), ranges.get(a.func, sp.Interval(-sp.oo, sp.oo))) for a in apps}
+    back = {v: k for k, v in app_syms.items()}
+    prem = [e.xreplace(app_syms) for e in premises]
+    conc = [e.xreplace(app_syms) for e in conclusions]
+    domain_of = {s: d.interval for s, d in scope.domains.items()}
+    for a, s in app_syms.items():
+        domain_of[s] = ranges.get(a.func, sp.Interval(-sp.oo, sp.oo))
+    free = set().union(*(e.free_symbols for e in prem))
+    candidates = [u for u in _isolated(conc) if u in free]
+    declared = [u for u in scope.unknowns if u in free]
+    order = []
+    if declared:
+        order.append(declared)
+    if candidates:
+        order.append(candidates)
+    order += [[u] for u in sorted(free, key=str) if u not in scope.parameters]
+    tried = []
+    for unknowns in order[:6]:
+        sols = _timed(lambda unknowns=unknowns: _solve(prem, unknowns, domain_of), LINK_TIME_LIMIT / 2)
+        tried.append(", ".join(str(back.get(u, u)) for u in unknowns))
+        if sols is None:
+            continue
+        return _check_solutions(sols, unknowns, conc, scope, rng, count, back, domain_of)
+    return Outcome("undecided", "SymPy could not solve the previous equation(s) for " + (" or ".join(tried) or "any "
+                   "unknown"), None, "implication")
+
+
+def _solve(prem, unknowns, domain_of):
+    """All solutions (as dicts), or None if SymPy cannot promise it found them all."""
+    res = _residuals(prem)
+    if len(unknowns) == 1 and len(res) == 1:
+        u = unknowns[0]
+        for dom in (domain_of.get(u, sp.S.Reals), sp.S.Reals):
+            s = _finite_superset(sp.solveset(res[0], u, dom))
+            if s is not None:
+                return [{u: v} for v in s]
+        return None
+    if all(sp.Poly(r, *unknowns).total_degree() <= 1 for r in res):
+        s = sp.linsolve(res, *unknowns)
+        if s == sp.S.EmptySet:
+            return []
+        sols = []
+        for tup in s:
+            if any(t.has(*unknowns) for t in tup):
+                return None  # a family of solutions: not handled
+            sols.append(dict(zip(unknowns, tup, strict=False)))
+        return sols
+    return None
+
+
+def _finite_superset(s) -> list | None:
+    """A finite list containing every element of ``s``, or None (a superset keeps the proof sound)."""
+    if isinstance(s, sp.FiniteSet):
+        return list(s)
+    if s == sp.S.EmptySet:
+        return []
+    if isinstance(s, sp.Intersection):
+        for a in s.args:
+            got = _finite_superset(a)
+            if got is not None:
+                return got
+    if isinstance(s, sp.Complement):
+        return _finite_superset(s.args[0])
+    if isinstance(s, sp.Union):
+        parts = [_finite_superset(a) for a in s.args]
+        if all(p is not None for p in parts):
+            return [x for p in parts for x in p]
+    return None
+
+
+def _check_solutions(sols, unknowns, conc, scope, rng, count, back, domain_of) -> Outcome:
+    res = [sp.expand(e.lhs - e.rhs) for e in conc]
+    free = set()
+    for s in sols:
+        for v in s.values():
+            free |= v.free_symbols
+    free |= set().union(*(r.free_symbols for r in res)) - set(unknowns)
+    free = {f for f in free if f in scope.domains}
+    counter, seen = None, 0
+    for pt in worlds.points(scope, free, rng, count):
+        w = worlds.world(scope, free, pt, rng)
+        for s in sols:
+            try:
+                vals = {u: worlds.value(v, w, scope) for u, v in s.items()}
+            except (worlds.NotNumeric, TypeError, ValueError):
+                continue
+            if any(_real(v) is None or _real(v) not in domain_of.get(u, sp.S.Reals) for u, v in vals.items()):
+                continue  # this solution lies outside the declared domain here
+            w2 = worlds.World({**w.point, **vals}, w.functions, w.densities, w.cells, w.dims, w.matrices)
+            for eq in conc:
+                try:
+                    a, b = worlds.value(eq.lhs, w2, scope), worlds.value(eq.rhs, w2, scope)
+                except (worlds.NotNumeric, TypeError, ValueError):
+                    continue
+                seen += 1
+                if not _close(a, b, 1e-12):
+                    counter = _counter(w2, a, b, why="a solution of the previous equation(s) that does not "
+                                                     "solve this one")
+                    counter["solution"] = {str(back.get(u, u)): _num(v) for u, v in vals.items()}
+                    break
+            if counter:
+                break
+        if counter:
+            break
+    if counter is not None:
+        return Outcome("refuted", "a solution of the previous equation(s) does not solve this one", counter,
+                       "implication")
+
+    def prove():
+        for s in sols:
+            for r in res:
+                if not pointwise_zero(r.xreplace(s), scope):
+                    return None
+        return True
+    if _timed(prove):
+        return Outcome("proved", "", None, "implication",
+                       {"solutions": [{str(back.get(u, u)): str(v) for u, v in s.items()} for s in sols]})
+    return Outcome("undecided", "SymPy could not show that the solutions satisfy this equation", None, "implication")

@@ -1,0 +1,279 @@
+"""Concrete worlds for counterexamples: points in the declared domains, functions, densities, matrices.
+
+A world gives every free symbol a value in its domain (satisfying ``assume:``),
+every undefined function a smooth stand-in with values in its declared range,
+every density a piecewise-constant density (a genuine density, so a gap found
+there is a real counterexample), every matrix symbol random entries at small
+concrete dimensions. Points cover orderings of symbols that share a domain
+(θ < θ₀ as well as θ > θ₀) and the neighbourhood of domain boundaries.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derivations.functions import elementary
+from derivations.written.latex import Z
+from derivations.written.symbols import Domain, Scope
+
+PRECISION = 30
+
+
+@dataclass
+class World:
+    point: dict  # Symbol -> Rational
+    functions: dict = field(default_factory=dict)  # FunctionClass -> Lambda (stand-ins)
+    densities: dict = field(default_factory=dict)  # FunctionClass -> list of cell values
+    cells: list = field(default_factory=list)  # [(a, b)] shared by all densities
+    dims: dict = field(default_factory=dict)  # dimension Symbol -> int
+    matrices: dict = field(default_factory=dict)  # MatrixSymbol -> ImmutableMatrix
+    notes: list = field(default_factory=list)
+
+    def describe(self) -> dict:
+        out = {str(k): _show(v) for k, v in sorted(self.point.items(), key=lambda kv: str(kv[0]))}
+        for m, val in self.matrices.items():
+            out[str(m)] = [[_show(x) for x in val.row(i)] for i in range(val.rows)]
+        for d, n in self.dims.items():
+            out[str(d)] = n
+        return out
+
+
+def _show(v) -> float | str:
+    try:
+        return float(v)
+    except TypeError:
+        return str(v)
+
+
+def _rational(x: float) -> sp.Rational:
+    return sp.Rational(round(x * 10**6), 10**6)
+
+
+def sample_value(dom: Domain, rng: random.Random, where: str = "random") -> sp.Rational:
+    """One value in ``dom``: random, or ``near_low``/``near_high`` a boundary, or ``large``."""
+    if dom.values:
+        return sp.sympify(rng.choice(dom.values))
+    lo, hi = dom.interval.inf, dom.interval.sup
+    if dom.integer:
+        a = int(lo) if lo.is_finite else -6
+        b = int(hi) if hi.is_finite else a + 12
+        return sp.Integer(rng.randint(max(a, -50), min(b, a + 20) if b > a else a))
+    if where == "near_low" and lo.is_finite:
+        return _rational(float(lo) + 10 ** rng.uniform(-3, -2))
+    if where == "near_high" and hi.is_finite:
+        return _rational(float(hi) - 10 ** rng.uniform(-3, -2))
+    if where == "large":
+        if not hi.is_finite:
+            return _rational((float(lo) if lo.is_finite else 0) + 10 ** rng.uniform(1.3, 2))
+        if not lo.is_finite:
+            return _rational(float(hi) - 10 ** rng.uniform(1.3, 2))
+    if lo.is_finite and hi.is_finite:
+        a, b = float(lo), float(hi)
+        return _rational(a + (b - a) * rng.uniform(0.05, 0.95))
+    if lo.is_finite:
+        return _rational(float(lo) + 2.718281828 ** rng.uniform(-2.5, 2.5))
+    if hi.is_finite:
+        return _rational(float(hi) - 2.718281828 ** rng.uniform(-2.5, 2.5))
+    return _rational(rng.uniform(-3, 3))
+
+
+def _satisfies(scope: Scope, point: dict) -> bool:
+    for c in scope.constraints:
+        try:
+            v = c.subs(point)
+            if isinstance(v, sp.Ne):
+                ok = sp.N(v.lhs - v.rhs, PRECISION) != 0
+            elif v in (sp.true, sp.false):
+                ok = bool(v)
+            else:
+                ok = bool(v.func(sp.N(v.lhs, PRECISION), sp.N(v.rhs, PRECISION)))
+        except (TypeError, ValueError):
+            return False
+        if not ok:
+            return False
+    return True
+
+
+def points(scope: Scope, symbols: set, rng: random.Random, count: int = 8) -> list[dict]:
+    """Points for ``symbols``: random ones, every ordering of same-domain symbols, boundary ones.
+
+    Every point satisfies the ``assume:`` constraints (others are dropped); the
+    symbols the constraints mention are sampled too.
+    """
+    syms = sorted({s for s in symbols if s in scope.domains}, key=str)
+    for c in scope.constraints:
+        if c.free_symbols & set(syms):
+            syms = sorted(set(syms) | {s for s in c.free_symbols if s in scope.domains}, key=str)
+    out: list[dict] = []
+
+    def add(pt: dict) -> None:
+        if _satisfies(scope, pt) and pt not in out:
+            out.append(pt)
+
+    tries = 0
+    while len(out) < count and tries < 200:
+        tries += 1
+        add({s: sample_value(scope.domains[s], rng) for s in syms})
+    # Orderings: symbols sharing a domain take a sorted tuple of values in every order.
+    groups: dict = {}
+    for s in syms:
+        groups.setdefault(scope.domains[s], []).append(s)
+    for dom, members in groups.items():
+        if len(members) < 2 or dom.values:
+            continue
+        members = members[:4]
+        base = {s: sample_value(scope.domains[s], rng) for s in syms}
+        values = sorted({sample_value(dom, rng) for _ in range(len(members) * 3)})[:len(members)]
+        if len(values) < len(members):
+            continue
+        for k, perm in enumerate(itertools.permutations(values)):
+            if k >= 24:
+                break
+            pt = dict(base)
+            pt.update(dict(zip(members, perm, strict=False)))
+            add(pt)
+    # Boundaries and large values, one symbol at a time.
+    for s in syms:
+        for where in ("near_low", "near_high", "large"):
+            pt = {t: sample_value(scope.domains[t], rng) for t in syms}
+            pt[s] = sample_value(scope.domains[s], rng, where)
+            add(pt)
+    # Finite sets: every combination when few.
+    finite = [s for s in syms if scope.domains[s].values]
+    if finite and len(finite) <= 4:
+        for combo in itertools.product(*(scope.domains[s].values for s in finite)):
+            pt = {t: sample_value(scope.domains[t], rng) for t in syms}
+            pt.update(dict(zip(finite, map(sp.sympify, combo), strict=False)))
+            add(pt)
+    if not out and syms:
+        raise ValueError(f"no point satisfies the assumptions {scope.constraints}")
+    return out or [{}]
+
+
+def stand_in(value_range: sp.Interval, rng: random.Random, arity: int) -> sp.Lambda:
+    """A smooth random function with values in ``value_range``."""
+    xs = sp.symbols(f"a0:{arity}", real=True)
+    c = [sp.Rational(round(rng.uniform(-1, 1) * 1000), 1000) for _ in range(3 * arity + 1)]
+    g = c[0] + sum(c[1 + 3 * i] * x + c[2 + 3 * i] * sp.sin(x + i) + c[3 + 3 * i] * sp.cos(2 * x)
+                   for i, x in enumerate(xs))
+    lo, hi = value_range.inf, value_range.sup
+    if lo.is_finite and hi.is_finite:
+        body = lo + (hi - lo) / (1 + sp.exp(-g))
+    elif lo.is_finite:
+        body = lo + sp.exp(g)
+    elif hi.is_finite:
+        body = hi - sp.exp(g)
+    else:
+        body = g
+    return sp.Lambda(xs, body)
+
+
+def world(scope: Scope, symbols: set, pt: dict, rng: random.Random, cells: int = 3) -> World:
+    w = World(dict(pt))
+    for f in scope.functions.values():
+        w.functions[f.fn] = stand_in(f.range, rng, f.arity)
+    # Piecewise-constant densities on shared cells inside [-2, 2] (or the variable's bounded domain).
+    edges = sorted(rng.uniform(-2, 2) for _ in range(cells + 1))
+    w.cells = [(_rational(a), _rational(b)) for a, b in itertools.pairwise(edges) if b - a > 1e-3]
+    widths = [b - a for a, b in w.cells]
+    for f in scope.functions.values():
+        if f.density:
+            raw = [sp.Rational(rng.randint(1, 1000), 100) for _ in w.cells]
+            total = sum(r * wd for r, wd in zip(raw, widths, strict=False))
+            w.densities[f.fn] = [r / total for r in raw]
+    for k, d in enumerate(sorted(scope.dims, key=str)):
+        w.dims[d] = 2 + (k + rng.randint(0, 1)) % 3
+    for m in scope.matrices.values():
+        shape = tuple(int(sp.sympify(n).xreplace(w.dims)) for n in m.shape)
+        w.matrices[m] = sp.ImmutableMatrix(*shape, lambda i, j: _rational(rng.uniform(-2, 2)))
+    for d, n in w.dims.items():
+        w.point.setdefault(d, sp.Integer(n))
+    return w
+
+
+class NotNumeric(Exception):
+    """The expression has no number in this world (undefined there, or not evaluable)."""
+
+
+def value(expr, w: World, scope: Scope):
+    """The value of ``expr`` in world ``w`` (a complex number, or an ImmutableMatrix of them)."""
+    import mpmath
+
+    e = expr
+    if isinstance(e, (sp.MatrixBase, sp.MatrixExpr)) or e.has(sp.MatrixSymbol):
+        e = e.xreplace({m: v for m, v in w.matrices.items()})
+        e = e.xreplace(w.dims)
+        e = e.doit()
+        if isinstance(e, sp.MatrixBase) and e.shape == (1, 1):
+            e = e[0, 0]
+    # Integrals first (their densities are piecewise), then stand-ins, then the point.
+    for integral in sorted(e.atoms(sp.Integral), key=lambda i: -len(i.atoms(sp.Integral))):
+        if integral in e.atoms(sp.Integral):
+            e = e.xreplace({integral: _integral(integral, w, scope)})
+    for fn, impl in w.functions.items():
+        if fn in w.densities:
+            continue
+        e = e.replace(fn, impl)
+    for fn in w.densities:  # densities outside an integral: a positive smooth stand-in
+        e = e.replace(fn, w.functions[fn])
+    if e.has(sp.Derivative) or e.has(sp.Subs) or e.has(sp.Sum) or e.has(sp.Product):
+        e = e.subs(w.point).doit()
+    try:
+        if isinstance(e, sp.MatrixBase):
+            out = e.subs(w.point).evalf(PRECISION)
+            return out
+        v = elementary(e).evalf(PRECISION, subs=w.point)
+        v = sp.N(v, PRECISION)
+    except (TypeError, ValueError, ZeroDivisionError, mpmath.libmp.libhyper.NoConvergence) as exc:
+        raise NotNumeric(str(exc)) from None
+    if v.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or v.free_symbols:
+        raise NotNumeric(f"{v}")
+    return v
+
+
+def _integral(integral: sp.Integral, w: World, scope: Scope) -> sp.Basic:
+    import mpmath
+
+    if len(integral.limits) != 1 or len(integral.limits[0]) != 3:
+        raise NotNumeric("multiple integral")
+    var, lo, hi = integral.limits[0]
+    body = integral.function
+    inner_point = {k: v for k, v in w.point.items() if k != var}
+    dens = {a.func for a in body.atoms(sp.core.function.AppliedUndef)
+            if a.func in w.densities and a.args == (var,)}
+    for fn, impl in w.functions.items():
+        if fn not in dens:
+            body = body.replace(fn, impl)
+    body = body.subs(inner_point)
+    if body.has(sp.Derivative):
+        body = body.doit()
+    body = elementary(body)
+    mpmath.mp.dps = 20
+    try:
+        if dens:
+            total = mpmath.mpf(0)
+            for k, (a, b) in enumerate(w.cells):
+                a, b = max(a, lo) if lo.is_finite else a, min(b, hi) if hi.is_finite else b
+                if a >= b:
+                    continue
+                g = body.xreplace({fn(var): w.densities[fn][k] for fn in dens})
+                if var in g.free_symbols:
+                    f = sp.lambdify(var, g, "mpmath")
+                    total += mpmath.quad(f, [a, b])
+                else:
+                    total += mpmath.mpf(sp.N(g * (b - a), 25))
+            return sp.Float(total, 20)
+        if body.free_symbols - {var}:
+            raise NotNumeric("free symbols inside the integral")
+        f = sp.lambdify(var, body, "mpmath")
+        ends = [mpmath.mpf(sp.N(x, 20)) if x.is_finite else (mpmath.inf if x > 0 else -mpmath.inf)
+                for x in (lo, hi)]
+        if var == Z or not (lo.is_finite and hi.is_finite):
+            ends = [ends[0], 0, ends[1]] if not (lo.is_finite or hi.is_finite) else ends
+        return sp.Float(mpmath.quad(f, ends), 20)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise NotNumeric(f"integral: {exc}") from None
