@@ -9,6 +9,7 @@ dual programs, scipy.stats.entropy for the binary entropy.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
@@ -252,11 +253,100 @@ def convexity_fuzz(formulas: Formulas, example) -> None:
 # ============================== duality.conjugates ==============================
 
 
-def _softplus_min(lam: float) -> tuple[float, float]:
-    """argmin and min of softplus(y) + λy by scipy (Brent), softplus via logaddexp."""
+#: Unit roundoff of float64: every rounded operation has relative error ≤ U.
+U = np.finfo(float).eps / 2
+
+
+@dataclass(frozen=True)
+class Certified:
+    """An optimizer's answer with certified error radii: |x̂ − x*| ≤ r_x and |value − min| ≤ r_value."""
+
+    x: np.ndarray | float
+    value: float
+    r_x: float
+    r_value: float
+
+
+def _norm(x: np.ndarray | float) -> float:
+    """‖x‖₂ scaled by max|xᵢ| first, so that squares of tiny entries (1e-160) do not underflow; NaN stays NaN."""
+    a = np.abs(np.atleast_1d(np.asarray(x, dtype=float)))
+    m = float(np.max(a)) if a.size else 0.0
+    if not m > 0 or not np.isfinite(m):
+        return m
+    return m * float(np.sqrt(np.sum((a / m) ** 2)))
+
+
+def _padded(radius: float) -> float:
+    """A radius computed in float64, enlarged by its own rounding (16U relative) and by 1e-300 absolute.
+
+    The absolute term covers subnormal arguments (Hypothesis draws floats like 2e-311), where rounding is
+    absolute (≤ 2⁻¹⁰⁷⁴ per operation), not relative.
+    """
+    return radius * (1 + 16 * U) + 1e-300
+
+
+def _softplus_min(lam: float) -> Certified:
+    """argmin and min of s(y) = softplus(y) + λy, λ ∈ (−1, 0), by scipy Brent (xtol 1e-12), with certified radii.
+
+    Certificate independent of Brent's internals: s is convex with s'(y) = σ(y) + λ
+    (scipy expit), so s'(ŷ − h) < 0 < s'(ŷ + h) puts y* in (ŷ − h, ŷ + h), and
+    then 0 ≤ s(ŷ) − s* ≤ h·max|s'(ŷ ± h)|. The sign test keeps a margin of 4U
+    (expit and the addition are each within 2U); the value adds its own
+    rounding, 4U·(softplus(ŷ) + |λŷ|).
+
+    Raises:
+        RuntimeError: when no bracket of half-width ≤ 1e-6 is found (the reference is not accurate).
+    """
     res = optimize.minimize_scalar(lambda y: float(np.logaddexp(0.0, y) + lam * y), bracket=(-1.0, 1.0),
                                    method="brent", options={"xtol": 1e-12})
-    return float(res.x), float(res.fun)
+    y = float(res.x)
+    h = 1e-14 * (1.0 + abs(y))
+    while h <= 1e-6:
+        lo, hi = special.expit(y - h) + lam, special.expit(y + h) + lam
+        if lo < -4 * U and hi > 4 * U:
+            value = float(np.logaddexp(0.0, y) + lam * y)
+            rounding = 4 * U * (float(np.logaddexp(0.0, y)) + abs(lam * y))
+            return Certified(y, value, _padded(h), _padded(h * max(-lo, hi) + rounding))
+        h *= 2
+    raise RuntimeError(f"Brent's argmin {y} of softplus(y) + ({lam})·y is not bracketed within 1e-6")
+
+
+def _quadratic_min(b: np.ndarray, c: float, b_error: np.ndarray | float = 0.0) -> Certified:
+    """argmin and min of f(w) = (c/2)‖w‖² − wᵀb by scipy BFGS with the analytic gradient, with certified radii.
+
+    Certificate: f is c-strongly convex (Hessian cI), so ‖ŵ − w*‖₂ ≤ ‖∇f(ŵ)‖/c
+    and 0 ≤ f(ŵ) − f* ≤ ‖∇f(ŵ)‖²/(2c). The gradient cŵ − b is computed with
+    error ≤ 2U(c|ŵ| + |b|) per component, plus ``b_error`` (the rounding of b
+    when it is itself a sum); the value adds its rounding (d + 3)U·(c/2‖ŵ‖² + Σ|ŵᵢbᵢ|).
+    """
+    d = b.size
+    res = optimize.minimize(lambda w: c / 2 * w @ w - w @ b, np.zeros(d), jac=lambda w: c * w - b,
+                            method="BFGS", options={"gtol": 1e-13})
+    w = np.asarray(res.x, dtype=float)
+    grad_error = 2 * U * (c * np.abs(w) + np.abs(b)) + b_error
+    g = _norm(np.abs(c * w - b) + grad_error)
+    value = float(c / 2 * w @ w - w @ b)
+    rounding = (d + 3) * U * (c / 2 * w @ w + float(np.abs(w) @ np.abs(b)))
+    # b's own rounding moves the minimum by at most ‖w‖·‖b_error‖ (|f_b(w) − f_b̂(w)| = |wᵀ(b − b̂)|).
+    shift = _norm(w) * _norm(np.broadcast_to(b_error, b.shape))
+    return Certified(w, value, _padded(g / c), _padded(g**2 / (2 * c) + rounding + shift))
+
+
+#: Relative error allowed for a float64 evaluation of a closed form of a few operations (or scipy's entropy):
+#: such evaluations are within tens of ulps (≈ 1e-15); 1e-12 leaves a margin of ~1000×.
+FLOAT_EVAL = 1e-12
+
+
+def _converted(x: np.ndarray | float) -> float:
+    """Error of a formula value computed with 30 digits (evaluate) and rounded to float64: ≤ U·‖x‖ (+ a hair)."""
+    return 2 * U * _norm(x) + 1e-300
+
+
+def expect_within(got: np.ndarray | float, want: np.ndarray | float, radius: float, what: str) -> None:
+    """Raise AssertionError (a fuzz counterexample) unless ‖got − want‖₂ ≤ radius (NaN never within)."""
+    got_a, want_a = np.atleast_1d(np.asarray(got, dtype=float)), np.atleast_1d(np.asarray(want, dtype=float))
+    if got_a.shape != want_a.shape or not _norm(got_a - want_a) <= radius:
+        raise AssertionError(f"{what}: formula gives {got!r}, reference gives {want!r} (certified radius {radius:.2e})")
 
 
 def _h_b(p: float) -> float:
@@ -272,43 +362,47 @@ def conjugates_scipy(formulas: Formulas, ctx: Context) -> Outcome:
     ystar = lambdified(formulas["y*"], "negative")
     sval = lambdified(formulas["softplus_value"], "negative")
     hb = lambdified(formulas["H_b"], "positive")
-    got, want = [], []
+    got, want, radius = [], [], 0.0
     for b, c in ((np.array([1.0, -2.0, 0.5]), 0.7), (np.array([0.3, 0.0, 3.0]), 2.5)):
-        res = optimize.minimize(lambda w, b=b, c=c: c / 2 * w @ w - w @ b, np.zeros(3), method="BFGS",
-                                options={"gtol": 1e-12})
+        ref = _quadratic_min(b, c)
         got += list(np.asarray(wstar(b, c)).ravel()) + [float(qval(b, c))]
-        want += list(res.x) + [float(res.fun)]
+        want += list(ref.x) + [ref.value]
+        radius = max(radius, ref.r_x, ref.r_value)
     for lam in (-0.9, -0.5, -0.2, -0.01):
-        y, v = _softplus_min(lam)
+        ref = _softplus_min(lam)
         got += [float(ystar(lam)), float(sval(lam)), float(hb(-lam))]
-        want += [y, v, _h_b(-lam)]
+        want += [ref.x, ref.value, _h_b(-lam)]
+        radius = max(radius, ref.r_x, ref.r_value)
     # Outside (−1, 0) the infimum is −∞: softplus(y) + λy at y = ∓10⁴ is beyond any bound (λ = 0.5, −1.5).
     if not (np.logaddexp(0, -1e4) + 0.5 * -1e4 < -1e3 and np.logaddexp(0, 1e4) - 1.5 * 1e4 < -1e3):
         raise RuntimeError("softplus(y) + λy should be unbounded below for λ ∉ [−1, 0]")
-    return ctx.deterministic(got, want, 1e-6, "scipy.optimize (BFGS, Brent), scipy.stats.entropy",
+    tol = radius + FLOAT_EVAL * (1.0 + float(np.max(np.abs(want))))
+    return ctx.deterministic(got, want, tol, "scipy.optimize (BFGS, Brent), scipy.stats.entropy",
                              "catalog minimizers and minima of the two conjugates vs scipy; H_b vs entropy",
-                             "both objectives are strictly convex and smooth; the optimizers run to 1e-12, "
-                             "so argmins are within ≈ 1e-7", samples=len(got))
+                             f"the optimizers' answers are certified within {radius:.1e} (strong convexity of the "
+                             "quadratic; a sign change of the derivative for softplus); float64 evaluation of the "
+                             f"closed forms and of entropy adds ≤ {FLOAT_EVAL:.0e}·(1 + |value|)", samples=len(got))
 
 
 @fuzz_property("duality.conjugates", "quadratic_conjugate_matches_optimizer",
                st.tuples(gst.weight_vectors(), gst.regularization_strengths()))
 def conjugates_fuzz_quad(formulas: Formulas, example) -> None:
-    """w* = b/c and −‖b‖²/(2c) against scipy's minimizer and minimum of (c/2)‖w‖² − wᵀb."""
+    """w* = b/c and −‖b‖²/(2c) against scipy's minimizer and minimum of (c/2)‖w‖² − wᵀb (certified radii)."""
     b, c = example
-    res = optimize.minimize(lambda w: c / 2 * w @ w - w @ b, np.zeros_like(b),
-                            jac=lambda w: c * w - b, method="BFGS", options={"gtol": 1e-13})
-    expect_close(np.asarray(evaluate(formulas["w*"], b, c), dtype=float).ravel(), res.x, "w*",
-                 rtol=1e-7, atol=1e-9)
-    expect_close(evaluate(formulas["quadratic_value"], b, c), res.fun, "min value", rtol=1e-8, atol=1e-10)
+    ref = _quadratic_min(b, c)
+    w = np.asarray(evaluate(formulas["w*"], b, c), dtype=float).ravel()
+    expect_within(w, ref.x, ref.r_x + _converted(ref.x), "w*")
+    expect_within(evaluate(formulas["quadratic_value"], b, c), ref.value, ref.r_value + _converted(ref.value),
+                  "min value")
 
 
 @fuzz_property("duality.conjugates", "softplus_conjugate_matches_optimizer", gst.dual_multipliers(1e-3))
 def conjugates_fuzz_softplus(formulas: Formulas, lam: float) -> None:
-    """y*(λ), min_y softplus(y) + λy against scipy Brent; the minimum is H_b(−λ) (scipy entropy)."""
-    y, v = _softplus_min(lam)
-    expect_close(evaluate(formulas["y*"], lam), y, "y*", rtol=1e-6, atol=1e-6)
-    expect_close(evaluate(formulas["softplus_value"], lam), v, "min value", rtol=1e-9, atol=1e-10)
+    """y*(λ), min_y softplus(y) + λy against scipy Brent (certified radii); the minimum is H_b(−λ) (scipy entropy)."""
+    ref = _softplus_min(lam)
+    expect_within(evaluate(formulas["y*"], lam), ref.x, ref.r_x + _converted(ref.x), "y*")
+    expect_within(evaluate(formulas["softplus_value"], lam), ref.value, ref.r_value + _converted(ref.value),
+                  "min value")
     expect_close(evaluate(formulas["H_b"], -lam), _h_b(-lam), "H_b(−λ)", rtol=1e-9, atol=1e-12)
 
 
@@ -346,14 +440,22 @@ def dual_strong(formulas: Formulas, ctx: Context) -> Outcome:
                              "value, and w*(λ) is Lipschitz in λ with constant ‖(X, G)‖/c", samples=len(got))
 
 
-def _dual_reference(lx: np.ndarray, lz: np.ndarray, xs: np.ndarray, gs: np.ndarray, c: float
-                    ) -> tuple[float, np.ndarray]:
-    """g(λ) = min over w, y of the Lagrangian, by scipy: Σ softplus(y) + c/2‖w‖² − Σ wᵀG + Σ λ(y − wᵀ·)."""
-    direction_w = optimize.minimize(
-        lambda w: c / 2 * w @ w - np.sum(gs @ w) - lx @ (xs @ w) - lz @ (gs @ w), np.zeros(xs.shape[1]),
-        method="BFGS", options={"gtol": 1e-12})
-    ys = sum(_softplus_min(float(lam))[1] for lam in np.r_[lx, lz])
-    return float(direction_w.fun) + ys, direction_w.x
+def _dual_reference(lx: np.ndarray, lz: np.ndarray, xs: np.ndarray, gs: np.ndarray, c: float) -> Certified:
+    """g(λ) = min over w, y of the Lagrangian, by scipy, with certified radii for g and for the w-argmin.
+
+    L = Σ softplus(y) + (c/2)‖w‖² − Σ_z wᵀG_z + Σ_x λ_x(y_x − wᵀx) + Σ_z λ_z(y_z − wᵀG_z) separates: a
+    strongly convex quadratic in w with linear part b = Σ_z G_z + Σ λ_x x + Σ λ_z G_z (rounding of that sum
+    ≤ (k + 1)U·Σ|terms|, k terms), plus one softplus conjugate per multiplier.
+    """
+    terms = np.vstack([gs, lx[:, None] * xs, lz[:, None] * gs])
+    b = terms.sum(axis=0)
+    b_error = (len(terms) + 1) * U * np.abs(terms).sum(axis=0)
+    w = _quadratic_min(b, c, b_error)
+    ys = [_softplus_min(float(lam)) for lam in np.r_[lx, lz]]
+    value = w.value + sum(y.value for y in ys)
+    rounding = (len(ys) + 1) * U * (abs(w.value) + sum(abs(y.value) for y in ys))  # the final sum
+    r_value = w.r_value + sum(y.r_value for y in ys) + rounding
+    return Certified(w.x, value, w.r_x, r_value)
 
 
 _dual_examples = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).flatmap(
@@ -369,15 +471,17 @@ _dual_examples = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 
 
 @fuzz_property("duality.dual_program", "dual_function_is_min_of_lagrangian", _dual_examples)
 def dual_fuzz(formulas: Formulas, example) -> None:
-    """g(λ) = min_{w,y} L(w, y, λ) and w*(λ) = its w-argmin (scipy); g(λ) ≤ the primal minimum (weak duality)."""
+    """g(λ) = min_{w,y} L(w, y, λ), w*(λ) its w-argmin (scipy, certified radii); g(λ) ≤ the primal (weak duality)."""
     lx, lz, xs, gs, c = example
-    ref, w_ref = _dual_reference(lx, lz, xs, gs, c)
+    ref = _dual_reference(lx, lz, xs, gs, c)
     value = evaluate(formulas["g"], list(lx), list(lz), list(xs), list(gs), c)
-    expect_close(value, ref, "g(λ)", rtol=1e-7, atol=1e-7)
-    expect_close(np.asarray(evaluate(formulas["w*"], list(lx), list(lz), list(xs), list(gs), c), dtype=float).ravel(),
-                 w_ref, "w*(λ)", rtol=1e-6, atol=1e-6)
+    expect_within(value, ref.value, ref.r_value + _converted(ref.value), "g(λ)")
+    w = np.asarray(evaluate(formulas["w*"], list(lx), list(lz), list(xs), list(gs), c), dtype=float).ravel()
+    expect_within(w, ref.x, ref.r_x + _converted(ref.x), "w*(λ)")
+    # Any w gives J(w) ≥ min J ≥ g(λ): the primal BFGS value is an upper bound whatever its accuracy; only the
+    # rounding of the two evaluations (each ≤ 1e-12 relative, far above their ~1e-15) separates them.
     primal = optimize.minimize(_reference_objective, np.zeros(xs.shape[1]), args=(xs, gs, c), method="BFGS").fun
-    if value > primal + 1e-7:
+    if value > primal + 1e-12 * (1.0 + abs(primal) + abs(value)):
         raise AssertionError(f"weak duality fails: g(λ) = {value} > primal minimum {primal}")
 
 
