@@ -36,10 +36,11 @@ import sympy as sp
 from sympy.stats import Normal, cdf, density
 
 from derivations.claims import Claim, Equal, Hypothesis
-from derivations.domains import REALS, Declarations
+from derivations.domains import POSITIVE, REALS, Declarations
 from derivations.engine import Result, Step
 from derivations.planted import Planted, flip_sign, replace, scale
 from derivations.registry import register
+from derivations.theory import Arg, takes
 
 __all__ = [
     "normal_density",
@@ -59,68 +60,82 @@ __all__ = [
 
 
 # --- closed forms -------------------------------------------------------------------------
+@takes(Arg("x", REALS), Arg("variance", POSITIVE))
 def normal_density(x: sp.Basic, variance: sp.Basic) -> sp.Basic:
     """N(x; 0, variance) (sympy.stats); arguments (x, variance)."""
     return density(Normal("W", 0, sp.sqrt(variance)))(x)
 
 
+@takes(Arg("x", REALS), Arg("y", REALS))
 def xy_density(x: sp.Basic, y: sp.Basic) -> sp.Basic:
     """f_{X,Y}(x, y) = exp(−(x² + y²)/2)/(2π), two independent N(0, 1); arguments (x, y)."""
     return sp.exp(-(x**2 + y**2) / 2) / (2 * sp.pi)
 
 
+@takes(Arg("u", REALS), Arg("v", REALS))
 def uv_density(u: sp.Basic, v: sp.Basic) -> sp.Basic:
     """f_{U,V}(u, v) = exp(−(u² + v²)/4)/(4π) = N(u; 0, 2)·N(v; 0, 2); arguments (u, v)."""
     return sp.exp(-(u**2 + v**2) / 4) / (4 * sp.pi)
 
 
+@takes(Arg("u", REALS), Arg("v", REALS))
 def uv_inverse_map(u: sp.Basic, v: sp.Basic) -> sp.Matrix:
     """(x, y) = ((u+v)/2, (u−v)/2), the inverse of (u, v) = (x+y, x−y); arguments (u, v)."""
     return sp.Matrix([(u + v) / 2, (u - v) / 2])
 
 
+@takes()
 def uv_inverse_jacobian() -> sp.Matrix:
     """J = ∂(x, y)/∂(u, v) = [[½, ½], [½, −½]], det J = −½; no arguments."""
     half = sp.Rational(1, 2)
     return sp.Matrix([[half, half], [half, -half]])
 
 
+@takes()
 def uv_forward_jacobian() -> sp.Matrix:
     """J⁻¹ = ∂(u, v)/∂(x, y) = [[1, 1], [1, −1]], det J⁻¹ = −2; no arguments."""
     return sp.Matrix([[1, 1], [1, -1]])
 
 
+@takes(Arg("x", REALS), Arg("a", REALS), Arg("b", REALS))
 def affine_pushforward_density(x: sp.Basic, a: sp.Basic, b: sp.Basic) -> sp.Basic:
     """p_X(x) = N(ax + b; 0, 1)·|a| for Z = f(X) = aX + b ~ N(0, 1), a ≠ 0; arguments (x, a, b)."""
     return sp.exp(-(a * x + b) ** 2 / 2) / sp.sqrt(2 * sp.pi) * sp.Abs(a)
 
 
+@takes(Arg("x1", REALS), Arg("x2", REALS), Arg("s", REALS), Arg("t", REALS))
 def coupling_forward(x1: sp.Basic, x2: sp.Basic, s: sp.Basic, t: sp.Basic) -> sp.Matrix:
     """Affine coupling (x₁, x₂) ↦ (x₁, x₂·e^s + t) with s = s(x₁), t = t(x₁); arguments (x₁, x₂, s, t)."""
     return sp.Matrix([x1, x2 * sp.exp(s) + t])
 
 
+@takes(Arg("z1", REALS), Arg("z2", REALS), Arg("s", REALS), Arg("t", REALS))
 def coupling_inverse(z1: sp.Basic, z2: sp.Basic, s: sp.Basic, t: sp.Basic) -> sp.Matrix:
     """Its inverse (z₁, z₂) ↦ (z₁, (z₂ − t)·e^{−s}) with s = s(z₁), t = t(z₁); arguments (z₁, z₂, s, t)."""
     return sp.Matrix([z1, (z2 - t) * sp.exp(-s)])
 
 
+@takes(Arg("w1", REALS), Arg("w2", REALS), Arg("sigma1", REALS), Arg("sigma2", REALS), Arg("mu1", REALS),
+       Arg("mu2", REALS))
 def actnorm_forward(w1: sp.Basic, w2: sp.Basic, sigma1: sp.Basic, sigma2: sp.Basic, mu1: sp.Basic,
                     mu2: sp.Basic) -> sp.Matrix:
     """ActNorm w ↦ (e^{σ₁}w₁ + μ₁, e^{σ₂}w₂ + μ₂), log|det| = σ₁ + σ₂; arguments (w₁, w₂, σ₁, σ₂, μ₁, μ₂)."""
     return sp.Matrix([sp.exp(sigma1) * w1 + mu1, sp.exp(sigma2) * w2 + mu2])
 
 
+@takes(Arg("s", REALS))
 def coupling_log_det(s: sp.Basic) -> sp.Basic:
     """log|det ∂(coupling)/∂x| = s(x₁), the log-scale; argument (s)."""
     return s
 
 
+@takes(Arg("z1", REALS), Arg("z2", REALS))
 def standard_normal_log_density(z1: sp.Basic, z2: sp.Basic) -> sp.Basic:
     """log N(z; 0, I₂) = −(z₁² + z₂²)/2 − log(2π); arguments (z₁, z₂)."""
     return -(z1**2 + z2**2) / 2 - sp.log(2 * sp.pi)
 
 
+@takes(Arg("z1", REALS), Arg("z2", REALS), Arg("log_det", REALS))
 def flow_log_density(z1: sp.Basic, z2: sp.Basic, *log_dets: sp.Basic) -> sp.Basic:
     """log p_X(x) = log N(f(x); 0, I₂) + Σ_layers log|det J_layer|; arguments (z₁, z₂ of z = f(x), log-dets…)."""
     return standard_normal_log_density(z1, z2) + sum(log_dets, sp.Integer(0))

@@ -36,11 +36,12 @@ from derivations.claims import (
     Minimizer,
     PositiveSemidefinite,
 )
-from derivations.domains import NONNEGATIVE, POSITIVE, REALS, Declarations
+from derivations.domains import NONNEGATIVE, POSITIVE, REALS, UNIT, Declarations
 from derivations.engine import Result, Step
 from derivations.functions import sigmoid, softplus
 from derivations.planted import Planted, flip_sign, on, replace, scale, shift
 from derivations.registry import register
+from derivations.theory import Arg, takes
 
 Vector = sp.Matrix | Sequence[sp.Basic]
 #: Where the softplus conjugate is finite and attained: −1 < λ < 0.
@@ -57,21 +58,26 @@ def dot(u: Vector, v: Vector) -> sp.Basic:
     return (_col(u).T * _col(v))[0]
 
 
+@takes(Arg("s", REALS, bounds=(-30.0, 30.0)))
 def discriminator_probability(s: sp.Basic) -> sp.Basic:
     """p_w(y=1|x) = 1/(1 + exp(s)) with s = wᵀx (args: s)."""
     return 1 / (1 + sp.exp(s))
 
 
+@takes(Arg("s", REALS, bounds=(-30.0, 30.0)))
 def real_term(s: sp.Basic) -> sp.Basic:
     """−log p_w(y=1|x) = softplus(s), s = wᵀx (args: s)."""
     return softplus(s)
 
 
+@takes(Arg("s", REALS, bounds=(-30.0, 30.0)))
 def fake_term(s: sp.Basic) -> sp.Basic:
     """−log(1 − p_w(y=1|G(z))) = softplus(s) − s, s = wᵀG(z) (args: s)."""
     return softplus(s) - s
 
 
+@takes(Arg("w", REALS, size="d"), Arg("xs", REALS, shape=("m", "d"), container="cols"),
+       Arg("gs", REALS, shape=("k", "d"), container="cols"), Arg("c", POSITIVE), d=2, m=2, k=2)
 def discriminator_objective(w: Vector, xs: Sequence[Vector], gs: Sequence[Vector], c: sp.Basic) -> sp.Basic:
     """J(w) = Σ_x softplus(wᵀx) + Σ_z [softplus(wᵀG(z)) − wᵀG(z)] + (c/2)‖w‖² (args: w, xs, gs, c)."""
     return (sum((real_term(dot(w, x)) for x in xs), sp.Integer(0))
@@ -79,37 +85,44 @@ def discriminator_objective(w: Vector, xs: Sequence[Vector], gs: Sequence[Vector
             + c / 2 * dot(w, w))
 
 
+@takes(Arg("a", REALS, size="d"), Arg("b", REALS, size="d"), Arg("c", POSITIVE))
 def quadratic(a: Vector, b: Vector, c: sp.Basic) -> sp.Basic:
     """(c/2)‖a‖² − aᵀb (args: a, b, c)."""
     return c / 2 * dot(a, a) - dot(a, b)
 
 
+@takes(Arg("a", REALS, size="d"), Arg("b", REALS, size="d"))
 def logistic_hessian(a: Vector, b: Vector) -> sp.Matrix:
     """∇²_a log(1 + exp(aᵀb)) = σ(aᵀb)(1 − σ(aᵀb)) b bᵀ (args: a, b)."""
     s = sigmoid(dot(a, b))
     return s * (1 - s) * _col(b) * _col(b).T
 
 
+@takes(Arg("b", REALS, size="d"), Arg("c", POSITIVE))
 def quadratic_minimizer(b: Vector, c: sp.Basic) -> sp.Matrix:
     """w* = b/c = argmin_w (c/2)‖w‖² − wᵀb, c > 0 (args: b, c)."""
     return _col(b) / c
 
 
+@takes(Arg("b", REALS, size="d"), Arg("c", POSITIVE))
 def quadratic_min_value(b: Vector, c: sp.Basic) -> sp.Basic:
     """min_w (c/2)‖w‖² − wᵀb = −‖b‖²/(2c), c > 0 (args: b, c)."""
     return -dot(b, b) / (2 * c)
 
 
+@takes(Arg("lambda", sp.Interval.open(-1, 0)))
 def softplus_conjugate_minimizer(lam: sp.Basic) -> sp.Basic:
     """y* = log(−λ/(1+λ)) = argmin_y softplus(y) + λy, −1 < λ < 0 (args: λ)."""
     return sp.log(-lam / (1 + lam))
 
 
+@takes(Arg("lambda", sp.Interval.open(-1, 0)))
 def softplus_conjugate_value(lam: sp.Basic) -> sp.Basic:
     """min_y softplus(y) + λy = −(1+λ)log(1+λ) + λ log(−λ), −1 < λ < 0 (args: λ)."""
     return -(1 + lam) * sp.log(1 + lam) + lam * sp.log(-lam)
 
 
+@takes(Arg("p", UNIT))
 def binary_entropy(p: sp.Basic) -> sp.Basic:
     """H_b(p) = −p log p − (1−p) log(1−p), 0 < p < 1, in nats (args: p)."""
     return -p * sp.log(p) - (1 - p) * sp.log(1 - p)
@@ -123,12 +136,18 @@ def _dual_direction(lams_x: Sequence[sp.Basic], lams_z: Sequence[sp.Basic],
     return sum(terms[1:], terms[0])
 
 
+@takes(Arg("lams_x", sp.Interval.open(-1, 0), size="m"), Arg("lams_z", sp.Interval.open(-1, 0), size="k"),
+       Arg("xs", REALS, shape=("m", "d"), container="cols"), Arg("gs", REALS, shape=("k", "d"), container="cols"),
+       Arg("c", POSITIVE), d=2, m=2, k=2)
 def optimal_weights(lams_x: Sequence[sp.Basic], lams_z: Sequence[sp.Basic],
                     xs: Sequence[Vector], gs: Sequence[Vector], c: sp.Basic) -> sp.Matrix:
     """w*(λ) = (1/c)(Σ_x λ_x x + Σ_z (1+λ_z) G(z)) (args: lams_x, lams_z, xs, gs, c)."""
     return quadratic_minimizer(_dual_direction(lams_x, lams_z, xs, gs), c)
 
 
+@takes(Arg("lams_x", sp.Interval.open(-1, 0), size="m"), Arg("lams_z", sp.Interval.open(-1, 0), size="k"),
+       Arg("xs", REALS, shape=("m", "d"), container="cols"), Arg("gs", REALS, shape=("k", "d"), container="cols"),
+       Arg("c", POSITIVE), d=2, m=2, k=2)
 def dual_function(lams_x: Sequence[sp.Basic], lams_z: Sequence[sp.Basic],
                   xs: Sequence[Vector], gs: Sequence[Vector], c: sp.Basic) -> sp.Basic:
     """g(λ) = −‖Σ_x λ_x x + Σ_z (1+λ_z) G(z)‖²/(2c) + Σ H_b(−λ_x) + Σ H_b(−λ_z), λ ∈ (−1,0)

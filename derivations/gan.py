@@ -50,6 +50,7 @@ from derivations.engine import Result, Step
 from derivations.functions import sigmoid
 from derivations.planted import Planted, flip_sign, on, replace, scale, shift
 from derivations.registry import register
+from derivations.theory import Arg, takes
 
 # --- closed forms (the one source of truth for steps and numeric checks) -----------------
 
@@ -61,46 +62,55 @@ def densities(decl: Declarations) -> tuple[sp.Symbol, sp.Symbol]:
     return p, q
 
 
+@takes(Arg("p_data", POSITIVE), Arg("p_theta", POSITIVE))
 def optimal_discriminator_value(p: sp.Basic, q: sp.Basic) -> sp.Basic:
     """D*(x) = p_data/(p_data + p_θ); arguments (p_data(x), p_θ(x))."""
     return p / (p + q)
 
 
+@takes(Arg("p_data", POSITIVE), Arg("p_theta", POSITIVE))
 def optimal_logit(p: sp.Basic, q: sp.Basic) -> sp.Basic:
     """h*(x) = log(p_data/p_θ); arguments (p_data(x), p_θ(x))."""
     return sp.log(p / q)
 
 
+@takes(Arg("h", REALS, bounds=(-30.0, 30.0)))
 def minimax_loss(h: sp.Basic) -> sp.Basic:
     """Per-sample minimax generator loss log(1 − σ(h)); argument (logit h)."""
     return sp.log(1 - sigmoid(h))
 
 
+@takes(Arg("h", REALS, bounds=(-30.0, 30.0)))
 def nonsaturating_loss(h: sp.Basic) -> sp.Basic:
     """Per-sample non-saturating generator loss −log σ(h); argument (logit h)."""
     return -sp.log(sigmoid(h))
 
 
+@takes(Arg("h", REALS, bounds=(-30.0, 30.0)), Arg("dh", REALS))
 def minimax_gradient_integrand(h: sp.Basic, dh: sp.Basic) -> sp.Basic:
     """∂/∂θ log(1 − σ(h(θ))) = −σ(h)·∂h/∂θ; arguments (h, ∂h/∂θ)."""
     return -sigmoid(h) * dh
 
 
+@takes(Arg("h", REALS, bounds=(-30.0, 30.0)), Arg("dh", REALS))
 def nonsaturating_gradient_integrand(h: sp.Basic, dh: sp.Basic) -> sp.Basic:
     """∂/∂θ (−log σ(h(θ))) = −(1 − σ(h))·∂h/∂θ; arguments (h, ∂h/∂θ)."""
     return -(1 - sigmoid(h)) * dh
 
 
+@takes(Arg("p_data", POSITIVE), Arg("p_theta", POSITIVE))
 def hybrid_loss_integrand(p: sp.Basic, q: sp.Basic) -> sp.Basic:
     """log(1 − D*) − log D* = log(p_θ/p_data) = −h*(x); arguments (p_data(x), p_θ(x))."""
     return sp.log(q / p)
 
 
+@takes(Arg("p", UNIT, size="n", simplex=True), Arg("q", UNIT, size="n", simplex=True))
 def kl_divergence(p: Sequence[sp.Basic], q: Sequence[sp.Basic]) -> sp.Basic:
     """KL(p‖q) = Σ_i p_i log(p_i/q_i) on a finite support; arguments (masses p, masses q)."""
     return sp.Add(*(pi * sp.log(pi / qi) for pi, qi in zip(p, q, strict=True)))
 
 
+@takes(Arg("p", UNIT, size="n", simplex=True))
 def entropy(p: Sequence[sp.Basic]) -> sp.Basic:
     """H(p) = −Σ_i p_i log p_i on a finite support; argument (masses p)."""
     return -sp.Add(*(pi * sp.log(pi) for pi in p))
@@ -111,6 +121,7 @@ def mixture(p: Sequence[sp.Basic], q: Sequence[sp.Basic]) -> list[sp.Basic]:
     return [(pi + qi) / 2 for pi, qi in zip(p, q, strict=True)]
 
 
+@takes(Arg("p", UNIT, size="n", simplex=True), Arg("q", UNIT, size="n", simplex=True))
 def jsd(p: Sequence[sp.Basic], q: Sequence[sp.Basic]) -> sp.Basic:
     """JSD(p‖q) = ½KL(p‖m) + ½KL(q‖m), m = (p + q)/2, = ½Σ_i p_i log(2p_i/(p_i+q_i)) + q_i log(2q_i/(p_i+q_i));
     arguments (masses p, masses q)."""
@@ -120,11 +131,13 @@ def jsd(p: Sequence[sp.Basic], q: Sequence[sp.Basic]) -> sp.Basic:
                     for pi, qi in zip(p, q, strict=True))) / 2
 
 
+@takes(Arg("p_data", UNIT, size="n", simplex=True), Arg("p_g", UNIT, size="n", simplex=True), Arg("D", UNIT, size="n"))
 def minimax_value(p: Sequence[sp.Basic], g: Sequence[sp.Basic], d: Sequence[sp.Basic]) -> sp.Basic:
     """V(G, D) = Σ_i p_i log d_i + g_i log(1 − d_i); arguments (p_data masses, p_g masses, D(x_i))."""
     return sp.Add(*(pi * sp.log(di) + gi * sp.log(1 - di) for pi, gi, di in zip(p, g, d, strict=True)))
 
 
+@takes(Arg("p_data", UNIT, size="n", simplex=True), Arg("p_g", UNIT, size="n", simplex=True))
 def value_at_optimum(p: Sequence[sp.Basic], g: Sequence[sp.Basic]) -> sp.Basic:
     """C(G) = V(G, D*) = Σ_i p_i log D*_i + g_i log(1 − D*_i); arguments (p_data masses, p_g masses)."""
     # 1 − D*_i written as g_i/(p_i + g_i), so the logs expand to the atoms JSD's do.
@@ -132,22 +145,29 @@ def value_at_optimum(p: Sequence[sp.Basic], g: Sequence[sp.Basic]) -> sp.Basic:
                     for pi, gi in zip(p, g, strict=True)))
 
 
+@takes(Arg("phi", REALS, size="d", container="col"), Arg("mu", REALS, size="d", container="col"), d=2)
 def gaussian_density(phi: sp.Matrix, mu: sp.Matrix) -> sp.Basic:
     """N(φ; μ, I) = (2π)^{−d/2} exp(−½‖φ − μ‖²); arguments (φ column, μ column)."""
     diff = phi - mu
     return (2 * sp.pi) ** sp.Rational(-phi.rows, 2) * sp.exp(-(diff.T * diff)[0, 0] / 2)
 
 
+@takes(Arg("phi", REALS, size="d", container="col"), Arg("mu_y", REALS, size="d", container="col"),
+       Arg("muhat_y", REALS, size="d", container="col"), d=2)
 def projection_logit(phi: sp.Matrix, mu: sp.Matrix, muhat: sp.Matrix) -> sp.Basic:
     """h*(x, y) = (μ_y − μ̂_y)ᵀφ + ½(‖μ̂_y‖² − ‖μ_y‖²); arguments (φ, μ_y, μ̂_y), columns."""
     return ((mu - muhat).T * phi)[0, 0] + ((muhat.T * muhat)[0, 0] - (mu.T * mu)[0, 0]) / 2
 
 
+@takes(Arg("mus", REALS, shape=("K", "d"), container="cols"),
+       Arg("muhats", REALS, shape=("K", "d"), container="cols"), K=3, d=2)
 def projection_matrix(mus: Sequence[sp.Matrix], muhats: Sequence[sp.Matrix]) -> sp.Matrix:
     """A (K×d), row i = (μ_i − μ̂_i)ᵀ; arguments (data class means, model class means), columns."""
     return sp.Matrix.vstack(*[(m - mh).T for m, mh in zip(mus, muhats, strict=True)])
 
 
+@takes(Arg("mus", REALS, shape=("K", "d"), container="cols"),
+       Arg("muhats", REALS, shape=("K", "d"), container="cols"), K=3, d=2)
 def projection_bias(mus: Sequence[sp.Matrix], muhats: Sequence[sp.Matrix]) -> sp.Matrix:
     """b (K×1), b_i = ½(‖μ̂_i‖² − ‖μ_i‖²); arguments (data class means, model class means), columns."""
     return sp.Matrix([((mh.T * mh)[0, 0] - (m.T * m)[0, 0]) / 2 for m, mh in zip(mus, muhats, strict=True)])

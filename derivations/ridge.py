@@ -36,6 +36,7 @@ from derivations.domains import POSITIVE, REALS, Declarations
 from derivations.engine import Result, Step
 from derivations.planted import Planted, flip_sign, on, scale
 from derivations.registry import register
+from derivations.theory import Arg, takes
 
 __all__ = [
     "penalty_matrix",
@@ -56,6 +57,8 @@ def penalty_matrix(p: int) -> sp.Matrix:
     return sp.diag(0, *([1] * p))
 
 
+@takes(Arg("Z", REALS, shape=("n", "q")), Arg("y", REALS, size="n", container="col"),
+       Arg("beta", REALS, size="q", container="col"), Arg("lambda", POSITIVE), n=5, q=2)
 def ridge_loss(Z: sp.Matrix, y: sp.Matrix, beta: sp.Matrix, lam: sp.Basic) -> sp.Basic:
     """L(β) = (1/n)‖Zβ − y‖² + λβᵀAβ; arguments (Z n×(1+p) with a first column of ones, y, β, λ)."""
     n, q = Z.shape
@@ -63,30 +66,38 @@ def ridge_loss(Z: sp.Matrix, y: sp.Matrix, beta: sp.Matrix, lam: sp.Basic) -> sp
     return (r.T * r)[0] / n + lam * (beta.T * penalty_matrix(q - 1) * beta)[0]
 
 
+@takes(Arg("Z", REALS, shape=("n", "q")), Arg("y", REALS, size="n", container="col"),
+       Arg("beta", REALS, size="q", container="col"), Arg("lambda", POSITIVE), n=5, q=2)
 def ridge_gradient(Z: sp.Matrix, y: sp.Matrix, beta: sp.Matrix, lam: sp.Basic) -> sp.Matrix:
     """∇L(β) = (2/n)Zᵀ(Zβ − y) + 2λAβ; arguments (Z, y, β, λ)."""
     n, q = Z.shape
     return sp.Rational(2, n) * Z.T * (Z * beta - y) + 2 * lam * penalty_matrix(q - 1) * beta
 
 
+@takes(Arg("Z", REALS, shape=("n", "q")), Arg("lambda", POSITIVE), n=5, q=2)
 def ridge_hessian(Z: sp.Matrix, lam: sp.Basic) -> sp.Matrix:
     """∇²L = (2/n)ZᵀZ + 2λA; arguments (Z, λ)."""
     n, q = Z.shape
     return sp.Rational(2, n) * Z.T * Z + 2 * lam * penalty_matrix(q - 1)
 
 
+@takes(Arg("Z", REALS, shape=("n", "q")), Arg("lambda", POSITIVE), n=5, q=2)
 def ridge_system(Z: sp.Matrix, lam: sp.Basic) -> sp.Matrix:
     """M = ZᵀZ + nλA, the matrix of the normal equations Mβ = Zᵀy; arguments (Z, λ)."""
     n, q = Z.shape
     return Z.T * Z + n * lam * penalty_matrix(q - 1)
 
 
+@takes(Arg("Z", REALS, shape=("n", "q")), Arg("y", REALS, size="n", container="col"), Arg("lambda", POSITIVE),
+       n=5, q=2)
 def ridge_solution(Z: sp.Matrix, y: sp.Matrix, lam: sp.Basic) -> sp.Matrix:
     """β̂ = (ZᵀZ + nλA)⁻¹Zᵀy, written adj(M)Zᵀy/det M; arguments (Z, y, λ)."""
     M = ridge_system(Z, lam)
     return M.adjugate() * (Z.T * y) / M.det()
 
 
+@takes(Arg("X", REALS, shape=("n", "p")), Arg("y", REALS, size="n", container="col"),
+       Arg("w", REALS, size="p", container="col"), Arg("b", REALS), Arg("alpha", POSITIVE), n=5, p=1)
 def sklearn_ridge_objective(X: sp.Matrix, y: sp.Matrix, w: sp.Matrix, b: sp.Basic, alpha: sp.Basic) -> sp.Basic:
     """scikit-learn's Ridge(fit_intercept=True) objective ‖y − Xw − b·1‖² + α‖w‖²; arguments (X, y, w, b, α)."""
     r = y - X * w - b * sp.ones(X.shape[0], 1)

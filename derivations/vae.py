@@ -62,6 +62,7 @@ from derivations.engine import Result, Step
 from derivations.functions import sigmoid, softplus
 from derivations.planted import Planted, flip_sign, on, replace, scale, shift
 from derivations.registry import register
+from derivations.theory import Arg, takes
 
 Vector = Sequence[sp.Basic]
 
@@ -70,82 +71,99 @@ LATENT_POINTS = 3
 
 
 # --- closed forms (one source of truth for the steps and the numeric checks) ---
+@takes(Arg("lik", POSITIVE, size="K"), Arg("prior", UNIT, size="K", simplex=True))
 def marginal_likelihood(lik: Vector, prior: Vector) -> sp.Basic:
     """p(x) = Σ_z p(x|z) p(z) on a finite latent set (args: lik = (p(x|z_k))_k, prior = (p(z_k))_k)."""
     return sp.Add(*[l * p for l, p in zip(lik, prior, strict=True)])
 
 
+@takes(Arg("lik", POSITIVE, size="K"), Arg("prior", UNIT, size="K", simplex=True))
 def posterior(lik: Vector, prior: Vector) -> tuple[sp.Basic, ...]:
     """p(z_k|x) = p(x|z_k) p(z_k) / Σ_j p(x|z_j) p(z_j) (Bayes) (args: lik, prior)."""
     evidence = marginal_likelihood(lik, prior)
     return tuple(l * p / evidence for l, p in zip(lik, prior, strict=True))
 
 
+@takes(Arg("q", UNIT, size="K", simplex=True), Arg("p", UNIT, size="K", simplex=True))
 def kl_discrete(q: Vector, p: Vector) -> sp.Basic:
     """KL(q‖p) = Σ_k q_k log(q_k/p_k) (args: q, p, probability vectors on the same points)."""
     return sp.Add(*[a * sp.log(a / b) for a, b in zip(q, p, strict=True)])
 
 
+@takes(Arg("q", UNIT, size="K", simplex=True), Arg("lik", POSITIVE, size="K"),
+       Arg("prior", UNIT, size="K", simplex=True))
 def elbo(q: Vector, lik: Vector, prior: Vector) -> sp.Basic:
     """ELBO(q) = E_q[log p(x|z)] − KL(q‖p(z)) = Σ_k q_k log p(x|z_k) − Σ_k q_k log(q_k/p(z_k)) (args: q, lik, prior)."""
     return sp.Add(*[a * sp.log(l) for a, l in zip(q, lik, strict=True)]) - kl_discrete(q, prior)
 
 
+@takes(Arg("t", POSITIVE))
 def gibbs_gap(t: sp.Basic) -> sp.Basic:
     """t − 1 − log t ≥ 0 (t > 0), i.e. log t ≤ t − 1 (args: t)."""
     return t - 1 - sp.log(t)
 
 
+@takes(Arg("a", POSITIVE), Arg("b", POSITIVE))
 def kl_integrand(a: sp.Basic, b: sp.Basic) -> sp.Basic:
     """φ(a, b) = a log(a/b), the jointly convex summand of KL (args: a = q(z), b = p(z))."""
     return a * sp.log(a / b)
 
 
+@takes(Arg("mu1", REALS), Arg("sigma1", POSITIVE), Arg("mu2", REALS), Arg("sigma2", POSITIVE))
 def kl_normal(mu1: sp.Basic, sigma1: sp.Basic, mu2: sp.Basic, sigma2: sp.Basic) -> sp.Basic:
     """KL(N(μ₁,σ₁²)‖N(μ₂,σ₂²)) = log(σ₂/σ₁) + (σ₁² + (μ₁−μ₂)²)/(2σ₂²) − ½ (args: μ₁, σ₁, μ₂, σ₂; σ's are std devs)."""
     return sp.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - sp.Rational(1, 2)
 
 
+@takes(Arg("mu_q", REALS), Arg("mu_p", REALS), Arg("sigma", POSITIVE))
 def kl_normal_equal_variance(mu_q: sp.Basic, mu_p: sp.Basic, sigma: sp.Basic) -> sp.Basic:
     """KL(N(μ_q,σ²)‖N(μ_p,σ²)) = (μ_p − μ_q)²/(2σ²) (args: μ_q, μ_p, σ)."""
     return (mu_p - mu_q) ** 2 / (2 * sigma**2)
 
 
+@takes(Arg("mu", REALS, size="d"), Arg("sigma", POSITIVE, size="d"))
 def kl_to_standard_normal(mu: Vector, sigma: Vector) -> sp.Basic:
     """KL(N(μ, diag σ²)‖N(0, I)) = ½ Σ_d (μ_d² + σ_d² − 1 − log σ_d²) (args: μ, σ as sequences)."""
     return sp.Rational(1, 2) * sp.Add(*[m**2 + s**2 - 1 - sp.log(s**2) for m, s in zip(mu, sigma, strict=True)])
 
 
+@takes(Arg("mu", REALS), Arg("sigma", POSITIVE), Arg("eps", REALS))
 def reparameterize(mu: sp.Basic, sigma: sp.Basic, eps: sp.Basic) -> sp.Basic:
     """z = μ + σ ε (args: μ, σ, ε); with ε ~ N(0, 1), z ~ N(μ, σ²)."""
     return mu + sigma * eps
 
 
+@takes(Arg("log_var", REALS))
 def sigma_from_log_variance(log_var: sp.Basic) -> sp.Basic:
     """σ = exp(½ log σ²) (args: log σ²)."""
     return sp.exp(log_var / 2)
 
 
+@takes(Arg("mu", REALS), Arg("sigma", POSITIVE))
 def second_moment(mu: sp.Basic, sigma: sp.Basic) -> sp.Basic:
     """E_{z~N(μ,σ²)}[z²] = μ² + σ² (args: μ, σ)."""
     return mu**2 + sigma**2
 
 
+@takes(Arg("mu", REALS), Arg("sigma", POSITIVE))
 def second_moment_gradient(mu: sp.Basic, sigma: sp.Basic) -> sp.Matrix:
     """∇_{(μ,σ)} E[z²] = (2μ, 2σ) (args: μ, σ)."""
     return sp.Matrix([2 * mu, 2 * sigma])
 
 
+@takes(Arg("h", REALS))
 def positive_variance_exp(h: sp.Basic) -> sp.Basic:
     """variance = exp(h) > 0 from a linear output h (args: h)."""
     return sp.exp(h)
 
 
+@takes(Arg("h", REALS))
 def positive_variance_softplus(h: sp.Basic) -> sp.Basic:
     """variance = softplus(h) = log(1 + e^h) > 0 from a linear output h (args: h)."""
     return softplus(h)
 
 
+@takes(Arg("x", REALS, size="D"), Arg("f", REALS, size="D"), Arg("sigma", POSITIVE))
 def gaussian_nll(x: Vector, f: Vector, sigma: sp.Basic) -> sp.Basic:
     """−log N(x; f, σ²I_D) = ‖x − f‖²/(2σ²) + (D/2) log(2πσ²) (args: x, f as sequences, σ)."""
     dim = len(x)
@@ -153,21 +171,25 @@ def gaussian_nll(x: Vector, f: Vector, sigma: sp.Basic) -> sp.Basic:
     return sq / (2 * sigma**2) + sp.Rational(dim, 2) * sp.log(2 * sp.pi * sigma**2)
 
 
+@takes(Arg("x", sp.Interval(0, 1), size="D"), Arg("g", UNIT, size="D"))
 def bernoulli_nll(x: Vector, g: Vector) -> sp.Basic:
     """BCE: −log Π_d g_d^{x_d}(1−g_d)^{1−x_d} = −Σ_d [x_d log g_d + (1−x_d) log(1−g_d)] (args: x, g)."""
     return -sp.Add(*[a * sp.log(b) + (1 - a) * sp.log(1 - b) for a, b in zip(x, g, strict=True)])
 
 
+@takes(Arg("x", sp.Interval(0, 1), size="D"), Arg("h", REALS, size="D", bounds=(-30.0, 30.0)))
 def bernoulli_nll_logits(x: Vector, h: Vector) -> sp.Basic:
     """BCE with logits g = σ(h): Σ_d [softplus(h_d) − x_d h_d] (args: x, h)."""
     return sp.Add(*[softplus(b) - a * b for a, b in zip(x, h, strict=True)])
 
 
+@takes(Arg("mu", REALS), Arg("sigma", POSITIVE))
 def third_moment(mu: sp.Basic, sigma: sp.Basic) -> sp.Basic:
     """E_{z~N(μ,σ²)}[z³] = μ³ + 3μσ² (args: μ, σ)."""
     return mu**3 + 3 * mu * sigma**2
 
 
+@takes(Arg("x", sp.Interval(0, 1)), Arg("g", UNIT))
 def bernoulli_pmf(x: sp.Basic, g: sp.Basic) -> sp.Basic:
     """p(x) = g^x (1 − g)^{1−x} for x ∈ {0, 1} (args: x, g)."""
     return g**x * (1 - g) ** (1 - x)

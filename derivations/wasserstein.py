@@ -36,6 +36,7 @@ from derivations.domains import POSITIVE, REALS, Declarations
 from derivations.engine import Result, Step
 from derivations.planted import Planted, flip_sign, on, replace, scale, shift
 from derivations.registry import register
+from derivations.theory import Arg, takes
 
 __all__ = [
     "gaussian_density",
@@ -52,51 +53,61 @@ __all__ = [
 
 
 # --- closed forms (one source of truth: the steps below and the numeric checks use these) ---
+@takes(Arg("x", REALS), Arg("mean", REALS), Arg("std", POSITIVE))
 def gaussian_density(x: sp.Basic, mean: sp.Basic, std: sp.Basic) -> sp.Basic:
     """N(x; mean, std²) = exp(−(x−mean)²/(2 std²))/(√(2π) std); arguments (x, mean, std)."""
     return density(Normal("X", mean, std))(x)
 
 
+@takes(Arg("theta", REALS), Arg("theta0", REALS), Arg("eps", POSITIVE))
 def gaussian_kl(theta: sp.Basic, theta0: sp.Basic, eps: sp.Basic) -> sp.Basic:
     """KL(N(θ, ε²) ‖ N(θ₀, ε²)) = (θ−θ₀)²/(2ε²); arguments (θ, θ₀, ε)."""
     return (theta - theta0) ** 2 / (2 * eps**2)
 
 
+@takes(Arg("theta", REALS), Arg("theta0", REALS), Arg("eps", POSITIVE))
 def gaussian_kl_grad(theta: sp.Basic, theta0: sp.Basic, eps: sp.Basic) -> sp.Basic:
     """∂KL/∂θ = (θ−θ₀)/ε²; arguments (θ, θ₀, ε)."""
     return (theta - theta0) / eps**2
 
 
+@takes(Arg("x", REALS), Arg("theta", REALS), Arg("theta0", REALS), Arg("eps", POSITIVE))
 def gaussian_log_ratio(x: sp.Basic, theta: sp.Basic, theta0: sp.Basic, eps: sp.Basic) -> sp.Basic:
     """log(N(x; θ, ε²)/N(x; θ₀, ε²)) = (θ−θ₀)(2x − θ − θ₀)/(2ε²); arguments (x, θ, θ₀, ε)."""
     return (theta - theta0) * (2 * x - theta - theta0) / (2 * eps**2)
 
 
+@takes(Arg("x", REALS), Arg("theta", REALS), Arg("theta0", REALS), Arg("k", POSITIVE))
 def critic_k(x: sp.Basic, theta: sp.Basic, theta0: sp.Basic, k: sp.Basic) -> sp.Basic:
     """D_k(x) = k·sign(θ₀−θ)·x, the unbounded critic family; arguments (x, θ, θ₀, k)."""
     return k * sp.sign(theta0 - theta) * x
 
 
+@takes(Arg("theta", REALS), Arg("theta0", REALS), Arg("k", POSITIVE))
 def critic_k_loss(theta: sp.Basic, theta0: sp.Basic, k: sp.Basic) -> sp.Basic:
     """L_D(D_k) = D_k(θ) − D_k(θ₀) = −k|θ−θ₀|; arguments (θ, θ₀, k)."""
     return -k * sp.Abs(theta - theta0)
 
 
+@takes(Arg("x", REALS), Arg("theta", REALS), Arg("theta0", REALS), Arg("c", REALS))
 def lipschitz_critic(x: sp.Basic, theta: sp.Basic, theta0: sp.Basic, c: sp.Basic) -> sp.Basic:
     """D*(x) = sign(θ₀−θ)·x + c, an optimal 1-Lipschitz critic; arguments (x, θ, θ₀, c)."""
     return sp.sign(theta0 - theta) * x + c
 
 
+@takes(Arg("theta", REALS), Arg("theta0", REALS))
 def lipschitz_critic_value(theta: sp.Basic, theta0: sp.Basic) -> sp.Basic:
     """min over 1-Lipschitz D of D(θ) − D(θ₀) = −|θ−θ₀| = −W₁(δ_θ, δ_θ₀); arguments (θ, θ₀)."""
     return -sp.Abs(theta - theta0)
 
 
+@takes(Arg("theta", REALS), Arg("theta0", REALS), Arg("eps", POSITIVE))
 def w1_gaussian(theta: sp.Basic, theta0: sp.Basic, eps: sp.Basic) -> sp.Basic:
     """W₁(N(θ, ε²), N(θ₀, ε²)) = |θ−θ₀| for every ε; arguments (θ, θ₀, ε)."""
     return sp.Abs(theta - theta0)
 
 
+@takes(Arg("theta", REALS), Arg("theta0", REALS), Arg("eps", POSITIVE))
 def w1_gaussian_grad(theta: sp.Basic, theta0: sp.Basic, eps: sp.Basic) -> sp.Basic:
     """∂W₁/∂θ = sign(θ−θ₀), independent of ε; arguments (θ, θ₀, ε)."""
     return sp.sign(theta - theta0)

@@ -1,0 +1,558 @@
+"""The catalog's closed forms as functions other code imports: SymPy, NumPy or PyTorch.
+
+``formula(id, name, backend)`` is ``get(id).formulas[name]`` made callable for a
+backend. Each closed form declares its arguments once, with :func:`takes`, next
+to its definition::
+
+    @takes(Arg("p_data", POSITIVE), Arg("p_theta", POSITIVE))
+    def optimal_discriminator_value(p, q): ...
+
+That one declaration drives everything that needs to know what the arguments
+are: the SymPy stand-ins the formula is lambdified on (they carry the domain's
+assumptions, so a simplification valid only on the domain stays valid), the
+input check of the compiled function, :func:`sample` and :func:`strategy`.
+
+Shapes: a scalar argument is an array of any shape (arguments broadcast); a
+vector argument of size k is an array of shape (..., k), its components on
+the last axis; an r×c matrix argument has shape (..., r, c), and so has a list
+of r column vectors of size c. A vector or column-matrix result comes back
+with shape (..., k), a matrix result with (..., r, c).
+
+>>> import numpy as np
+>>> d_star = formula("gan.optimal_discriminator", "D*", backend="numpy")
+>>> d_star(np.array([1.0, 2.0]), np.array([1.0, 6.0]))
+array([0.5 , 0.25])
+>>> formula("gan.optimal_discriminator", "D*")(2, 6)
+1/4
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations.domains import POSITIVE, REALS, UNIT, DomainError, _assumptions
+
+__all__ = ["Arg", "Arguments", "BACKENDS", "takes", "arguments", "formula", "sample", "strategy"]
+
+BACKENDS = ("sympy", "numpy", "torch")
+_CONTAINERS = ("list", "col", "matrix", "cols")
+
+
+def interval_text(domain: sp.Interval) -> str:
+    """An interval as a person writes it: ``(0, ∞)``, ``[0, 1]``, ``ℝ``.
+
+    >>> interval_text(POSITIVE), interval_text(REALS)
+    ('(0, ∞)', 'ℝ')
+    """
+    if domain == REALS:
+        return "ℝ"
+
+    def end(v: sp.Basic) -> str:
+        return "∞" if v == sp.oo else "−∞" if v == -sp.oo else str(v)
+
+    return (("(" if domain.left_open else "[") + end(domain.inf) + ", " + end(domain.sup)
+            + (")" if domain.right_open else "]"))
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a closed form: its name, the interval its entries lie in, and its shape.
+
+    ``size`` makes it a vector (``container`` "list": a Python list of SymPy
+    scalars, "col": a k×1 Matrix); ``shape=(r, c)`` makes it a matrix
+    (``container`` "matrix": an r×c Matrix, "cols": a list of r c×1 Matrices).
+    ``simplex`` asks the entries of a vector to be positive and sum to 1.
+    ``bounds`` narrows where :func:`sample` and :func:`strategy` draw (default:
+    [−5, 5] on the reals, [1e−2, 1e2] on the positives, the interval itself
+    less 1e−6 at open ends when it is bounded).
+    """
+
+    name: str
+    domain: sp.Interval = REALS
+    size: int | str | None = None
+    shape: tuple[int | str, int | str] | None = None
+    container: str = "list"
+    simplex: bool = False
+    bounds: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.domain, sp.Interval) or self.domain.is_empty:
+            raise DomainError(f"argument {self.name!r}: domain must be a non-empty sympy Interval, got {self.domain!r}")
+        if self.size is not None and self.shape is not None:
+            raise DomainError(f"argument {self.name!r}: give size (a vector) or shape (a matrix), not both")
+        for n in (self.size,) if self.shape is None else self.shape:
+            if n is not None and not (isinstance(n, str) and n.isidentifier() or isinstance(n, int) and n >= 1):
+                raise DomainError(f"argument {self.name!r}: a size must be an integer ≥ 1 or a dimension name, "
+                                  f"got {n!r}")
+        if self.container not in _CONTAINERS:
+            raise DomainError(f"argument {self.name!r}: container must be one of {_CONTAINERS}, got {self.container!r}")
+        if self.shape is None and self.container in ("matrix", "cols"):
+            raise DomainError(f"argument {self.name!r}: container {self.container!r} needs shape=(rows, cols)")
+        if self.shape is not None and self.container not in ("matrix", "cols"):
+            object.__setattr__(self, "container", "matrix")
+        if self.simplex and self.size is None:
+            raise DomainError(f"argument {self.name!r}: simplex=True needs a vector (size=k)")
+        if self.bounds is not None:
+            lo, hi = self.bounds
+            if not (lo < hi and self.domain.contains(lo) and self.domain.contains(hi)):
+                raise DomainError(f"argument {self.name!r}: bounds {self.bounds} must satisfy lo < hi inside "
+                                  f"{self.domain}")
+
+    @property
+    def dims(self) -> tuple[int | str, ...]:
+        """The declared shape of one value: () scalar, (k,) vector, (r, c) matrix; names stand for any size."""
+        if self.size is not None:
+            return (self.size,)
+        return tuple(self.shape) if self.shape is not None else ()
+
+    def entries(self, sizes: dict[str, int]) -> tuple[int, ...]:
+        """The shape of one value with the named dimensions bound by ``sizes``."""
+        return tuple(sizes[d] if isinstance(d, str) else d for d in self.dims)
+
+    def describe(self) -> str:
+        """``name ∈ domain`` with its shape, for messages and docs."""
+        where = "Δ (positive, sums to 1)" if self.simplex else interval_text(self.domain)
+        shape = "" if not self.dims else " of shape " + "×".join(map(str, self.dims))
+        return f"{self.name} ∈ {where}{shape}"
+
+    def standin(self, sizes: dict[str, int]) -> tuple[Any, list[sp.Symbol]]:
+        """The SymPy value the formula is called on, and its scalar symbols in order."""
+        facts = _assumptions(self.domain)
+        entries = self.entries(sizes)
+        if not entries:
+            s = sp.Symbol(self.name, **facts)
+            return s, [s]
+        if self.size is not None:
+            syms = [sp.Symbol(f"{self.name}_{i}", **facts) for i in range(entries[0])]
+            return (syms if self.container == "list" else sp.Matrix(syms)), syms
+        r, c = entries
+        syms = [sp.Symbol(f"{self.name}_{i}_{j}", **facts) for i in range(r) for j in range(c)]
+        if self.container == "matrix":
+            return sp.Matrix(r, c, syms), syms
+        return [sp.Matrix(syms[i * c:(i + 1) * c]) for i in range(r)], syms
+
+    def sampling_bounds(self) -> tuple[float, float]:
+        if self.bounds is not None:
+            return self.bounds
+        lo, hi = float(self.domain.inf), float(self.domain.sup)
+        if math.isinf(lo) and math.isinf(hi):
+            return (-5.0, 5.0)
+        if math.isinf(hi):
+            return (lo + 1e-2, lo + 1e2) if lo != 0 or self.domain.left_open else (0.0, 1e2)
+        if math.isinf(lo):
+            return (hi - 1e2, hi - 1e-2)
+        margin = 1e-6 * (hi - lo)
+        return (lo + margin if self.domain.left_open else lo, hi - margin if self.domain.right_open else hi)
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """The declared arguments of one closed form, in call order."""
+
+    args: tuple[Arg, ...]
+    #: sizes of the named dimensions used by sample() and strategy() (a dimension not listed: 3)
+    sizes: tuple[tuple[str, int], ...] = ()
+
+    def default_sizes(self) -> dict[str, int]:
+        named = {d for a in self.args for d in a.dims if isinstance(d, str)}
+        return {d: 3 for d in named} | dict(self.sizes)
+
+    def bind(self, arrays: Sequence[Any], label: str) -> dict[str, int]:
+        """The named dimensions' sizes read off the arguments' trailing axes; DomainError if they disagree."""
+        sizes: dict[str, int] = {}
+        for a, x in zip(self.args, arrays, strict=True):
+            n = len(a.dims)
+            if len(x.shape) < n:
+                raise DomainError(f"{label}: argument {a.describe()} needs {n} trailing axes, got shape "
+                                  f"{tuple(x.shape)}")
+            for d, got in zip(a.dims, tuple(x.shape)[len(x.shape) - n:], strict=True):
+                want = sizes.setdefault(d, int(got)) if isinstance(d, str) else d
+                if want != got:
+                    raise DomainError(f"{label}: argument {a.name} has {got} entries along a dimension of size "
+                                      f"{d}={want}; got shape {tuple(x.shape)}")
+        return sizes
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.args]
+
+    def describe(self) -> str:
+        return ", ".join(a.describe() for a in self.args)
+
+
+def takes(*args: Arg, **sizes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the arguments of a closed form (a decorator; the function itself is returned unchanged).
+
+    Args:
+        *args: one :class:`Arg` per positional argument of the formula, in order.
+        **sizes: the size :func:`sample` and :func:`strategy` give each named dimension (default 3).
+
+    Returns:
+        A decorator that stores the declaration on the function as ``__arguments__``.
+
+    Raises:
+        DomainError: if two arguments share a name or an argument is not an :class:`Arg`.
+
+    >>> @takes(Arg("t", POSITIVE))
+    ... def twice(t): return 2 * t
+    >>> twice.__arguments__.names
+    ['t']
+    """
+    for a in args:
+        if not isinstance(a, Arg):
+            raise DomainError(f"takes() wants Arg(...) declarations, got {a!r}")
+    names = [a.name for a in args]
+    if len(set(names)) != len(names):
+        raise DomainError(f"takes(): argument names repeat: {names}")
+
+    def attach(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.__arguments__ = Arguments(tuple(args), tuple(sizes.items()))  # type: ignore[attr-defined]
+        return fn
+
+    return attach
+
+
+def _closed_form(result_id: str, name: str) -> Callable[..., Any]:
+    from derivations.registry import get
+
+    result = get(result_id)
+    try:
+        return result.formulas[name]
+    except KeyError:
+        known = ", ".join(repr(k) for k in result.formulas) or "none"
+        raise KeyError(f"result {result_id!r} has no closed form {name!r}; its closed forms: {known}") from None
+
+
+def arguments(result_id: str, name: str) -> Arguments:
+    """The declared arguments of closed form ``name`` of result ``result_id``.
+
+    Args:
+        result_id: a catalog ID, e.g. ``"gan.optimal_discriminator"``.
+        name: a key of that result's ``formulas``, e.g. ``"D*"``.
+
+    Returns:
+        The :class:`Arguments` declared with :func:`takes` next to the formula.
+
+    Raises:
+        KeyError: unknown ID or formula name (the message lists the known names).
+        DomainError: the formula declares no arguments.
+
+    >>> arguments("gan.optimal_discriminator", "D*").names
+    ['p_data', 'p_theta']
+    """
+    fn = _closed_form(result_id, name)
+    decl = getattr(fn, "__arguments__", None)
+    if decl is None:
+        raise DomainError(f"closed form {name!r} of {result_id!r} ({getattr(fn, '__qualname__', fn)}) declares no "
+                          "arguments; add @takes(Arg(...), ...) next to its definition")
+    return decl
+
+
+# --- compiling ------------------------------------------------------------------------------------------------
+
+_COMPILED: dict[tuple[Callable[..., Any], str], Callable[..., Any]] = {}
+
+
+def formula(result_id: str, name: str, backend: str = "sympy") -> Callable[..., Any]:
+    """Closed form ``name`` of result ``result_id`` as a function for ``backend``.
+
+    ``"sympy"`` gives the formula as written in the card (SymPy in, SymPy
+    out). ``"numpy"`` and ``"torch"`` give a function of arrays (tensors keep
+    their autograd graph), compiled once from the card on stand-in symbols that
+    carry the declared domains; it checks that every argument has the declared
+    shape and lies in its domain, and raises :class:`DomainError` otherwise.
+
+    Args:
+        result_id: a catalog ID, e.g. ``"gan.optimal_discriminator"``.
+        name: a key of that result's ``formulas``, e.g. ``"D*"``.
+        backend: ``"sympy"``, ``"numpy"`` or ``"torch"``.
+
+    Returns:
+        A callable taking the declared arguments in order.
+
+    Raises:
+        KeyError: unknown ID or formula name.
+        ValueError: unknown backend.
+        DomainError: (numpy/torch) the formula declares no arguments.
+
+    >>> import torch
+    >>> kl = formula("vae.gaussian_kl", "kl_normal", backend="torch")
+    >>> round(float(kl(torch.tensor(0.0), torch.tensor(1.0), torch.tensor(1.0), torch.tensor(1.0))), 6)
+    0.5
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    fn = _closed_form(result_id, name)
+    if backend == "sympy":
+        return fn
+    decl = arguments(result_id, name)
+    key = (fn, backend)
+    if key not in _COMPILED:
+        _COMPILED[key] = _compile(fn, decl, backend, f"{result_id} {name}")
+    return _COMPILED[key]
+
+
+def _namespace(backend: str) -> list[Any]:
+    """lambdify's modules: σ and softplus by their stable library versions, the rest from the backend."""
+    if backend == "torch":
+        import torch
+
+        return [{"sigmoid": torch.sigmoid, "softplus": torch.nn.functional.softplus}, "torch"]
+    from scipy import special
+
+    return [{"sigmoid": special.expit, "softplus": lambda h: np.logaddexp(0.0, h)}, "scipy", "numpy"]
+
+
+def _lambdify(fn: Callable[..., Any], decl: Arguments, backend: str,
+              sizes: dict[str, int]) -> tuple[Callable[..., Any], tuple[int, ...] | None]:
+    """The formula lambdified on stand-ins of the given sizes, and its result's shape (None: a scalar)."""
+    standins, flat = [], []
+    for a in decl.args:
+        value, syms = a.standin(sizes)
+        standins.append(value)
+        flat.extend(syms)
+    out = _stable(fn(*standins))
+    if isinstance(out, (list, tuple)):
+        out = sp.Matrix(list(out))
+    shape: tuple[int, ...] | None = None
+    if isinstance(out, sp.MatrixBase):
+        shape = (out.rows,) if out.cols == 1 else (out.rows, out.cols)
+        parts = [sp.sympify(e) for e in out]
+    else:
+        parts = [sp.sympify(out)]
+    printer = None
+    if backend == "torch":  # torch.sqrt(2) fails on a Python number: constants become Floats first
+        printer = _torch_printer()
+        parts = [e.replace(lambda x: isinstance(x, sp.Expr) and not x.is_Number and not x.free_symbols,
+                           lambda x: sp.Float(x.evalf(30), 30)) for e in parts]
+    return sp.lambdify(flat, parts, modules=_namespace(backend), printer=printer), shape
+
+
+def _torch_printer() -> Any:
+    """SymPy's PyTorch printer, told to print σ and softplus as calls (the namespace supplies them)."""
+    from sympy.printing.pytorch import TorchPrinter
+
+    class Printer(TorchPrinter):
+        def _print_sigmoid(self, expr: sp.Basic) -> str:
+            return f"sigmoid({self._print(expr.args[0])})"
+
+        def _print_softplus(self, expr: sp.Basic) -> str:
+            return f"softplus({self._print(expr.args[0])})"
+
+    return Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                    "user_functions": {}})
+
+
+def _stable(out: Any) -> Any:
+    """log σ(h) and log(1 − σ(h)) rewritten as −softplus(∓h): equal, and finite where σ rounds to 0 or 1."""
+    from derivations.functions import sigmoid, softplus
+
+    h = sp.Wild("h")
+
+    def rewrite(e: Any) -> Any:
+        if not isinstance(e, sp.Basic):
+            return e
+        e = e.replace(sp.log(1 - sigmoid(h)), -softplus(h))
+        return e.replace(sp.log(sigmoid(h)), -softplus(-h))
+
+    if isinstance(out, (list, tuple)):
+        return type(out)(rewrite(e) for e in out)
+    if isinstance(out, sp.MatrixBase):
+        return out.applyfunc(rewrite)
+    return rewrite(out)
+
+
+def _compile(fn: Callable[..., Any], decl: Arguments, backend: str, label: str) -> Callable[..., Any]:
+    lib = _Torch() if backend == "torch" else _NumPy()
+    by_sizes: dict[tuple, tuple[Callable[..., Any], tuple[int, ...] | None]] = {}
+
+    def call(*xs: Any) -> Any:
+        if len(xs) != len(decl.args):
+            raise TypeError(f"{label} takes {len(decl.args)} arguments ({', '.join(decl.names)}), got {len(xs)}")
+        arrays = [lib.array(x) for x in xs]
+        sizes = decl.bind(arrays, label)
+        key = tuple(sorted(sizes.items()))
+        if key not in by_sizes:  # compiled once per size of the named dimensions
+            by_sizes[key] = _lambdify(fn, decl, backend, sizes)
+        lam, shape = by_sizes[key]
+        entries = []
+        for a, x in zip(decl.args, arrays, strict=True):
+            _check(a, x, lib, label)
+            entries.extend(_split(a, x, sizes))
+        values = lib.broadcast([lib.array(v) for v in lam(*entries)], entries)
+        if shape is None:
+            return values[0]
+        stacked = lib.stack(values)
+        return stacked.reshape(*stacked.shape[:-1], *shape)
+
+    call.__doc__ = f"{label}: {getattr(fn, '__doc__', '') or ''}\nArguments: {decl.describe()}"
+    call.__name__ = getattr(fn, "__name__", "formula")
+    call.__wrapped__ = fn  # type: ignore[attr-defined]
+    return call
+
+
+def _split(a: Arg, x: Any, sizes: dict[str, int]) -> list[Any]:
+    """The scalar entries of one argument value, each an array over the leading (batch) axes."""
+    entries = a.entries(sizes)
+    if not entries:
+        return [x]
+    if a.size is not None:
+        return [x[..., i] for i in range(entries[0])]
+    r, c = entries
+    return [x[..., i, j] for i in range(r) for j in range(c)]
+
+
+def _check(a: Arg, x: Any, lib: Any, label: str) -> None:
+    """Raise DomainError unless the entries of ``x`` lie in the declared domain (shapes: Arguments.bind)."""
+    lo, hi = float(a.domain.inf), float(a.domain.sup)
+    bad = lib.isnan(x)
+    bad = bad | ((x <= lo) if a.domain.left_open else (x < lo))
+    bad = bad | ((x >= hi) if a.domain.right_open else (x > hi))
+    if a.simplex:
+        bad = bad | (lib.abs(x.sum(-1, keepdims=True) - 1) > 1e-6)
+    if bool(bad.any()):
+        value = x[bad].reshape(-1)[0]
+        raise DomainError(f"{label}: argument {a.describe()}, got {float(value)!r}"
+                          + (" (or its entries do not sum to 1)" if a.simplex else ""))
+
+
+class _NumPy:
+    @staticmethod
+    def array(x: Any) -> np.ndarray:
+        return np.asarray(x, dtype=float)
+
+    @staticmethod
+    def isnan(x: np.ndarray) -> np.ndarray:
+        return np.isnan(x)
+
+    @staticmethod
+    def abs(x: np.ndarray) -> np.ndarray:
+        return np.abs(x)
+
+    @staticmethod
+    def broadcast(values: list[np.ndarray], entries: list[np.ndarray]) -> list[np.ndarray]:
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values), *(np.shape(e) for e in entries))
+        return [np.broadcast_to(v, shape).copy() for v in values]
+
+    @staticmethod
+    def stack(values: list[np.ndarray]) -> np.ndarray:
+        return np.stack(values, axis=-1)
+
+
+class _Torch:
+    def __init__(self) -> None:
+        import torch
+
+        self.torch = torch
+
+    def array(self, x: Any) -> Any:
+        if isinstance(x, self.torch.Tensor):
+            return x
+        return self.torch.as_tensor(np.asarray(x, dtype=float), dtype=self.torch.get_default_dtype())
+
+    def isnan(self, x: Any) -> Any:
+        return self.torch.isnan(x.detach())
+
+    def abs(self, x: Any) -> Any:
+        return x.detach().abs()
+
+    def broadcast(self, values: list[Any], entries: list[Any]) -> list[Any]:
+        like = next((e for e in entries if isinstance(e, self.torch.Tensor)), None)
+        values = [v.to(like) if like is not None and v.dtype != like.dtype else v for v in values]
+        shape = self.torch.broadcast_shapes(*(v.shape for v in values), *(e.shape for e in entries))
+        return [v.expand(shape) if v.shape != shape else v for v in values]
+
+    def stack(self, values: list[Any]) -> Any:
+        return self.torch.stack(values, dim=-1)
+
+
+# --- sampling -------------------------------------------------------------------------------------------------
+
+
+def _draw(a: Arg, rng: np.random.Generator, batch: tuple[int, ...], sizes: dict[str, int]) -> np.ndarray:
+    shape = batch + a.entries(sizes)
+    if a.simplex:
+        w = rng.uniform(1.0, 1e3, size=shape)
+        return w / w.sum(-1, keepdims=True)
+    lo, hi = a.sampling_bounds()
+    if lo > 0 and hi / lo > 100 and a.domain.sup == sp.oo:  # a scale: log-uniform, so small and large both appear
+        return np.exp(rng.uniform(math.log(lo), math.log(hi), size=shape))
+    return rng.uniform(lo, hi, size=shape)
+
+
+def sample(result_id: str, name: str, rng: np.random.Generator | int = 0,
+           batch: int | Sequence[int] = ()) -> tuple[np.ndarray, ...]:
+    """Arguments for closed form ``name`` drawn inside their declared domains.
+
+    Args:
+        result_id: a catalog ID.
+        name: a key of that result's ``formulas``.
+        rng: a NumPy generator or a seed.
+        batch: leading batch shape (``()`` for one draw).
+
+    Returns:
+        One array per declared argument, of shape ``batch + entries``.
+
+    Raises:
+        KeyError, DomainError: as :func:`arguments`.
+
+    >>> p, q = sample("gan.optimal_discriminator", "D*", rng=0, batch=4)
+    >>> bool((p > 0).all() and (q > 0).all()), p.shape
+    (True, (4,))
+    """
+    decl = arguments(result_id, name)
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    shape = (batch,) if isinstance(batch, int) else tuple(batch)
+    sizes = decl.default_sizes()
+    return tuple(_draw(a, gen, shape, sizes) for a in decl.args)
+
+
+def _strategy_of(a: Arg, sizes: dict[str, int]) -> Any:
+    from hypothesis import strategies as st
+
+    from derivations import strategies as gs
+
+    if a.simplex:
+        return gs.probability_vectors(size=a.entries(sizes)[0])
+    lo, hi = a.sampling_bounds()
+    if a.domain == UNIT and a.bounds is None:
+        scalar = gs.unit_interval()
+    elif a.domain == POSITIVE or lo > 0:
+        scalar = gs.positive_floats(lo, hi)
+    else:
+        scalar = gs.bounded_floats(lo, hi)
+    entries = a.entries(sizes)
+    if not entries:
+        return scalar
+    n = int(np.prod(entries))
+    return st.lists(scalar, min_size=n, max_size=n).map(lambda v: np.asarray(v, dtype=float).reshape(entries))
+
+
+def strategy(result_id: str, name: str) -> Any:
+    """The default Hypothesis strategy for closed form ``name``: tuples of arguments inside their domains.
+
+    Built from :mod:`derivations.strategies` (``positive_floats``,
+    ``bounded_floats``, ``unit_interval``, ``probability_vectors``) with the
+    declared bounds.
+
+    Args:
+        result_id: a catalog ID.
+        name: a key of that result's ``formulas``.
+
+    Returns:
+        A ``SearchStrategy`` of argument tuples, ready for ``formula(...)(*args)``.
+
+    Raises:
+        KeyError, DomainError: as :func:`arguments`.
+    """
+    from hypothesis import strategies as st
+
+    decl = arguments(result_id, name)
+    sizes = decl.default_sizes()
+    return st.tuples(*(_strategy_of(a, sizes) for a in decl.args))
