@@ -40,7 +40,7 @@ def _substitute(e, subs: dict):
     if e.has(sp.Derivative):
         e = e.doit()
     for target, (repl, _) in subs.items():
-        if isinstance(target, sp.Symbol):
+        if isinstance(target, (sp.Symbol, sp.MatrixSymbol)):
             e = e.xreplace({target: repl})
         else:
             e = e.replace(target.func, sp.Lambda(target.args, repl))
@@ -50,7 +50,7 @@ def _substitute(e, subs: dict):
 def _mentions(e, target) -> bool:
     if not isinstance(e, sp.Basic):
         return False
-    if isinstance(target, sp.Symbol):
+    if isinstance(target, (sp.Symbol, sp.MatrixSymbol)):
         return e.has(target)
     return any(a.func == target.func for a in e.atoms(sp.core.function.AppliedUndef))
 
@@ -59,14 +59,14 @@ def _solved(eqs: list) -> dict:
     out = {}
     for eq in eqs:
         lhs, rhs = eq.lhs, eq.rhs
-        if isinstance(lhs, sp.Symbol) or (isinstance(lhs, sp.core.function.AppliedUndef)
+        if isinstance(lhs, (sp.Symbol, sp.MatrixSymbol)) or (isinstance(lhs, sp.core.function.AppliedUndef)
                                           and all(isinstance(a, sp.Symbol) for a in lhs.args)):
             if not _mentions(rhs, lhs):
                 out[lhs] = rhs
     return out
 
 
-def _link(link: Link, scope, rng, subs: dict) -> tuple[relations.Outcome, set]:
+def _link(link: Link, scope, rng, subs: dict, tainted: dict) -> tuple[relations.Outcome, set]:
     used = {subs[t][1] for t in subs if any(_mentions(x, t) for x in (link.lhs, link.rhs))}
     if link.kind in ("premise", "start"):
         return relations.Outcome("given", "", None, link.kind), set()
@@ -82,6 +82,12 @@ def _link(link: Link, scope, rng, subs: dict) -> tuple[relations.Outcome, set]:
             return relations.equality(lhs, rhs, scope, rng)
         return relations.inequality(lhs, link.op, rhs, scope, rng)
     general = decide_(link.lhs, link.rhs)
+    if general.status == "refuted":
+        bad = {k for t, k in tainted.items() if any(_mentions(x, t) for x in (link.lhs, link.rhs))}
+        if bad:
+            return relations.Outcome("undecided", "depends on the definition in step " + ", ".join(
+                str(k + 1) for k in sorted(bad)) + ", which could not be used", None, general.kind,
+                {"unproved": True}), bad
     if general.status == "proved" or not used:
         return general, set()
     # Evaluation at a solution found earlier (D = p/(p+q)): the step may hold only there.
@@ -135,9 +141,10 @@ def check(doc: Document, seed: int = 0, step_limit: float | None = None,
     ms = meanings(doc)
     verdicts: dict[int, str] = {}
     subs: dict = {}
+    tainted: dict = {}  # symbols whose defining step could not be used -> that step
     entries = []
     for k, m in enumerate(ms):
-        entry = _step(m, k, doc, seed, limit, subs, verdicts)
+        entry = _step(m, k, doc, seed, limit, subs, verdicts, tainted)
         entries.append(entry)
         if progress is not None:
             progress(k + 1, len(ms), entry)
@@ -150,7 +157,8 @@ def check(doc: Document, seed: int = 0, step_limit: float | None = None,
             "closing_prose": doc.closing_prose}
 
 
-def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict, verdicts: dict) -> dict:
+def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict, verdicts: dict,
+          tainted: dict) -> dict:
     b = m.block
     entry = {"index": b.index, "line": b.line, "column": b.column, "latex": b.latex, "reason": b.reason,
              "prose": b.prose, "planted_wrong": b.planted_wrong, "links": [], "depends_on": []}
@@ -164,13 +172,16 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
         else:
             verdict, message = "UNDECIDED", f"cannot read: {m.error}"
         outcomes = []
+        target = _defined_name(b.latex, doc.scope)
+        if target is not None:
+            tainted[target] = k
     else:
         rng = random.Random(f"{seed}:{b.index}")
         outcomes = []
         try:
             with relations.cpu_limit(limit):
                 for link in m.links:
-                    o, used = _link(link, doc.scope, rng, subs)
+                    o, used = _link(link, doc.scope, rng, subs, tainted)
                     depends |= used
                     outcomes.append((link, o))
                     if o.status == "refuted":
@@ -179,6 +190,8 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
             outcomes.append((None, relations.Outcome("undecided", f"ran past its limit of {limit:g} s CPU",
                                                      None, "timeout")))
         verdict = _verdict([o for _, o in outcomes])
+        if verdict == "UNDECIDED" and all(o.details.get("unproved") for _, o in outcomes if o.status == "undecided"):
+            verdict = "UNPROVED"
         message = next((o.reason for _, o in outcomes if o.status == "refuted"), "") or \
             next((o.reason for _, o in outcomes if o.status == "undecided"), "")
         for link, o in outcomes:
@@ -210,6 +223,18 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
     counter = next((lk["counterexample"] for lk in entry["links"] if lk["counterexample"]), None)
     entry["counterexample"] = counter
     return entry
+
+
+def _defined_name(text: str, scope):
+    """The declared symbol an unreadable block seems to define (``w^* = …``), if any."""
+    from derivations.written.names import BadName, normalize
+
+    head = text.split("=", 1)[0] if "=" in text else ""
+    try:
+        name = normalize(head.strip())
+    except BadName:
+        return None
+    return scope.lookup(name)
 
 
 def check_file(path: str | Path, seed: int = 0, step_limit: float | None = None, progress=None) -> dict:

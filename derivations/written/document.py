@@ -144,10 +144,17 @@ def parse(text: str, path: str = "<text>") -> Document:
             raise DocumentError(f"more than {MAX_BLOCKS} steps")
         prose = text[pos:b.start()].strip()
         pos = b.end()
+        # "$$ … $$ % reason": a comment right after the block, on its line, is the block's reason too.
+        tail = re.match(r"[ \t]*(?<!\\)%([^\n]*)", text[pos:])
+        after = ""
+        if tail:
+            after = tail.group(1).strip()
+            pos += tail.end()
         start = b.start(1)
         line = text.count("\n", 0, start) + 1
         column = start - (text.rfind("\n", 0, start) + 1) + 1
         math, reason = _comments(b.group(1))
+        reason = " ".join(r for r in (reason, after) if r)
         block = Block(k + 1, line, column, b.group(1).strip(), reason, prose)
         try:
             block.statements = latex.read(math, scope, line, column)

@@ -119,7 +119,8 @@ class _Func:
     apply: object
 
 
-RELATIONS = {"=": "=", "<": "<", ">": ">", r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\ge": ">=",
+RELATIONS = {"=": "=", "<": "<", ">": ">", "!=": "!=", "<=": "<=", ">=": ">=",
+             r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\ge": ">=",
              r"\geq": ">=", r"\geqslant": ">=", r"\ne": "!=", r"\neq": "!=", r"\approx": "approx",
              r"\propto": "propto", r"\Rightarrow": "=>", r"\implies": "=>", r"\Longrightarrow": "=>",
              r"\iff": "<=>", r"\Leftrightarrow": "<=>", r"\Longleftrightarrow": "<=>"}
@@ -186,7 +187,7 @@ def _bars(s: str) -> str:
             if after_operand and stack and stack[-1] == (norm, depth):
                 stack.pop()
                 out.append(("\x04" if norm else "\x02") + " " * (width - 1))
-            elif after_operand:
+            elif after_operand and not _another_bar(s, i + width, norm):
                 out.append(("\x05" if norm else "\x06") + " " * (width - 1))
             else:
                 stack.append((norm, depth))
@@ -204,6 +205,25 @@ def _bars(s: str) -> str:
             last = ch
         i += 1
     return "".join(out)
+
+
+def _another_bar(s: str, i: int, norm: bool) -> bool:
+    """Whether a matching bar follows before the current bracket closes (then this one opens)."""
+    depth = 0
+    while i < len(s):
+        if s[i] in "([{":
+            depth += 1
+        elif s[i] in ")]}":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif depth == 0:
+            if norm and s.startswith("\\|", i):
+                return True
+            if not norm and s[i] == "|" and (i == 0 or s[i - 1] != "\\"):
+                return True
+        i += 1
+    return False
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -473,12 +493,20 @@ class _Reader:
                     self.fail(st, "a relation inside an argument list")
                 out.append(self.value(st.children[0]))
             elif _is(a, "sep"):
-                out.append(("sep", self.value(a.children[0]), self.value(a.children[2])))
+                out.append(("sep", self.law_or_value(a.children[0]), self.law_or_value(a.children[2])))
             elif _is(a, "given"):
                 out.append(("given", self.value(a.children[0]), self.value(a.children[2])))
             elif _is(a, "sim"):
                 out.append(("sim", self.value(a.children[0]), self.sim_rhs(a.children[2])))
         return out
+
+    def law_or_value(self, node):
+        v = self.ev(node)
+        if isinstance(v, list) and len(v) == 1 and isinstance(v[0], Gaussian):
+            return v[0]
+        if isinstance(v, Gaussian):
+            return v
+        return self.combine(v, node) if isinstance(v, list) else v
 
     def sim_rhs(self, node):
         v = self.ev(node)

@@ -138,8 +138,19 @@ def generalize(expr: sp.Basic, scope: Scope) -> tuple[sp.Basic, Declarations]:
     decl = scope.declarations()
     e = expr.doit() if expr.has(sp.Derivative) else expr
     subs = {}
+    canon: dict = {}
     for d in e.atoms(sp.Derivative, sp.Subs):
-        subs[d] = sp.Dummy("dv", real=True)
+        # f'(a) written as Subs(Derivative(f(u), u), u, a) under any dummy u: one symbol per (f, order, a).
+        key = d
+        inner = d.expr if isinstance(d, sp.Subs) else d
+        if isinstance(inner, sp.Derivative) and isinstance(inner.expr, sp.core.function.AppliedUndef) \
+                and len(inner.expr.args) == 1:
+            u = inner.expr.args[0]
+            point = d.point[0] if isinstance(d, sp.Subs) and d.variables == (u,) else u
+            key = (inner.expr.func, inner.derivative_count, point)
+        if key not in canon:
+            canon[key] = sp.Dummy("dv", real=True)
+        subs[d] = canon[key]
     e = e.xreplace(subs) if subs else e
     ranges = {f.fn: f.range for f in scope.functions.values()}
     subs = {}
@@ -153,12 +164,76 @@ def generalize(expr: sp.Basic, scope: Scope) -> tuple[sp.Basic, Declarations]:
 
 def pointwise_zero(expr: sp.Basic, scope: Scope) -> bool | None:
     e, decl = generalize(expr, scope)
-    return decide.symbolic_zero(decl, e)
+    if decide.symbolic_zero(decl, e):
+        return True
+    cases = _cases(e, decl, scope)
+    return (bool(cases) and all(decide.symbolic_zero(d, c) for c, d in cases)) or None
 
 
 def pointwise_sign(expr: sp.Basic, scope: Scope, strict: bool) -> bool | None:
     e, decl = generalize(expr, scope)
-    return decide.symbolic_sign(decl, e, strict)
+    if decide.symbolic_sign(decl, e, strict):
+        return True
+    cases = _cases(e, decl, scope)
+    return (bool(cases) and all(decide.symbolic_sign(d, c, strict) for c, d in cases)) or None
+
+
+def _split(v: sp.Symbol, root: sp.Basic, decl: Declarations, strict_ne: bool):
+    """Cases v = root ± u (u > 0), with v's interval kept when root is a number inside it."""
+    dom = decl.domains.get(v, sp.Interval(-sp.oo, sp.oo))
+    out = []
+    if root.is_number:
+        pieces = [dom.intersect(sp.Interval(-sp.oo, root, True, strict_ne)),
+                  dom.intersect(sp.Interval(root, sp.oo, strict_ne, True))]
+        for piece in pieces:
+            if piece.is_empty or not isinstance(piece, sp.Interval):
+                continue
+            d = Declarations(dict(decl.domains), dict(decl.functions), list(decl.constraints))
+            fresh = _assumed_symbol(v.name, piece)
+            if piece.sup <= 0:
+                fresh = sp.Dummy(v.name, real=True, nonpositive=True) if not piece.right_open else sp.Dummy(
+                    v.name, real=True, negative=True)
+            d.domains.pop(v, None)
+            d.domains[fresh] = piece
+            out.append(({v: fresh}, d))
+        return out
+    if dom != sp.Interval(-sp.oo, sp.oo):
+        return []  # a symbolic split point inside a bounded domain: not handled
+    for sgn in (1, -1):
+        u = sp.Dummy("u", positive=True) if strict_ne else sp.Dummy("u", nonnegative=True)
+        d = Declarations(dict(decl.domains), dict(decl.functions), list(decl.constraints))
+        d.domains.pop(v, None)
+        out.append(({v: root + sgn * u}, d))
+    return out
+
+
+def _cases(e: sp.Basic, decl: Declarations, scope: Scope) -> list:
+    """Case splits that let SymPy see signs: θ ≠ θ₀ (θ = θ₀ ± u) and |a| (a ≥ 0, a ≤ 0), at most 3 splits."""
+    splits = []
+    for c in scope.constraints:
+        if isinstance(c, sp.Ne) and c.free_symbols & e.free_symbols:
+            splits.append((c.lhs - c.rhs, True))
+    for a in sorted(e.atoms(sp.Abs), key=str):
+        splits.append((a.args[0], False))
+    cases = [(e, decl)]
+    for arg, strict in splits[:3]:
+        new = []
+        for expr, d in cases:
+            v = next((s for s in sorted(arg.free_symbols, key=str)
+                      if s in d.domains and sp.degree(arg, s) == 1 and sp.diff(arg, s).is_number), None)
+            if v is None:
+                return []
+            coeff = sp.diff(arg, v)
+            root = sp.solve(arg, v)
+            if len(root) != 1:
+                return []
+            for sub, d2 in _split(v, root[0], d, strict):
+                new.append((expr.xreplace(sub), d2))
+            del coeff
+        cases = new
+        if not cases or len(cases) > 8:
+            return []
+    return cases if len(cases) > 1 else []
 
 
 def _linear_integrals(diff: sp.Basic):
@@ -201,6 +276,10 @@ def _weights(g: sp.Basic, u: sp.Symbol) -> list:
 
 def prove_zero(diff: sp.Basic, scope: Scope) -> bool | None:
     """True if SymPy proves ``diff = 0`` for every point, function and density in the declared domains."""
+    if diff.has(sp.MatrixSymbol) and any(not n.is_Integer for m in diff.atoms(sp.MatrixSymbol) for n in m.shape):
+        # Symbolic dimensions: only a structural identity (SymPy's simplifiers would not terminate soon).
+        e = sp.expand(diff.doit())
+        return True if e == 0 or isinstance(e, sp.ZeroMatrix) else None
     if isinstance(diff, (sp.MatrixBase, sp.MatrixExpr)):
         e = diff.doit()
         if isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixBase):
@@ -213,6 +292,8 @@ def prove_zero(diff: sp.Basic, scope: Scope) -> bool | None:
         return all(pointwise_zero(x, scope) for x in e) or None
     if not diff.has(sp.Integral):
         return pointwise_zero(diff, scope)
+    if diff.has(sp.Derivative):
+        diff = worlds._derivatives_inside(diff)
     ints = list(diff.atoms(sp.Integral))
     opaque = diff.xreplace({i: sp.Dummy("I", real=True) for i in ints})
     if pointwise_zero(opaque, scope):
@@ -246,7 +327,8 @@ def prove_sign(gap: sp.Basic, scope: Scope, strict: bool) -> bool | None:
 # --- the numeric side -------------------------------------------------------------------------
 def _worlds(scope: Scope, exprs, rng: random.Random, count: int):
     free = _free(*exprs)
-    for pt in worlds.points(scope, free, rng, count):
+    cap = 6 if _has_int(*exprs) else 24
+    for pt in worlds.points(scope, free, rng, min(count, cap), cap):
         yield worlds.world(scope, free, pt, rng)
 
 
@@ -280,6 +362,8 @@ def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outc
     if sl is not None and sr is not None and sl != sr and sl != (1, 1) and sr != (1, 1):
         return Outcome("refuted", f"the two sides have different shapes: {sl[0]}×{sl[1]} and {sr[0]}×{sr[1]}",
                        {"lhs_shape": [str(x) for x in sl], "rhs_shape": [str(x) for x in sr]}, "matrix")
+    if lhs in (sp.oo, -sp.oo) or rhs in (sp.oo, -sp.oo):
+        return _infinite(lhs, rhs, scope, rng, count)
     kind = "matrix" if sl or sr else ("expectation" if _has_int(lhs, rhs) else "equality")
     tol = _tol(lhs, rhs)
     counter, seen = None, 0
@@ -305,6 +389,33 @@ def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outc
             return Outcome("undecided", "SymPy proves it but no point of the domain could be evaluated", None, kind)
         return Outcome("proved", "", None, kind)
     return Outcome("undecided", _why_undecided(seen, lhs, rhs), None, kind)
+
+
+def _infinite(lhs, rhs, scope, rng, count) -> Outcome:
+    """``T = ±∞``: proved when T = ∞·g with g > 0 (SymPy's form of a divergent limit)."""
+    inf, other = (lhs, rhs) if lhs in (sp.oo, -sp.oo) else (rhs, lhs)
+    if other == inf:
+        return Outcome("proved", "", None, "limit")
+    if isinstance(other, sp.Mul) and (sp.oo in other.args or -sp.oo in other.args):
+        g = other.xreplace({sp.oo: sp.Integer(1)}) * (1 if inf == sp.oo else -1)
+        for w in _worlds(scope, (g,), rng, count):
+            try:
+                v = _real(worlds.value(g, w, scope))
+            except (worlds.NotNumeric, TypeError, ValueError):
+                continue
+            if v is not None and v < 0:
+                return Outcome("refuted", "the limit has the other sign here", _counter(w, -inf, inf), "limit")
+        if _timed(lambda: pointwise_sign(g, scope, True)):
+            return Outcome("proved", "", None, "limit")
+        return Outcome("undecided", f"SymPy could not show {g} > 0", None, "limit")
+    for w in _worlds(scope, (other,), rng, count):
+        try:
+            v = _real(worlds.value(other, w, scope))
+        except (worlds.NotNumeric, TypeError, ValueError):
+            continue
+        if v is not None:
+            return Outcome("refuted", "a finite value is not infinite", _counter(w, v, inf), "limit")
+    return Outcome("undecided", "could not compare with infinity", None, "limit")
 
 
 def _has_int(*es) -> bool:

@@ -98,7 +98,7 @@ class Scope:
 
 
 _INTERVAL = re.compile(r"^([(\[])\s*(.+?)\s*,\s*(.+?)\s*([)\]])$")
-_SHAPE = re.compile(r"^(vector|matrix)\s*\(\s*([^()]*)\s*\)$")
+_SHAPE = re.compile(r"^(vector|matrix|identity)\s*\(\s*([^()]*)\s*\)$")
 _FUNCTION = re.compile(r"^(function|density)\s*\(\s*([^()]*)\s*\)\s*(->\s*(.+))?$")
 _NAMED = {
     "real": sp.Interval(-sp.oo, sp.oo), "reals": sp.Interval(-sp.oo, sp.oo), r"\mathbb{R}": sp.Interval(-sp.oo, sp.oo),
@@ -218,6 +218,11 @@ def build(front: dict) -> Scope:
         m = _SHAPE.match(text)
         if m:
             parts = [p for p in m.group(2).split(",") if p.strip()]
+            if m.group(1) == "identity":
+                if len(parts) != 1:
+                    raise DeclarationError(f"{key}: write identity(d)")
+                scope.symbols[name] = sp.Identity(_dimension(scope, parts[0]))
+                continue
             if (m.group(1) == "vector") != (len(parts) == 1) or len(parts) > 2:
                 raise DeclarationError(f"{key}: write vector(d) or matrix(n, m), got {text!r}")
             dims = [_dimension(scope, p) for p in parts]

@@ -98,7 +98,7 @@ def _satisfies(scope: Scope, point: dict) -> bool:
     return True
 
 
-def points(scope: Scope, symbols: set, rng: random.Random, count: int = 8) -> list[dict]:
+def points(scope: Scope, symbols: set, rng: random.Random, count: int = 8, cap: int = 24) -> list[dict]:
     """Points for ``symbols``: random ones, every ordering of same-domain symbols, boundary ones.
 
     Every point satisfies the ``assume:`` constraints (others are dropped); the
@@ -151,6 +151,12 @@ def points(scope: Scope, symbols: set, rng: random.Random, count: int = 8) -> li
             add(pt)
     if not out and syms:
         raise ValueError(f"no point satisfies the assumptions {scope.constraints}")
+    if len(out) > cap:
+        # Keep a few random points and as many structured ones (orderings, boundaries) as fit.
+        keep = max(2, cap // 3)
+        structured = out[min(count, len(out)):]
+        step = max(1, len(structured) // (cap - keep))
+        out = out[:keep] + structured[::step][:cap - keep]
     return out or [{}]
 
 
@@ -206,11 +212,16 @@ def value(expr, w: World, scope: Scope):
     e = expr
     if isinstance(e, (sp.MatrixBase, sp.MatrixExpr)) or e.has(sp.MatrixSymbol):
         e = e.xreplace({m: v for m, v in w.matrices.items()})
-        e = e.xreplace(w.dims)
+        e = e.xreplace(w.dims).xreplace(w.point)
         e = e.doit()
+        if isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixBase):
+            e = sp.ImmutableMatrix(e.as_explicit()).doit()
         if isinstance(e, sp.MatrixBase) and e.shape == (1, 1):
             e = e[0, 0]
-    # Integrals first (their densities are piecewise), then stand-ins, then the point.
+    # Derivatives of integrals go inside first (Leibniz; the limits do not move), then
+    # integrals (their densities are piecewise), then stand-ins, then the point.
+    if e.has(sp.Integral) and e.has(sp.Derivative):
+        e = _derivatives_inside(e)
     for integral in sorted(e.atoms(sp.Integral), key=lambda i: -len(i.atoms(sp.Integral))):
         if integral in e.atoms(sp.Integral):
             e = e.xreplace({integral: _integral(integral, w, scope)})
@@ -233,6 +244,18 @@ def value(expr, w: World, scope: Scope):
     if v.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or v.free_symbols:
         raise NotNumeric(f"{v}")
     return v
+
+
+def _derivatives_inside(e):
+    """d/dθ ∫ f dx = ∫ ∂f/∂θ dx for constant limits, without evaluating the integrals."""
+    def move(d):
+        inner = d.expr
+        if isinstance(inner, sp.Integral) and all(len(lim) == 3 and not any(lim[1].has(v) or lim[2].has(v)
+                                                                            for v, _ in d.variable_count)
+                                                  for lim in inner.limits):
+            return sp.Integral(sp.Derivative(inner.function, *d.variable_count).doit(), *inner.limits)
+        return d.doit()
+    return e.replace(lambda x: isinstance(x, sp.Derivative), move)
 
 
 def _integral(integral: sp.Integral, w: World, scope: Scope) -> sp.Basic:
