@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m derivations", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the results, one line each (ID, title)")
+    from derivations.written.report import add_arguments as _check_arguments
+
+    _check_arguments(sub.add_parser("check", help="mark every step of a derivation written in Markdown + LaTeX; "
+                                                  "exit 1 if a step is refuted (--strict: or undecided)"))
     v = sub.add_parser("verify", help="check results step by step; exit 1 if any fails")
     v.add_argument("ids", nargs="*", metavar="ID", help="result IDs (default: all)")
     v.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -65,6 +69,10 @@ def _chosen(ids: list[str]) -> list:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "check":
+        from derivations.written.report import run as _check
+
+        return _check(args)
     if args.command == "list":
         for r in registry.results():
             print(f"{r.id:34s} {r.title}")
