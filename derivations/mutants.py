@@ -13,7 +13,7 @@ the result; the mutant is killed when one of them fails.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ import sympy as sp
 
 from derivations.engine import Result
 from derivations.numeric import checks_for, load, properties_for, run_check, run_property
-from derivations.numeric.core import ARG_SAMPLERS, close, to_float
+from derivations.numeric.core import ARG_SAMPLERS, Sides, close, to_float
 
 #: At most this many expression-level mutants (dropped term/factor, wrong constant) per formula.
 MAX_STRUCTURAL = 4
@@ -81,7 +81,7 @@ def standins(args: tuple) -> tuple[tuple, dict, tuple]:
     def one(x: Any, name: str) -> Any:
         if _is_scalar(x):
             facts = _assumptions_of(x)
-            s = sp.Symbol(name, real=True, **facts)
+            s = sp.Symbol(name, **({"real": True} | facts))  # facts of a Symbol already hold real
             back[s] = x
             key.append(("s", tuple(sorted(facts))))
             return s
@@ -321,69 +321,223 @@ def mutants_of(result: Result, seed: int = 0) -> tuple[list[Mutant], list[str]]:
 # --- running --------------------------------------------------------------------------------------------------
 
 
-def kill(result: Result, mutant: Mutant, seed: int = 0) -> dict:
-    """Run the result's numeric checks, then its fuzz properties, with the mutant in place; stop at the first kill."""
+class ReadRecorder(Mapping):
+    """A result's ``formulas`` mapping that remembers which formulas a check reads.
+
+    A check that never reads formula f runs exactly as before when f is
+    mutated, so it cannot kill f's mutants: the matrix does not run it there.
+    """
+
+    def __init__(self, formulas: Mapping[str, Callable[..., Any]]) -> None:
+        self._formulas = formulas
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        self.read.add(name)
+        return self._formulas[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._formulas)
+
+    def __len__(self) -> int:
+        return len(self._formulas)
+
+
+@dataclass
+class Baseline:
+    """One run of every check and property on the result's own formulas."""
+
+    failing: list[str]
+    reads: dict[str, set[str]]  # "numeric:name" / "fuzz:name" -> formulas read
+    sides: dict[str, list[Sides]]  # "numeric:name" -> the sides of its comparisons
+
+
+def _baseline(result: Result, seed: int) -> Baseline:
+    """Run every check and property on the result's own formulas: failures (should be none), reads, sides."""
+    from hypothesis import settings
+
+    failing: list[str] = []
+    reads: dict[str, set[str]] = {}
+    sides: dict[str, list[Sides]] = {}
+    for c in checks_for(result.id):
+        key, rec, record = f"numeric:{c.name}", ReadRecorder(result.formulas), []
+        if run_check(c, rec, seed, record=record).status != "pass":
+            failing.append(key)
+        reads[key], sides[key] = rec.read, record
+    for p in properties_for(result.id):
+        key, rec = f"fuzz:{p.name}", ReadRecorder(result.formulas)
+        if run_property(p, rec, settings.get_profile("mutants"), shrink=False)["status"] != "pass":
+            failing.append(key)
+        reads[key] = rec.read
+    return Baseline(failing, reads, sides)
+
+
+def _same(a: Any, b: Any, at: np.ndarray | None) -> bool:
+    """Whether two recorded sides are identical (arrays bit for bit, NaN equal to NaN; functions at ``at``)."""
+    if callable(a) or callable(b):
+        if not (callable(a) and callable(b)) or at is None:
+            return False
+        try:
+            with np.errstate(all="ignore"):
+                return bool(np.array_equal(np.asarray(a(at), dtype=float), np.asarray(b(at), dtype=float),
+                                           equal_nan=True))
+        except Exception:  # a side that cannot even be evaluated has moved
+            return False
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+
+def moved_sides(before: list[Sides], after: list[Sides]) -> list[str] | None:
+    """Which sides of a check's comparisons changed between two runs: a subset of {"estimate", "expected"}.
+
+    None when the runs are not comparable (the second stopped early: an exception, fewer comparisons).
+    """
+    if len(before) != len(after) or not before:
+        return None
+    moved: set[str] = set()
+    for b, a in zip(before, after, strict=True):
+        at = b.estimate_side if isinstance(b.estimate_side, np.ndarray) else None
+        if not _same(b.estimate_side, a.estimate_side, None):
+            moved.add("estimate")
+        if not _same(b.expected_side, a.expected_side, at):
+            moved.add("expected")
+    return sorted(moved)
+
+
+def reference_verdict(moves: dict[str, list[str] | None]) -> dict:
+    """The verdict on one check from the sides each mutant moved: its reference must never move with its formula.
+
+    ``moves`` maps a mutant to :func:`moved_sides`. The check is *dependent* when one
+    mutant moved both sides (the reference is computed from the formula under
+    test), or when mutants moved different single sides (the check compares two
+    catalog formulas with each other, neither an independent reference).
+    """
+    compared = {m: v for m, v in moves.items() if v is not None}
+    both = [m for m, v in compared.items() if v == ["estimate", "expected"]]
+    single = {v[0] for v in compared.values() if len(v) == 1}
+    if both:
+        return {"reference": "moves with the formula", "compared": len(compared),
+                "why": f"mutant {both[0]!r} changed both sides of a comparison"}
+    if len(single) > 1:
+        return {"reference": "moves with the formula", "compared": len(compared),
+                "why": "some mutants change the estimate side, others the expected side: the check compares "
+                       "catalog formulas with each other"}
+    if not compared:
+        return {"reference": "not compared", "compared": 0, "why": "no mutant run could be compared"}
+    return {"reference": "independent", "compared": len(compared),
+            "formula_side": next(iter(single)) if single else None}
+
+
+def kill(result: Result, mutant: Mutant, seed: int = 0, baseline: Baseline | None = None) -> dict:
+    """Run the result's checks with the mutant in place.
+
+    Without ``baseline``: deterministic checks, then sampling checks, then fuzz
+    properties; stop at the first kill. With it: every check and property that
+    reads the mutated formula runs (the kill matrix), and each numeric check's
+    moved sides are recorded under ``moved``.
+    """
     from hypothesis import settings
 
     formulas = dict(result.formulas)
     formulas[mutant.formula] = mutant.fn
     t0 = time.perf_counter()
+    kills: list[str] = []
+    details: dict[str, str] = {}
+    moved: dict[str, list[str] | None] = {}
     # Deterministic checks first: they are fast, so most mutants never reach the sampling checks.
     for check in sorted(checks_for(result.id), key=lambda c: c.monte_carlo):
-        out = run_check(check, formulas, seed)
+        key = f"numeric:{check.name}"
+        if baseline is not None and mutant.formula not in baseline.reads[key]:
+            continue
+        record: list[Sides] = []
+        out = run_check(check, formulas, seed, record=record)
+        if baseline is not None:
+            moved[key] = moved_sides(baseline.sides[key], record)
         if out.status != "pass":
-            return {"mutant": mutant.name, "killed": True, "killed_by": f"numeric:{check.name}",
-                    "detail": f"estimate {out.estimate:.6g} vs expected {out.expected:.6g}"
-                              + (f" ({out.note[:120]})" if out.status == "error" else ""),
-                    "seconds": round(time.perf_counter() - t0, 3)}
+            kills.append(key)
+            details[key] = f"estimate {out.estimate:.6g} vs expected {out.expected:.6g}" \
+                + (f" ({out.note[:120]})" if out.status == "error" else "")
+            if baseline is None:
+                break
     for prop in properties_for(result.id):
+        key = f"fuzz:{prop.name}"
+        if kills and baseline is None:
+            break
+        if baseline is not None and mutant.formula not in baseline.reads[key]:
+            continue
         rep = run_property(prop, formulas, settings.get_profile("mutants"), shrink=False)
         if rep["status"] != "pass":
-            return {"mutant": mutant.name, "killed": True, "killed_by": f"fuzz:{prop.name}",
-                    "detail": rep["message"][:200], "seconds": round(time.perf_counter() - t0, 3)}
-    return {"mutant": mutant.name, "killed": False, "killed_by": None, "detail": "survived every check",
-            "seconds": round(time.perf_counter() - t0, 3)}
+            kills.append(key)
+            details[key] = rep["message"][:200]
+    row = {"mutant": mutant.name, "formula": mutant.formula, "killed": bool(kills),
+           "killed_by": kills[0] if kills else None,
+           "detail": details[kills[0]] if kills else "survived every check",
+           "seconds": round(time.perf_counter() - t0, 3)}
+    if baseline is not None:
+        row["killed_by_all"] = kills
+        row["moved"] = moved
+    return row
 
 
-def _baseline(result: Result, seed: int) -> list[str]:
-    """The checks and properties that fail on the result's own formulas (should be none)."""
-    from hypothesis import settings
+def _matrix(result: Result, baseline: Baseline, rows: list[dict]) -> dict:
+    """Per check and property: the formulas it reads, how many mutants of those it ran on and killed, its reference."""
+    out = {}
+    for key, reads in baseline.reads.items():
+        ran = [r for r in rows if r["formula"] in reads]
+        entry = {"reads": sorted(reads), "mutants_run": len(ran),
+                 "kills": sum(key in r["killed_by_all"] for r in ran),
+                 "killed": [r["mutant"] for r in ran if key in r["killed_by_all"]]}
+        if key.startswith("numeric:"):
+            entry |= reference_verdict({r["mutant"]: r["moved"][key] for r in ran if key in r["moved"]})
+        out[key] = entry
+    return out
 
-    bad = [f"numeric:{c.name}" for c in checks_for(result.id) if run_check(c, result.formulas, seed).status != "pass"]
-    bad += [f"fuzz:{p.name}" for p in properties_for(result.id)
-            if run_property(p, result.formulas, settings.get_profile("mutants"), shrink=False)["status"] != "pass"]
-    return bad
 
+def run(results: Iterable[Result], seed: int = 0, matrix: bool = False) -> dict:
+    """Generate and run the mutants of every result; the report lists each with its killer and the score.
 
-def run(results: Iterable[Result], seed: int = 0) -> dict:
-    """Generate and run the mutants of every result; the report lists each with its killer and the score."""
+    ``matrix``: run every check and property that reads a mutated formula on that
+    mutant (no early stop), and report per check which mutants it kills and
+    whether its reference stays put (see :func:`reference_verdict`).
+    """
     entries = []
     total = killed = 0
+    never: list[str] = []
+    dependent: list[str] = []
     for result in results:
         try:
             mutants, skipped = mutants_of(result)
         except LookupError as exc:
             entries.append({"id": result.id, "mutants": [], "skipped": [], "error": str(exc), "score": None})
             continue
-        baseline = _baseline(result, seed)
-        if baseline:
+        base = _baseline(result, seed)
+        if base.failing:
             # A check that fails on the catalog itself would "kill" every mutant: the score would mean nothing.
             entries.append({"id": result.id, "mutants": [], "skipped": [], "score": None,
-                            "error": f"the unmutated formulas fail {baseline}; fix that first"})
+                            "error": f"the unmutated formulas fail {base.failing}; fix that first"})
             continue
-        rows = [kill(result, m, seed) for m in mutants]
+        rows = [kill(result, m, seed, base if matrix else None) for m in mutants]
         k = sum(r["killed"] for r in rows)
         total += len(rows)
         killed += k
-        entries.append({"id": result.id, "mutants": rows, "skipped_equivalent": skipped,
-                        "killed": k, "total": len(rows), "score": k / len(rows) if rows else None})
+        entry = {"id": result.id, "mutants": rows, "skipped_equivalent": skipped,
+                 "killed": k, "total": len(rows), "score": k / len(rows) if rows else None}
+        if matrix:
+            entry["checks"] = _matrix(result, base, rows)
+            never += [f"{result.id}:{key}" for key, e in entry["checks"].items() if e["kills"] == 0]
+            dependent += [f"{result.id}:{key}" for key, e in entry["checks"].items()
+                          if e.get("reference") == "moves with the formula"]
+        entries.append(entry)
     errors = [e for e in entries if e.get("error")]
     few = [e["id"] for e in entries if not e.get("error") and e["total"] < 3]
     score = killed / total if total else 0.0
-    return {"results": entries,
-            "summary": {"mutants": total, "killed": killed, "score": score, "results_not_run":
-                        [e["id"] for e in errors], "results_with_fewer_than_3": few,
-                        "status": "pass" if total and killed == total and not errors and not few else "fail"}}
+    ok = total and killed == total and not errors and not few and not never and not dependent
+    summary = {"mutants": total, "killed": killed, "score": score, "results_not_run": [e["id"] for e in errors],
+               "results_with_fewer_than_3": few, "status": "pass" if ok else "fail"}
+    if matrix:
+        summary["checks_that_never_kill"] = never
+        summary["checks_whose_reference_moves"] = dependent
+    return {"results": entries, "summary": summary}
 
 
 def text(report: dict) -> str:
@@ -396,7 +550,16 @@ def text(report: dict) -> str:
         for r in e["mutants"]:
             mark = "✓" if r["killed"] else "✗"
             lines.append(f"    {mark} {r['mutant']}  ← {r['killed_by'] or 'SURVIVED'}")
+        if "checks" in e:
+            lines.append("    kill matrix (check: mutants killed / mutants of the formulas it reads; reference):")
+            for key, c in e["checks"].items():
+                ref = f"; reference {c['reference']}" if "reference" in c else ""
+                mark = "!" if c["kills"] == 0 or c.get("reference") == "moves with the formula" else " "
+                lines.append(f"    {mark} {key}: {c['kills']}/{c['mutants_run']}{ref}")
     s = report["summary"]
     lines.append("")
+    if "checks_that_never_kill" in s:
+        lines.append(f"checks that never kill: {s['checks_that_never_kill'] or 'none'}")
+        lines.append(f"checks whose reference moves with the formula: {s['checks_whose_reference_moves'] or 'none'}")
     lines.append(f"mutation score: {s['killed']}/{s['mutants']} = {100 * s['score']:.1f}%  → {s['status'].upper()}")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ import importlib
 import time
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from derivations.engine import Result
@@ -30,10 +30,11 @@ from derivations.numeric.core import (
     FuzzProperty,
     NumericCheck,
     Outcome,
+    check_seed,
 )
 
 __all__ = ["load", "budget", "checks_for", "properties_for", "run_check", "run_numeric", "run_property",
-           "run_fuzz", "Outcome"]
+           "run_fuzz", "check_seeds", "Outcome"]
 
 MODULES = ("gan", "wasserstein", "vae", "duality", "ridge", "change_of_variables")
 
@@ -61,10 +62,18 @@ def properties_for(result_id: str) -> list[FuzzProperty]:
     return list(PROPERTIES.get(result_id, []))
 
 
-def run_check(check: NumericCheck, formulas: Formulas, seed: int = 0) -> Outcome:
-    """Run one check; an exception inside it is a failed outcome, not a crash."""
+def run_check(check: NumericCheck, formulas: Formulas, seed: int = 0, record: list | None = None) -> Outcome:
+    """Run one check; an exception inside it is a failed outcome, not a crash.
+
+    ``record``: a list that receives the two sides of every comparison the check
+    makes (:class:`~derivations.numeric.core.Sides`).
+
+    Raises:
+        ValueError: when ``seed`` is not a non-negative integer.
+    """
+    seed = check_seed(seed)
     alpha = budget().alpha(check.key) if check.monte_carlo else 0.0
-    ctx = Context(check.name, seed, alpha)
+    ctx = Context(check.name, seed, alpha, record=record)
     try:
         with warnings.catch_warnings():
             # A wrong formula (a mutant) makes quadrature and optimizers warn; the verdict says what matters.
@@ -76,8 +85,27 @@ def run_check(check: NumericCheck, formulas: Formulas, seed: int = 0) -> Outcome
                        f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2).splitlines()[-1]}")
 
 
+def check_seeds(seeds: Sequence[int]) -> list[int]:
+    """``seeds`` as a non-empty list of non-negative ints.
+
+    Raises:
+        ValueError: for an empty list (no check would run: a vacuous pass), a string, or a bad seed.
+    """
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise ValueError(f"seeds must be a sequence of non-negative integers, got {seeds!r}")
+    out = [check_seed(s) for s in seeds]
+    if not out:
+        raise ValueError("seeds is empty: no numeric check would run (give at least one seed, e.g. [0])")
+    return out
+
+
 def run_numeric(result: Result, seeds: Sequence[int] = (0,), formulas: Formulas | None = None) -> dict:
-    """The ``numeric`` report section: every check under every seed; the first seed's outcomes are listed."""
+    """The ``numeric`` report section: every check under every seed; the first seed's outcomes are listed.
+
+    Raises:
+        ValueError: when ``seeds`` is empty or holds a negative or non-integer seed.
+    """
+    seeds = check_seeds(seeds)
     formulas = result.formulas if formulas is None else formulas
     checks = checks_for(result.id)
     t0 = time.perf_counter()

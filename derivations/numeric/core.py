@@ -82,11 +82,30 @@ class Context:
     seed: int
     alpha: float  # false-fail rate allotted to this check (0 for deterministic checks)
     beta: float = bounds.CHECK_FALSE_PASS
+    #: When a list, every comparison appends its two sides (see :class:`Sides`): the mutation run reads them
+    #: to show that a check's reference side does not move when the formula under test does.
+    record: list | None = field(default=None, repr=False)
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
+        check_seed(self.seed)
+        if not (isinstance(self.alpha, (int, float)) and 0.0 <= self.alpha < 1.0):
+            raise ValueError(f"alpha (false-fail rate) must be in [0, 1), got {self.alpha!r}")
+        if not (isinstance(self.beta, (int, float)) and 0.0 < self.beta < 1.0):
+            raise ValueError(f"beta (false-pass rate) must be in (0, 1), got {self.beta!r}")
         # The check's name enters the seed so that checks never share random streams.
-        self.rng = np.random.default_rng([self.seed, zlib.crc32(self.check.encode())])
+        self.rng = np.random.default_rng([int(self.seed), zlib.crc32(self.check.encode())])
+
+    def split(self, parts: int) -> Context:
+        """A context for one of ``parts`` comparisons of this check: false-fail share α/parts, same record.
+
+        Its generator is seeded like this one's; draw from one of the two only, or pass seeds along.
+        """
+        return Context(self.check, self.seed, bounds.Budget.split(self.alpha, parts), self.beta, self.record)
+
+    def _record(self, method: str, estimate_side: Any, expected_side: Any) -> None:
+        if self.record is not None:
+            self.record.append(Sides(method, _frozen(estimate_side), _frozen(expected_side)))
 
     # --- Monte Carlo tests: threshold δ/2, n so that both error rates hold at δ ---------------------------
     def rate(self) -> float:
@@ -96,12 +115,14 @@ class Context:
     def hoeffding_mean(self, draw: Callable[[int], np.ndarray], expected: float, low: float, high: float,
                        gap: float, compares: str, note: str = "") -> Outcome:
         """Mean of i.i.d. draws in [low, high] against ``expected`` (Hoeffding)."""
+        _gap(gap)
         # A hair of slack so that a value computed another way (log q − log p vs log(q/p)) is not out by an ulp.
         slack = 1e-12 * (1.0 + abs(low) + abs(high))
         low, high = low - slack, high + slack
         n = bounds.hoeffding_n(gap / 2, self.rate(), high - low)
         x = np.asarray(draw(n), dtype=float)
         _check_count(x, n)
+        self._record("hoeffding", x, expected)
         outside = ~((x >= low) & (x <= high))
         if outside.any():
             # The range is a property of the true model; a value outside it refutes what produced it.
@@ -117,6 +138,7 @@ class Context:
         applies; the union over the k categories splits the false-fail share,
         while a false pass at one category only needs that category's bound.
         """
+        _gap(gap)
         p = np.asarray(expected, dtype=float)
         k = p.size
         if not 0 <= expected_error < gap / 2:
@@ -126,6 +148,7 @@ class Context:
         n = bounds.hoeffding_n(gap / 2 - expected_error, min(alpha_each, self.beta), 1.0)
         x = np.asarray(draw(n))
         _check_count(x, n)
+        self._record("proportions", x, p)
         freq = np.bincount(x.astype(int), minlength=k)[:k] / n
         if expected_error:
             note = (note + "; " if note else "") + f"cell masses by quadrature, error ≤ {expected_error:.1e} " \
@@ -141,11 +164,13 @@ class Context:
         by integrating a density): the DKW radius is taken as gap/2 − cdf_error,
         so the verdict at threshold gap/2 keeps both error rates.
         """
+        _gap(gap)
         if not 0 <= cdf_error < gap / 2:
             raise ValueError(f"cdf_error {cdf_error} must be in [0, gap/2)")
         n = bounds.dkw_n(gap / 2 - cdf_error, self.rate())
         x = np.sort(np.asarray(samples_of(n), dtype=float))
         _check_count(x, n)
+        self._record("dkw", x, cdf)
         F = np.asarray(cdf(x), dtype=float)
         i = np.arange(1, n + 1)
         # The supremum of |Fₙ − F| is reached at a sample point, from the left or the right.
@@ -159,17 +184,21 @@ class Context:
     def gaussian_mean(self, draw: Callable[[int], np.ndarray], expected: float, sd: float, gap: float,
                       compares: str, note: str = "") -> Outcome:
         """Mean of i.i.d. N(μ, sd²) draws against ``expected`` (exact Gaussian tail, Chernoff)."""
+        _gap(gap)
         n = bounds.gaussian_mean_n(gap / 2, self.rate(), sd)
         x = np.asarray(draw(n), dtype=float)
         _check_count(x, n)
+        self._record("gaussian-chernoff", x, expected)
         return self._outcome(float(x.mean()), expected, n, gap, "gaussian-chernoff", compares, note)
 
     def median_of_means(self, draw: Callable[[int], np.ndarray], expected: float, variance: float, gap: float,
                         compares: str, note: str = "") -> Outcome:
         """Median of block means of i.i.d. draws with Var ≤ ``variance`` against ``expected``."""
+        _gap(gap)
         plan = bounds.median_of_means_plan(gap / 2, self.rate(), variance)
         x = np.asarray(draw(plan.n), dtype=float)
         _check_count(x, plan.n)
+        self._record("median-of-means", x, expected)
         est = bounds.median_of_means(x, plan) if np.all(np.isfinite(x)) else float("nan")
         return self._outcome(est, expected, plan.n, gap, "median-of-means", compares,
                              (note + " " if note else "") + f"{plan.blocks} blocks of {plan.block_size}")
@@ -184,8 +213,11 @@ class Context:
         the verdict: both error rates are 0. ``relative``: the discrepancy is
         measured as |estimate − expected|/max(1, |expected|).
         """
+        if not (isinstance(tol, (int, float)) and tol >= 0 and math.isfinite(tol)):
+            raise ValueError(f"tol must be a finite number ≥ 0, got {tol!r}")
         est = np.atleast_1d(np.asarray(estimate, dtype=float)).ravel()
         exp = np.atleast_1d(np.asarray(expected, dtype=float)).ravel()
+        self._record("deterministic", est, exp)
         if relative and est.shape == exp.shape:
             scale = np.maximum(1.0, np.abs(exp))
             est, exp = est / scale, exp / scale
@@ -214,6 +246,43 @@ class Context:
         ok = bool(np.all(diff <= gap / 2))
         return Outcome(self.check, float(est[j]), float(exp[j]), n, alpha, self.beta, gap,
                        "pass" if ok else "fail", method, compares, gap / 2, note)
+
+
+@dataclass(frozen=True)
+class Sides:
+    """The two sides of one comparison as a check handed them over: what is measured and what it must match.
+
+    ``estimate_side`` is the draws (Monte Carlo) or the estimate vector; ``expected_side``
+    the expected value(s), or the CDF function of a DKW check. Exactly one side
+    should hold the formula under test, the other the independent reference.
+    """
+
+    method: str
+    estimate_side: Any
+    expected_side: Any
+
+
+def _frozen(x: Any) -> Any:
+    # A copy, so that a check reusing its buffers does not rewrite what was recorded.
+    return x if callable(x) else np.array(x, dtype=float, copy=True)
+
+
+def _gap(gap: float) -> None:
+    if not (isinstance(gap, (int, float, np.floating)) and gap > 0 and math.isfinite(gap)):
+        raise ValueError(f"gap (the detectable error) must be positive and finite, got {gap!r}")
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int; a clear error for a negative, a non-integer or a bool.
+
+    Raises:
+        ValueError: when ``seed`` is not a non-negative integer.
+    """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    return int(seed)
 
 
 def _check_count(x: np.ndarray, n: int) -> None:

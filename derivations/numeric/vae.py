@@ -431,7 +431,7 @@ def reparam_grad(formulas: Formulas, ctx: Context) -> Outcome:
     parts = []
     # Var ∂/∂μ = Var 2z = 4σ²; Var ∂/∂σ = Var 2zε = 4(μ² + 2σ²): Gaussian moments of the sampling model.
     variances = (4 * SIGMA_R**2, 4 * (MU_R**2 + 2 * SIGMA_R**2))
-    sub = Context(ctx.check, ctx.seed, ctx.alpha / 2, ctx.beta)  # two comparisons: split the false-fail share
+    sub = ctx.split(2)  # two comparisons: split the false-fail share
     for j in range(2):
         def draw(n: int, j: int = j) -> np.ndarray:
             mu = torch.full((n,), MU_R, dtype=torch.float64, requires_grad=True)
@@ -552,7 +552,7 @@ def needed_torch(formulas: Formulas, ctx: Context) -> Outcome:
 def needed_dkw(formulas: Formulas, ctx: Context) -> Outcome:
     """z = μ + √v(h)·ε with the catalog maps v = exp, softplus at h = −0.7: empirical CDFs vs scipy N(μ, v(h))."""
     reparam = lambdified(formulas["reparameterize"], "real", "positive", "real")
-    sub = Context(ctx.check, ctx.seed, ctx.alpha / 2, ctx.beta)  # two comparisons share the false-fail rate
+    sub = ctx.split(2)  # two comparisons share the false-fail rate
     outs = []
     for name, true_var in (("positive_variance_exp", np.exp(H_LINEAR)),
                            ("positive_variance_softplus", np.logaddexp(0.0, H_LINEAR))):
