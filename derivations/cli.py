@@ -1,4 +1,5 @@
-"""``python -m derivations``: list the catalog, verify results, print a report, run the mutants."""
+"""``python -m derivations``: list the catalog, verify results, print a report, run the mutants, show a proof,
+say where a result's parts live."""
 
 from __future__ import annotations
 
@@ -36,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m derivations", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the results, one line each (ID, title)")
+    sh = sub.add_parser("show", help="the proof as a person reads it: statement, assumptions, each step with its "
+                                     "rule and mark; exit 1 if a step does not pass")
+    sh.add_argument("ids", nargs="+", metavar="ID", help="result IDs")
+    sh.add_argument("--seed", type=_seed, default=0, help="seed of the spot checks (default 0)")
+    wh = sub.add_parser("where", help="file:line of the result's card, closed forms, numeric checks, fuzz "
+                                      "properties, experiment and doc page")
+    wh.add_argument("ids", nargs="+", metavar="ID", help="result IDs")
     from derivations.written.report import add_arguments as _check_arguments
 
     _check_arguments(sub.add_parser("check", help="mark every step of a derivation written in Markdown + LaTeX; "
@@ -82,6 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     except registry.UnknownResult as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.command in ("show", "where"):
+        from derivations import show
+
+        if args.command == "where":
+            print("\n\n".join(show.where_text(r) for r in chosen))
+            return 0
+        reports = [show.check(r, seed=args.seed) for r in chosen]
+        print("\n\n".join(show.proof_text(r, report=rep) for r, rep in zip(chosen, reports, strict=True)))
+        return 0 if all(rep.status == "pass" for rep in reports) else 1
     if args.command == "mutants":
         from derivations import mutants
 

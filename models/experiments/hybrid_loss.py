@@ -1,7 +1,8 @@
 """The hybrid generator loss E_θ[log(1−D)] − E_θ[log D] at a near-optimal discriminator equals KL(p_θ‖p_data).
 
 Per sample the loss is −h, and h* = log(p_data/p_θ), so E_θ[−h*] = KL(p_θ‖p_data). The discriminator is trained
-on samples; the KL is the closed form from torch.distributions.kl_divergence.
+on samples; the KL is the closed form from torch.distributions.kl_divergence, on purpose an oracle independent of
+the catalog (the card's Gaussian KL, vae.gaussian_kl, is checked against the same oracle in tests/test_theory.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """D* = p_data/(p_data + p_θ) and its logit h* = log(p_data/p_θ), recovered by training a discriminator.
 
-The discriminator is trained on samples only; the exact densities enter only the check. The logit error is
+The discriminator is trained on samples only; the exact densities enter only the check, through the card's closed
+forms ``derivations.formula("gan.optimal_discriminator", "D*")`` and ``formula("gan.logit_log_ratio", "h*")``
+(where one density vanishes, outside the card's p, q > 0, the theory is the card's limit). The logit error is
 weighted by w = p·q/(p+q), the curvature ∂²L_D/∂h² of the population loss at each x, i.e. the error the loss
 can see: where one density is negligible the loss is flat in h and no finite training pins the logit down.
 """
@@ -9,10 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sympy as sp
 import torch
 from torch import Tensor, nn
 from torch.distributions import Distribution
 
+from derivations import formula
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan
 from models.toy import DiscriminatorLoss, gaussian, gaussian_mixture, logit, mlp, train_discriminator, uniform
@@ -35,15 +39,23 @@ def fit(p_data: Distribution, p_model: Distribution, quick: bool, loss: Discrimi
     return net
 
 
+def d_star_limit(vanishing: str) -> float:
+    """The card's D*(p_data, p_θ) in the limit where density ``vanishing`` ("p_data" or "p_theta") → 0⁺."""
+    p, q = sp.symbols("p_data p_theta", positive=True)
+    d_star = formula("gan.optimal_discriminator", "D*")(p, q)
+    return float(sp.limit(d_star, q if vanishing == "p_theta" else p, 0, "+"))
+
+
 def logit_errors(net: nn.Module, p_data: Distribution, p_model: Distribution, x: Tensor) -> dict[str, Tensor]:
-    """h, h* = log p_data − log p_θ, curvature weights w ∝ pq/(p+q) and the mask where both have ≥ 1% of their peak."""
+    """h, the card's h*(p_data, p_θ), curvature weights w ∝ pq/(p+q) and where both have ≥ 1% of their peak."""
     with torch.no_grad():
         h = logit(net, x)
         lp, lq = p_data.log_prob(x), p_model.log_prob(x)
-    p, q = lp.exp(), lq.exp()
-    w = p * q / (p + q)
+    p, q = lp.double().exp(), lq.double().exp()  # float64: the grid's tails stay > 0
+    h_star = formula("gan.logit_log_ratio", "h*", backend="torch")(p, q).to(h.dtype)
+    w = (p * q / (p + q)).to(h.dtype)
     both = (p >= 0.01 * p.max()) & (q >= 0.01 * q.max())
-    return {"h": h, "h_star": lp - lq, "w": w / w.sum(), "both": both}
+    return {"h": h, "h_star": h_star, "w": w / w.sum(), "both": both}
 
 
 def weighted_rmse(e: dict[str, Tensor]) -> float:
@@ -123,10 +135,13 @@ def run_optimal_discriminator(quick: bool, out: Path, seed: int = 0,
                               loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:
     """gan.optimal_discriminator: D → p/(p+q), → 1/2 where p = q, → 1 and → 0 where only one density has mass.
 
+    Every theory value is the card's D*: at the densities where both have mass, its limits where one vanishes.
+
     Tolerances (D is a probability): 0.05 on D at the three edge cases, i.e. |h| off by ≤ 0.2 near D = 1/2 and
     h ≥ 3 where one side has all the mass; 0.02 on the mean |D − D*| of the Gaussian pair (quick runs ≈ 0.005).
     """
     seed_everything(seed)
+    d_star_of = formula("gan.optimal_discriminator", "D*", backend="torch")
     x = torch.linspace(-3, 3, 601).unsqueeze(-1)
     s = x[:, 0]
 
@@ -143,35 +158,41 @@ def run_optimal_discriminator(quick: bool, out: Path, seed: int = 0,
     net_pair = fit(p_data, p_model, quick, loss)
     with torch.no_grad():
         d_uniform, d_equal, d_pair = (torch.sigmoid(logit(net, x)) for net in (net_uniform, net_equal, net_pair))
-    d_star = p / (p + q)
+    d_star = d_star_of(p, q)
     m = (p + q) / (p + q).sum()
+    density = same.log_prob(x).exp()
+    d_star_equal = d_star_of(density.clamp_min(1e-30), density.clamp_min(1e-30))
+    # The uniforms: 1/3 each where both have mass; where one vanishes, the card's limit.
+    edges = {"only p_data": d_star_limit("p_theta"), "both": float(d_star_of(torch.tensor(1 / 3), torch.tensor(1 / 3))),
+             "only p_θ": d_star_limit("p_data")}
 
     only_data, middle, only_model = (s > -1.9) & (s < -1.1), (s > -0.7) & (s < 0.7), (s > 1.1) & (s < 1.9)
-    plot = plot_edges(s, d_uniform, d_equal, d_pair, d_star, out)
+    plot = plot_edges(s, d_uniform, d_equal, d_pair, d_star, d_star_equal, edges, out)
     name = "gan.optimal_discriminator"
     return [
-        row(name, "p_θ = p_data (bimodal): max |D − 1/2| where they have mass",
-            float((d_equal[mass] - 0.5).abs().max()), 0.0, 0.05, plots=[plot]),
-        row(name, "U[−2,1) vs U[−1,2): mean D where only p_data has mass (x ∈ [−1.9, −1.1])",
-            float(d_uniform[only_data].mean()), 1.0, 0.05, plots=[plot]),
-        row(name, "U[−2,1) vs U[−1,2): max |D − 1/2| where both are equal (x ∈ [−0.7, 0.7])",
-            float((d_uniform[middle] - 0.5).abs().max()), 0.0, 0.05, plots=[plot]),
-        row(name, "U[−2,1) vs U[−1,2): mean D where only p_θ has mass (x ∈ [1.1, 1.9])",
-            float(d_uniform[only_model].mean()), 0.0, 0.05, plots=[plot]),
+        row(name, "p_θ = p_data (bimodal): max |D − D*(p, p)| where they have mass (D* = 1/2)",
+            float((d_equal[mass] - d_star_equal[mass]).abs().max()), 0.0, 0.05, plots=[plot]),
+        row(name, "U[−2,1) vs U[−1,2): mean D where only p_data has mass (x ∈ [−1.9, −1.1]) vs lim_{p_θ→0} D*",
+            float(d_uniform[only_data].mean()), edges["only p_data"], 0.05, plots=[plot]),
+        row(name, "U[−2,1) vs U[−1,2): max |D − D*(⅓, ⅓)| where both are equal (x ∈ [−0.7, 0.7])",
+            float((d_uniform[middle] - edges["both"]).abs().max()), 0.0, 0.05, plots=[plot]),
+        row(name, "U[−2,1) vs U[−1,2): mean D where only p_θ has mass (x ∈ [1.1, 1.9]) vs lim_{p_data→0} D*",
+            float(d_uniform[only_model].mean()), edges["only p_θ"], 0.05, plots=[plot]),
         row(name, "Gaussian pair: E_m |D − p/(p+q)|, m = (p+q)/2", float(((d_pair - d_star).abs() * m).sum()),
             0.0, 0.02, plots=[plot]),
     ]
 
 
-def plot_edges(x: Tensor, d_uniform: Tensor, d_equal: Tensor, d_pair: Tensor, d_star: Tensor, out: Path) -> str:
-    """Three panels: the uniforms' D with D* ∈ {1, 1/2, 0}, D for equal densities, and D against D* = p/(p+q)."""
+def plot_edges(x: Tensor, d_uniform: Tensor, d_equal: Tensor, d_pair: Tensor, d_star: Tensor, d_star_equal: Tensor,
+               edges: dict[str, float], out: Path) -> str:
+    """Three panels: the uniforms' D with the card's D* (1, 1/2, 0), D for equal densities, D against D*."""
     fig, axes = figure(3, 1, 4.2, 3.4)
     x = x.numpy()
     star_uniform = torch.full_like(d_uniform, float("nan"))
-    star_uniform[(x >= -2) & (x < -1)] = 1.0
-    star_uniform[(x >= -1) & (x < 1)] = 0.5
-    star_uniform[(x >= 1) & (x < 2)] = 0.0
-    panels = [(d_uniform, star_uniform, "U[−2,1) vs U[−1,2)"), (d_equal, torch.full_like(d_equal, 0.5), "p_θ = p_data"),
+    star_uniform[(x >= -2) & (x < -1)] = edges["only p_data"]
+    star_uniform[(x >= -1) & (x < 1)] = edges["both"]
+    star_uniform[(x >= 1) & (x < 2)] = edges["only p_θ"]
+    panels = [(d_uniform, star_uniform, "U[−2,1) vs U[−1,2)"), (d_equal, d_star_equal, "p_θ = p_data"),
               (d_pair, d_star, "bimodal vs N(0, 1.3²)")]
     for ax, (d, star, title) in zip(axes[0], panels, strict=True):
         ax.plot(x, star.numpy(), "k-", lw=3, alpha=0.4, label="D* = p/(p+q)")

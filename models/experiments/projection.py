@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from derivations import formula
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan
 from models.toy import DiscriminatorLoss
@@ -34,8 +35,10 @@ class Projection(nn.Module):
 
 
 def expected(data_means: Tensor, model_means: Tensor) -> tuple[Tensor, Tensor]:
-    """A = μ − μ̂ (row per class) and b = ½(‖μ̂‖² − ‖μ‖²), the catalog's formula."""
-    return data_means - model_means, 0.5 * ((model_means**2).sum(1) - (data_means**2).sum(1))
+    """A = μ − μ̂ (row per class) and b = ½(‖μ̂‖² − ‖μ‖²), from the card gan.projection_discriminator."""
+    a_star = formula("gan.projection_discriminator", "A", backend="torch")(data_means, model_means)
+    b_star = formula("gan.projection_discriminator", "b", backend="torch")(data_means, model_means)
+    return a_star, b_star
 
 
 def sample(means: Tensor, batch: int) -> tuple[Tensor, Tensor]:

@@ -2,6 +2,10 @@
 
 V is at its maximum over D at D*, so V(G, D) − V(G, D*) is second order in the logit error: even a roughly
 trained discriminator gives V close to the theory, and any D gives V ≤ −log 4 + 2·JSD.
+
+The JSD is computed here by an oracle independent of the catalog, on purpose: NumPy with 0 log 0 = 0 for the
+discrete pairs (the disjoint pair has zero masses, outside the card's positive finite-support form) and scipy
+quadrature for the Gaussians; the identity itself is the card gan.value_jsd's statement.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from derivations import formula
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_wasserstein, gradient_penalty
 from models.toy import logit, mlp
@@ -55,12 +56,15 @@ def run_gaussian_kl(quick: bool, out: Path, seed: int = 0, pathwise: bool = True
     mean sign of the sorted differences, which only the far tails could flip at ε = 1).
     """
     rng = seed_everything(seed)
+    kl_grad = formula("wgan.gaussian_kl", "dKL/dθ", backend="numpy")  # (θ−θ₀)/ε²
+    w1_grad = formula("wgan.lipschitz_critic", "dW1/dθ", backend="numpy")  # sign(θ−θ₀)
     theta, theta0 = 1.0, 0.0
     n = 400_000  # cheap at any size (a few sorts), so quick mode keeps the full sample
     z = torch.from_numpy(rng.standard_normal(n))
     w = torch.from_numpy(rng.standard_normal(n))
     kl = [kl_gradient(theta, theta0, eps, z, pathwise) for eps in EPSILONS]
-    kl_theory = [(theta - theta0) / eps**2 for eps in EPSILONS]
+    kl_theory = [float(kl_grad(theta, theta0, eps)) for eps in EPSILONS]
+    w1_theory = [float(w1_grad(theta, theta0, eps)) for eps in EPSILONS]
     w1 = [w1_gradient(theta, theta0, eps, z, w) for eps in EPSILONS]
     rel = max(abs(g / t - 1) for g, t in zip(kl, kl_theory, strict=True))
     plot = plot_gradients(kl, kl_theory, w1, out)
@@ -72,7 +76,7 @@ def run_gaussian_kl(quick: bool, out: Path, seed: int = 0, pathwise: bool = True
         row(name, f"sampled ∂KL/∂θ at ε = {EPSILONS[-1]} (theory (θ−θ₀)/ε² = {kl_theory[-1]:.0f})", kl[-1],
             kl_theory[-1], 0.01 * kl_theory[-1], plots=[plot]),
         row(name, "max |sampled ∂W₁/∂θ − sign(θ−θ₀)| over ε ∈ [0.01, 1]",
-            max(abs(g - np.sign(theta - theta0)) for g in w1), 0.0, 0.01, plots=[plot]),
+            max(abs(g - t) for g, t in zip(w1, w1_theory, strict=True)), 0.0, 0.01, plots=[plot]),
     ]
 
 
@@ -101,7 +105,8 @@ def run_unbounded_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss
     """
     seed_everything(seed)
     theta, theta0 = torch.tensor([[1.0]]), torch.tensor([[0.0]])
-    w1 = float((theta - theta0).abs())
+    # W₁(δ_θ, δ_θ₀) = −min over 1-Lipschitz D of L_D, from the card wgan.lipschitz_critic
+    w1 = -float(formula("wgan.lipschitz_critic", "min L_D", backend="numpy")(float(theta), float(theta0)))
     critic = mlp(1)
     opt = torch.optim.Adam(critic.parameters(), lr=1e-3)
     steps = 1000 if quick else 4000
@@ -148,7 +153,9 @@ def run_lipschitz_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss
     """
     seed_everything(seed)
     theta, theta0 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 0.0])
-    w1 = float((theta - theta0).norm())
+    # The line θ₀ + t(θ − θ₀) is the first axis: the card's 1-D forms at the first coordinates.
+    min_loss = float(formula("wgan.lipschitz_critic", "min L_D", backend="numpy")(float(theta[0]), float(theta0[0])))
+    w1_grad = formula("wgan.lipschitz_critic", "dW1/dθ", backend="numpy")
     steps = 1000 if quick else 3000
     rows, curves = [], {}
     for eps in (0.3, 0.03):
@@ -172,8 +179,9 @@ def run_lipschitz_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss
         x = torch.linspace(-0.5, 1.5, 201)
         with torch.no_grad():
             curves[eps] = (x.numpy(), logit(critic, torch.stack([x, torch.zeros_like(x)], -1)).numpy())
-        rows += [(f"ε = {eps}: L_D = E_θ[D] − E_data[D] vs −|θ−θ₀|", l_d, -w1),
-                 (f"ε = {eps}: ∂W₁/∂θ₁ = −E_θ[∂D/∂x₁] vs sign(θ₁−θ₀₁)", grad_w, 1.0)]
+        rows += [(f"ε = {eps}: L_D = E_θ[D] − E_data[D] vs −|θ−θ₀|", l_d, min_loss),
+                 (f"ε = {eps}: ∂W₁/∂θ₁ = −E_θ[∂D/∂x₁] vs sign(θ₁−θ₀₁)", grad_w,
+                  float(w1_grad(float(theta[0]), float(theta0[0]), eps)))]
     plot = plot_critics(curves, float(theta[0]), float(theta0[0]), out)
     return [row("wgan.lipschitz_critic", name, measured, theory, 0.05, plots=[plot])
             for name, measured, theory in rows]

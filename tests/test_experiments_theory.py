@@ -1,0 +1,48 @@
+"""The experiments' theory column is read from the cards: a wrong card changes it (cheap, no training)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from derivations import registry
+from models.experiments import optimal_discriminator, projection, reparameterization
+
+
+def plant(monkeypatch: pytest.MonkeyPatch, result_id: str, name: str, wrong) -> None:
+    """Replace the card's closed form ``name`` by ``wrong`` (same declared arguments) for one test."""
+    card = registry.get(result_id).formulas
+    wrong.__arguments__ = card[name].__arguments__
+    monkeypatch.setitem(card, name, wrong)
+
+
+def test_optimal_discriminator_edges_are_the_cards_limits():
+    # D* = p/(p+q): → 1 where p_θ vanishes, → 0 where p_data does.
+    assert optimal_discriminator.d_star_limit("p_theta") == 1.0
+    assert optimal_discriminator.d_star_limit("p_data") == 0.0
+
+
+def test_optimal_discriminator_edges_follow_a_wrong_card(monkeypatch):
+    plant(monkeypatch, "gan.optimal_discriminator", "D*", lambda p, q: q / (p + q))
+    assert optimal_discriminator.d_star_limit("p_theta") == 0.0
+
+
+def test_projection_targets_follow_a_wrong_card(monkeypatch):
+    mu, mu_hat = torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([[0.0, 2.0], [1.0, 1.0]])
+    a, _ = projection.expected(mu, mu_hat)
+    torch.testing.assert_close(a, mu - mu_hat)  # A row i = (μ_i − μ̂_i)ᵀ
+    plant(monkeypatch, "gan.projection_discriminator", "A",  # sign flipped: rows (μ̂_i − μ_i)ᵀ
+          lambda mus, muhats: sp.Matrix.vstack(*[(mh - m).T for m, mh in zip(mus, muhats, strict=True)]))
+    a_wrong, _ = projection.expected(mu, mu_hat)
+    torch.testing.assert_close(a_wrong, mu_hat - mu)
+
+
+def test_reparameterization_gradient_is_the_cards():
+    np.testing.assert_allclose(reparameterization.gradient(0.5, 2.0), [1.0, 4.0])  # (2μ, 2σ)
+
+
+def test_reparameterization_gradient_follows_a_wrong_card(monkeypatch):
+    plant(monkeypatch, "vae.reparameterization", "second_moment_gradient", lambda mu, sigma: sp.Matrix([2 * mu, sigma]))
+    np.testing.assert_allclose(reparameterization.gradient(0.5, 2.0), [1.0, 2.0])
