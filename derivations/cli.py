@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("ids", nargs="*", metavar="ID", help="result IDs (default: all)")
     m.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     m.add_argument("--seed", type=_seed, default=0, help="seed of the Monte Carlo checks (default 0)")
+    m.add_argument("--matrix", action="store_true",
+                   help="run every check on every mutant of the formulas it reads: the per-check kill matrix and "
+                        "whether each check's reference stays put (always on with --json)")
     return p
 
 
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "mutants":
         from derivations import mutants
 
-        rep = mutants.run(chosen, seed=args.seed)
+        rep = mutants.run(chosen, seed=args.seed, matrix=args.matrix or args.json)
         print(json.dumps(rep, indent=1, ensure_ascii=False) if args.json else mutants.text(rep))
         return 0 if rep["summary"]["status"] == "pass" else 1
     sections = []
