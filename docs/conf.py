@@ -26,6 +26,7 @@ extensions = [
     "sphinx_proof",
     "sphinx-mathjax-offline",  # serves MathJax from _static/mathjax: no CDN, math renders offline
     "genproof_pages",
+    "genproof_derivation",  # .. derivation:: path — a written derivation, checked at build time
 ]
 
 exclude_patterns = ["_build", "_data", "Thumbs.db", ".DS_Store"]

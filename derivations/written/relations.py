@@ -11,6 +11,7 @@ with the reason.
 from __future__ import annotations
 
 import contextlib
+import copy
 import random
 import signal
 import time
@@ -178,6 +179,12 @@ def pointwise_sign(expr: sp.Basic, scope: Scope, strict: bool) -> bool | None:
     return (bool(cases) and all(decide.symbolic_sign(d, c, strict) for c, d in cases)) or None
 
 
+def _copy(decl: Declarations) -> Declarations:
+    out = copy.copy(decl)
+    out.domains = dict(decl.domains)
+    return out
+
+
 def _split(v: sp.Symbol, root: sp.Basic, decl: Declarations, strict_ne: bool):
     """Cases v = root ± u (u > 0), with v's interval kept when root is a number inside it."""
     dom = decl.domains.get(v, sp.Interval(-sp.oo, sp.oo))
@@ -188,7 +195,7 @@ def _split(v: sp.Symbol, root: sp.Basic, decl: Declarations, strict_ne: bool):
         for piece in pieces:
             if piece.is_empty or not isinstance(piece, sp.Interval):
                 continue
-            d = Declarations(dict(decl.domains), dict(decl.functions), list(decl.constraints))
+            d = _copy(decl)
             fresh = _assumed_symbol(v.name, piece)
             if piece.sup <= 0:
                 fresh = sp.Dummy(v.name, real=True, nonpositive=True) if not piece.right_open else sp.Dummy(
@@ -201,7 +208,7 @@ def _split(v: sp.Symbol, root: sp.Basic, decl: Declarations, strict_ne: bool):
         return []  # a symbolic split point inside a bounded domain: not handled
     for sgn in (1, -1):
         u = sp.Dummy("u", positive=True) if strict_ne else sp.Dummy("u", nonnegative=True)
-        d = Declarations(dict(decl.domains), dict(decl.functions), list(decl.constraints))
+        d = _copy(decl)
         d.domains.pop(v, None)
         out.append(({v: root + sgn * u}, d))
     return out
