@@ -705,6 +705,8 @@ class _Reader:
         if name in ("E", "Expect", "mathbbE"):
             return self.expectation(node, suffixes)
         if name in ("KL", "D_KL", "DKL", "JSD", "H", "Entropy"):
+            if not suffixes and len(name) > 1 and all(self.scope.lookup(ch) is not None for ch in name):
+                return None  # J, S and D declared and no argument: their product
             return self.divergence(name, node, suffixes)
         if name == "N":
             if suffixes and _is(suffixes[0], "call"):
@@ -1064,7 +1066,7 @@ class _Reader:
             var_nodes = [inner if inner is not None else g]
         variables = []
         for vn in var_nodes:
-            v = self.value(vn) if hasattr(vn, "data") else self.value_of_name(str(vn), vn)
+            v = self.value(vn) if hasattr(vn, "data") else self.value_of_name(str(vn).lstrip("\\"), vn)
             if isinstance(v, sp.core.function.AppliedUndef):
                 # \max_D V(D): optimizing over a function means pointwise, over its value.
                 v = self.scope.symbols.get(str(v.func) + "_value") or v

@@ -163,7 +163,37 @@ def generalize(expr: sp.Basic, scope: Scope) -> tuple[sp.Basic, Declarations]:
     return (e.xreplace(subs) if subs else e), decl
 
 
+def _finite_values(expr: sp.Basic, scope: Scope) -> list[dict] | None:
+    """Every assignment of the finite-set symbols in ``expr`` (None if there are none or too many)."""
+    import itertools
+
+    syms = sorted((s for s in expr.free_symbols if s in scope.domains and scope.domains[s].values), key=str)
+    if not syms:
+        return None
+    sizes = 1
+    for s in syms:
+        sizes *= len(scope.domains[s].values)
+    if sizes > 64:
+        return None
+    return [dict(zip(syms, map(sp.sympify, combo), strict=False))
+            for combo in itertools.product(*(scope.domains[s].values for s in syms))]
+
+
 def pointwise_zero(expr: sp.Basic, scope: Scope) -> bool | None:
+    cases = _finite_values(expr, scope)
+    if cases is not None:  # a finite set: every value, exactly
+        return all(_pointwise_zero(expr.xreplace(c), scope) for c in cases) or None
+    return _pointwise_zero(expr, scope)
+
+
+def pointwise_sign(expr: sp.Basic, scope: Scope, strict: bool) -> bool | None:
+    cases = _finite_values(expr, scope)
+    if cases is not None:
+        return all(_pointwise_sign(expr.xreplace(c), scope, strict) for c in cases) or None
+    return _pointwise_sign(expr, scope, strict)
+
+
+def _pointwise_zero(expr: sp.Basic, scope: Scope) -> bool | None:
     e, decl = generalize(expr, scope)
     if decide.symbolic_zero(decl, e):
         return True
@@ -171,7 +201,7 @@ def pointwise_zero(expr: sp.Basic, scope: Scope) -> bool | None:
     return (bool(cases) and all(decide.symbolic_zero(d, c) for c, d in cases)) or None
 
 
-def pointwise_sign(expr: sp.Basic, scope: Scope, strict: bool) -> bool | None:
+def _pointwise_sign(expr: sp.Basic, scope: Scope, strict: bool) -> bool | None:
     e, decl = generalize(expr, scope)
     if decide.symbolic_sign(decl, e, strict):
         return True
@@ -449,8 +479,9 @@ def _why_undecided(seen: int, *exprs) -> str:
 
 def inequality(lhs, op: str, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outcome:
     """``lhs op rhs`` (op in <, <=, >, >=) everywhere in the declared domains."""
-    if any(isinstance(s, (sp.MatrixBase, sp.MatrixExpr)) for s in (lhs, rhs)):
+    if any(_shape(s) not in (None, (1, 1)) for s in (lhs, rhs)):
         return Outcome("undecided", "inequalities between matrices are not supported", None, "inequality")
+    lhs, rhs = (sp.Trace(s) if _shape(s) == (1, 1) else s for s in (lhs, rhs))  # 1×1: a number
     if lhs.has(CONST) or rhs.has(CONST):
         return Outcome("undecided", "an inequality with 'const' is not supported", None, "inequality")
     strict = op in ("<", ">")

@@ -207,6 +207,10 @@ def build(front: dict) -> Scope:
     # Plain symbols first: shapes and functions may name them.
     later = []
     for key, spec in table.items():
+        if isinstance(spec, dict) and all(v is None for v in spec.values()):
+            spec = "{" + ", ".join(str(k) for k in spec) + "}"  # YAML reads {0, 1} as a mapping
+        elif isinstance(spec, list) and len(spec) == 2:
+            spec = f"[{spec[0]}, {spec[1]}]"  # YAML reads [0, 1] as a list
         text = " ".join(str(spec).split())
         if _SHAPE.match(text) or _FUNCTION.match(text):
             later.append((key, text))

@@ -142,6 +142,15 @@ def points(scope: Scope, symbols: set, rng: random.Random, count: int = 8, cap: 
             pt = {t: sample_value(scope.domains[t], rng) for t in syms}
             pt[s] = sample_value(scope.domains[s], rng, where)
             add(pt)
+    # Special values (0, ±1) where the domain has them: x² > 0 fails at x = 0.
+    for s in syms:
+        dom = scope.domains[s]
+        for special in (0, 1, -1):
+            if dom.values or special not in dom.interval:
+                continue
+            pt = {t: sample_value(scope.domains[t], rng) for t in syms}
+            pt[s] = sp.Integer(special)
+            add(pt)
     # Finite sets: every combination when few.
     finite = [s for s in syms if scope.domains[s].values]
     if finite and len(finite) <= 4:

@@ -1,0 +1,229 @@
+"""Every step marked soundly: a wrong step is refuted with a counterexample, a right one proved, else undecided."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+
+from derivations.written import document
+from derivations.written.check import SCHEMA, check
+from derivations.written.document import DocumentError, parse
+
+
+def marks(text: str, **kw) -> list[str]:
+    return [s["verdict"] for s in check(parse(text), **kw)["steps"]]
+
+
+def doc(front: str, *blocks: str) -> str:
+    return "---\n" + front.strip() + "\n---\n\n" + "\n\n".join(f"$$ {b} $$" for b in blocks) + "\n"
+
+
+# --- equalities ----------------------------------------------------------------------------------
+def test_a_true_identity_is_proved():
+    assert marks(doc("x: positive", r"\log x^2 = 2 \log x")) == ["PROVED"]
+
+
+def test_a_false_identity_is_refuted_with_the_point_and_both_values():
+    rep = check(parse(doc("a: real\nb: real", "(a + b)^2 = a^2 + b^2")))
+    step = rep["steps"][0]
+    assert step["verdict"] == "REFUTED" and rep["first_wrong_step"] == 1 and rep["status"] == "fail"
+    c = step["counterexample"]
+    a, b = c["point"]["a"], c["point"]["b"]
+    assert c["lhs"] == pytest.approx((a + b) ** 2) and c["rhs"] == pytest.approx(a**2 + b**2)
+    assert c["lhs"] != pytest.approx(c["rhs"])
+
+
+def test_chain_links_are_checked_one_by_one_and_a_later_true_link_is_unproved():
+    text = doc("x: real", "(x + 1)^2 = x^2 + 2x + 1", "= x^2 + x + 1", "= x(x + 1) + 1")
+    assert marks(text) == ["PROVED", "REFUTED", "UNPROVED"]
+
+
+def test_prose_and_reasons_are_kept():
+    text = "---\nx: real\n---\nWe expand the square.\n\n$$ (x+1)^2 = x^2 + 2x + 1 $$ % binomial formula\n"
+    step = check(parse(text))["steps"][0]
+    assert step["prose"] == "We expand the square." and step["reason"] == "binomial formula"
+
+
+# --- inequalities ------------------------------------------------------------------------------------
+def test_inequality_strictness_is_tracked():
+    assert marks(doc("x: real", r"x^2 + 1 > x^2 \ge 0")) == ["PROVED"]
+    assert marks(doc("x: real", r"x^2 > 0")) == ["REFUTED"]  # at x = 0
+
+
+def test_an_inequality_that_holds_only_for_theta_above_theta0_is_refuted():
+    rep = check(parse(doc(r"\theta: real" + "\n" + r"\theta_0: real", r"|\theta - \theta_0| \le \theta - \theta_0")))
+    c = rep["steps"][0]["counterexample"]
+    assert rep["steps"][0]["verdict"] == "REFUTED" and c["point"]["theta"] < c["point"]["theta_0"]
+
+
+def test_abs_and_not_equal_assumptions_are_used_in_proofs():
+    front = "t: real\ns: real\nassume:\n  - t != s"
+    assert marks(doc(front, r"|t - s| > 0", r"\frac{t^2 - s^2}{t - s} = t + s")) == ["PROVED", "PROVED"]
+
+
+# --- implications, systems, equivalence -----------------------------------------------------------------
+def test_first_order_condition_and_implication_to_the_solution():
+    text = doc("p: positive\nq: positive\nD: (0, 1)",
+               r"\frac{p}{D} - \frac{q}{1 - D} = 0", r"\Rightarrow p(1 - D) = q D", r"\Rightarrow D = \frac{p}{p + q}")
+    assert marks(text) == ["GIVEN", "PROVED", "PROVED"]
+    wrong = text.replace(r"D = \frac{p}{p + q}", r"D = \frac{q}{p + q}")
+    assert marks(wrong) == ["GIVEN", "PROVED", "REFUTED"]
+
+
+def test_a_system_in_two_unknowns():
+    text = doc("a: real\nb: real", "a + b = 3, a - b = 1", r"\Rightarrow a = 2, b = 1")
+    assert marks(text) == ["GIVEN", "PROVED"]
+    assert marks(text.replace("b = 1 $$", "b = 2 $$")) == ["GIVEN", "REFUTED"]
+
+
+def test_equivalence_needs_both_directions():
+    assert marks(doc("x: real", r"2x = 4 \iff x = 2")) == ["PROVED"]
+    assert marks(doc("x: real", r"x^2 = 4 \iff x = 2")) == ["REFUTED"]  # x = -2
+    assert marks(doc("x: positive", r"x^2 = 4 \iff x = 2")) == ["PROVED"]
+
+
+def test_evaluation_at_a_solution_found_earlier():
+    text = doc("p: positive\nq: positive\nD: (0, 1)",
+               r"p (1 - D) = q D", r"\Rightarrow D = \frac{p}{p + q}",
+               r"p \log D + q \log(1 - D) = p \log \frac{p}{p + q} + q \log \frac{q}{p + q}")
+    assert marks(text) == ["GIVEN", "PROVED", "PROVED"]
+
+
+# --- "= const", optima, limits, finite sets, matrices ----------------------------------------------
+def test_equal_up_to_a_constant_in_the_parameters():
+    front = r"\theta: real" + "\ny: real\nparameters: [theta]"
+    assert marks(doc(front, r"(\theta - y)^2 = \theta^2 - 2 \theta y + \text{const}")) == ["PROVED"]
+    assert marks(doc(front, r"(\theta - y)^2 = \theta^2 + \text{const}")) == ["REFUTED"]
+
+
+def test_argmin_and_min():
+    front = r"\theta: real" + "\na: real"
+    steps = (r"\arg\min_{\theta} (\theta - a)^2 = a", r"\min_{\theta} \left[(\theta - a)^2 + 1\right] = 1")
+    assert marks(doc(front, *steps)) == ["PROVED", "PROVED"]
+    assert marks(doc(front, r"\arg\min_{\theta} (\theta - a)^2 = 2a")) == ["REFUTED"]
+
+
+def test_limits():
+    front = r"\epsilon: positive"
+    assert marks(doc(front, r"\lim_{\epsilon \to 0^+} \frac{\sin \epsilon}{\epsilon} = 1")) == ["PROVED"]
+    assert marks(doc(front, r"\lim_{\epsilon \to 0^+} \frac{\sin \epsilon}{\epsilon} = 2")) == ["REFUTED"]
+
+
+def test_finite_set_domain_is_enumerated():
+    assert marks(doc("b: {0, 1}", "b^2 = b")) == ["PROVED"]
+    assert marks(doc("b: {0, 1}", "b^2 = 2 b")) == ["REFUTED"]
+
+
+def test_matrix_identity_and_an_ill_typed_product():
+    front = "A: matrix(n, 3)\nB: matrix(3, n)\nv: vector(3)"
+    # ‖Av‖² ≥ 0 is beyond SymPy here: undecided, never refuted; its negation is refuted.
+    assert marks(doc(front, r"(A B)^\top = B^\top A^\top", r"v^\top A^\top A v \ge 0", r"v^\top A^\top A v < 0")) \
+        == ["PROVED", "UNDECIDED", "REFUTED"]
+    rep = check(parse(doc(front, "A A = A")))
+    assert rep["steps"][0]["verdict"] == "REFUTED" and "ill-typed" in rep["steps"][0]["message"]
+
+
+def test_matrix_identity_that_is_false_is_refuted():
+    front = "A: matrix(3, 3)\nB: matrix(3, 3)"
+    assert marks(doc(front, r"(A B)^\top = A^\top B^\top")) == ["REFUTED"]
+
+
+def test_expectations_over_declared_densities():
+    front = "x: real\np: density(x)\nq: density(x)"
+    right = r"\mathbb{E}_{x \sim p}\left[\log \frac{p(x)}{q(x)}\right] = KL(p \| q)"
+    assert marks(doc(front, right)) == ["PROVED"]
+    assert marks(doc(front, right.replace(r"KL(p \| q)", r"KL(q \| p)"))) == ["REFUTED"]
+    # E_p[1] = 1 needs the normalization of p.
+    assert marks(doc(front, r"\mathbb{E}_{x \sim p}[2] = 2", r"\mathbb{E}_{x \sim p}[2] = 1")) == ["PROVED", "REFUTED"]
+
+
+def test_gaussian_expectations_are_exact():
+    front = "x: real\n\\mu: real\n\\sigma: positive"
+    assert marks(doc(front, r"\mathbb{E}_{x \sim \mathcal{N}(\mu, \sigma^2)}[(x - \mu)^2] = \sigma^2")) == ["PROVED"]
+    assert marks(doc(front, r"\mathbb{E}_{x \sim \mathcal{N}(\mu, \sigma^2)}[x^2] = \sigma^2")) == ["REFUTED"]
+
+
+# --- undecided, never wrong ----------------------------------------------------------------------------
+def test_unreadable_step_is_undecided_with_line_and_column():
+    rep = check(parse("---\nx: real\n---\n\n$$ x + $$\n"))
+    s = rep["steps"][0]
+    assert s["verdict"] == "UNDECIDED" and "line 5" in s["message"] and rep["status"] == "undecided"
+
+
+def test_no_step_runs_past_its_limit():
+    text = doc("x: positive\ny: positive", *[rf"\log (x^{{{k}}} y) = {k} \log x + \log y" for k in range(2, 8)])
+    rep = check(parse(text), step_limit=0.3)
+    for s in rep["steps"]:
+        assert s["cpu_seconds"] <= 0.3 + 0.25, s
+        assert s["verdict"] in ("PROVED", "UNDECIDED")
+
+
+# --- hostile input: a clear error, nothing runs ----------------------------------------------------------------
+@pytest.fixture
+def nothing_parses(monkeypatch):
+    def boom(*a, **k):
+        raise AssertionError("the LaTeX reader ran on refused input")
+    monkeypatch.setattr(document.latex, "read", boom)
+
+
+def test_a_ten_megabyte_file_is_refused(tmp_path, nothing_parses):
+    f = tmp_path / "big.derivation.md"
+    f.write_text("---\nx: real\n---\n" + "$$ x = x $$\n" * 900_000)
+    assert f.stat().st_size > 10_000_000
+    with pytest.raises(DocumentError, match="bytes"):
+        document.load(f)
+
+
+def test_braces_nested_ten_thousand_deep_are_refused(nothing_parses):
+    with pytest.raises(DocumentError, match="nested"):
+        parse("---\nx: real\n---\n$$ " + "{" * 10_000 + "x" + "}" * 10_000 + " $$\n")
+
+
+def test_input_is_refused(nothing_parses):
+    with pytest.raises(DocumentError, match=r"\\input"):
+        parse("---\nx: real\n---\n$$ \\input{/etc/passwd} $$\n")
+
+
+def test_import_in_a_symbol_name_is_refused(nothing_parses):
+    with pytest.raises(DocumentError, match="not a symbol name"):
+        parse("---\n__import__: real\n---\n$$ 1 = 1 $$\n")
+
+
+def test_front_matter_is_yaml_safe_load():
+    with pytest.raises(DocumentError, match="YAML|mapping|symbol"):
+        parse("---\n!!python/object/apply:os.system ['echo hi']\n---\n$$ 1 = 1 $$\n")
+
+
+# --- command line and JSON ----------------------------------------------------------------------------------
+def run_cli(*args: str) -> tuple[int, str, str]:
+    from derivations.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["check", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_exit_codes_and_json_schema(tmp_path):
+    good = tmp_path / "good.derivation.md"
+    good.write_text(doc("x: real", "(x + 1)^2 = x^2 + 2x + 1", "= x^2 + 2x + 1"))
+    bad = tmp_path / "bad.derivation.md"
+    bad.write_text(doc("x: real", "(x + 1)^2 = x^2 + 1"))
+    unsure = tmp_path / "unsure.derivation.md"
+    unsure.write_text(doc("x: real", r"x \approx x"))
+    assert run_cli(str(good))[0] == 0
+    code, out, _ = run_cli(str(bad), "--json")
+    rep = json.loads(out)
+    assert code == 1 and rep["schema"] == SCHEMA and rep["first_wrong_step"] == 1
+    assert set(rep) >= {"file", "status", "counts", "steps", "seed", "seconds"}
+    step = rep["steps"][0]
+    assert set(step) >= {"index", "line", "column", "latex", "reason", "prose", "verdict", "message", "links",
+                         "counterexample", "depends_on", "cpu_seconds"}
+    assert math.isfinite(step["counterexample"]["lhs"])
+    assert run_cli(str(unsure))[0] == 0 and run_cli(str(unsure), "--strict")[0] == 1
+    code, _, err = run_cli(str(tmp_path / "missing.derivation.md"))
+    assert code == 2 and "cannot read" in err
