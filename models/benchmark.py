@@ -9,7 +9,11 @@ alternating order, so load from other processes lands on both alike; the best of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,7 +25,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from models import checkpoint, losses
 from models.datasets import Split, load_split
-from models.runtime import resolve_device
+from models.runtime import choose_threads, resolve_device, set_threads
 from models.trainer import GANTrainer, TrainConfig, build_models, epoch_permutation
 from models.variants import Variant, get_variant
 
@@ -74,7 +78,7 @@ def our_steps(model: str, data: Split, batch_size: int, device: torch.device, wo
     Once-per-epoch work (checkpoint, sample grid) is left out: the reference loop has no counterpart.
     """
     cfg = TrainConfig(model=model, out=work / model, batch_size=batch_size, device=str(device), progress=False,
-                      evaluate=False, epochs=1)
+                      evaluate=False, epochs=1, threads=torch.get_num_threads())  # keep the caller's count
     trainer = GANTrainer(cfg, data=data)
     trainer.log.open(0)
     epoch, t0 = 0, time.perf_counter()
@@ -106,14 +110,82 @@ def interleaved(loops: dict[str, Iterator[None]], steps: int, warmup: int, devic
     return {name: steps / spent[name] for name in names}
 
 
+def matmul_gflops(n: int = 1024, seconds: float = 1.0, device: torch.device | None = None) -> float:
+    """This device's float32 matmul rate in GFLOP/s at the current thread count: 2n³ flops per n×n product."""
+    device = device or torch.device("cpu")
+    gen = torch.Generator(device).manual_seed(0)
+    a, b = (torch.randn(n, n, device=device, generator=gen) for _ in range(2))
+    a @ b  # warm-up (allocations, BLAS initialization)
+    best, deadline = math.inf, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        _sync(device)
+        t = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+
+def step_flops(model: str, data: Split, batch_size: int, device: torch.device, work: Path) -> float:
+    """Floating-point operations of one of our training steps (k D steps and one G step, forward and backward),
+    counted by torch.utils.flop_counter (convolutions and matmuls; elementwise work is not counted)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    steps = our_steps(model, data, batch_size, device, work)
+    next(steps)  # build everything outside the count
+    with FlopCounterMode(display=False) as counter:
+        next(steps)
+    return float(counter.get_total_flops())
+
+
+class BusyLoop:
+    """A competing process spinning on one core (``with BusyLoop(n):``), as other users of a shared machine."""
+
+    def __init__(self, processes: int = 1) -> None:
+        self.processes, self.procs = processes, []
+
+    def __enter__(self) -> BusyLoop:
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.processes)]
+        time.sleep(0.5)  # let them be scheduled
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            proc.kill()
+            proc.wait()
+
+
+def thread_comparison(model: str, data: Split, batch_size: int, device: torch.device, work: Path, steps: int,
+                      warmup: int, threads: list[int], competitors: int) -> list[dict[str, Any]]:
+    """Our steps/s at each thread count, alone and beside ``competitors`` busy processes."""
+    rows, before = [], torch.get_num_threads()
+    try:
+        for busy in sorted({0, competitors}):
+            for count in threads:
+                torch.set_num_threads(count)
+                with BusyLoop(busy) if busy else contextlib.nullcontext():
+                    sps = interleaved({"ours": our_steps(model, data, batch_size, device, work / f"t{count}-{busy}")},
+                                      steps, warmup, device)["ours"]
+                rows.append({"model": model, "threads": count, "competing_processes": busy, "steps_per_s": sps})
+    finally:
+        torch.set_num_threads(before)
+    return rows
+
+
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Benchmark each model in ``args.models``; prints a table and writes it to args.out if given."""
+    """Benchmark each model in ``args.models``; prints one table and writes it to args.out if given.
+
+    Per model: our and the plain loop's steps/s and s/epoch, flops per step and the fraction of this device's
+    matmul rate that our loop reaches; then (``args.thread_counts``) our ns-gan steps/s at each thread count,
+    alone and beside ``args.competitors`` busy processes, and what ``runtime.choose_threads`` picks.
+    """
     device = resolve_device(args.device)
-    if getattr(args, "threads", None):
-        torch.set_num_threads(args.threads)  # both loops run in this process, with the same thread count
+    set_threads(getattr(args, "threads", None), device)  # both loops run in this process, with the same count
+    threads = torch.get_num_threads()
     data = load_split(args.dataset, "train", device, args.data_dir, verify=not args.skip_checksum,
                       subset=args.subset)
     n_full = len(data)
+    gflops = matmul_gflops(device=device)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for model in args.models:
@@ -126,22 +198,52 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 ours.append(speed["ours"])
                 ref.append(speed["reference"])
             steps_per_epoch = n_full * variant.d_passes // (args.batch_size * variant.d_steps)
-            row = {"model": model, "device": str(device), "threads": torch.get_num_threads(),
+            flops = step_flops(model, data, args.batch_size, device, Path(tmp) / "flops")
+            row = {"model": model, "device": str(device), "threads": threads,
                    "batch_size": args.batch_size, "steps_per_epoch": steps_per_epoch,
                    "ours_steps_per_s": max(ours), "reference_steps_per_s": max(ref),
                    "ours_s_per_epoch": steps_per_epoch / max(ours), "reference_s_per_epoch": steps_per_epoch / max(ref),
-                   "speedup": max(ours) / max(ref), "all_ours": ours, "all_reference": ref}
+                   "speedup": max(ours) / max(ref), "all_ours": ours, "all_reference": ref,
+                   "gflop_per_step": flops / 1e9, "matmul_gflops": gflops,
+                   "fraction_of_matmul_rate": flops * max(ours) / (gflops * 1e9)}
             results.append(row)
             print(f"{model:16s} ours {row['ours_steps_per_s']:.3g} steps/s ({row['ours_s_per_epoch']:.1f} s/epoch)"
                   f"  reference {row['reference_steps_per_s']:.3g} steps/s ({row['reference_s_per_epoch']:.1f} "
-                  f"s/epoch)  speed-up ×{row['speedup']:.2f}", flush=True)
+                  f"s/epoch)  speed-up ×{row['speedup']:.2f}  {row['gflop_per_step']:.2f} GFLOP/step = "
+                  f"{100 * row['fraction_of_matmul_rate']:.0f}% of {gflops:.1f} GFLOP/s", flush=True)
+        thread_rows: list[dict[str, Any]] = []
+        if getattr(args, "thread_counts", None):
+            thread_rows = thread_comparison(args.models[0], data, args.batch_size, device, Path(tmp) / "threads",
+                                            args.steps, args.warmup, list(args.thread_counts),
+                                            getattr(args, "competitors", 1))
+            for r in thread_rows:
+                print(f"{r['model']:16s} {r['threads']} thread(s), {r['competing_processes']} competing process(es): "
+                      f"{r['steps_per_s']:.3g} steps/s", flush=True)
+    table = markdown_table(results, thread_rows, choose_threads())
+    print(table, flush=True)
     if args.out:
         out = Path(args.out)
-        checkpoint.atomic_write_text(out / "benchmark.json", json.dumps(results, indent=1))
-        lines = ["| model | ours steps/s | ours s/epoch | reference steps/s | reference s/epoch | speed-up |",
-                 "|---|---|---|---|---|---|"]
-        lines += [f"| {r['model']} | {r['ours_steps_per_s']:.3g} | {r['ours_s_per_epoch']:.1f} | "
-                  f"{r['reference_steps_per_s']:.3g} | {r['reference_s_per_epoch']:.1f} | ×{r['speedup']:.2f} |"
-                  for r in results]
-        checkpoint.atomic_write_text(out / "benchmark.md", "\n".join(lines) + "\n")
-    return results
+        checkpoint.atomic_write_text(out / "benchmark.json", json.dumps({"models": results, "threads": thread_rows},
+                                                                        indent=1))
+        checkpoint.atomic_write_text(out / "benchmark.md", table)
+    return results + thread_rows
+
+
+def markdown_table(results: list[dict[str, Any]], thread_rows: list[dict[str, Any]], chosen: int) -> str:
+    """One markdown table: a row per model (ours, plain loop, matmul rate), then a row per thread setting."""
+    lines = ["| run | threads | ours steps/s | ours s/epoch | plain loop steps/s | plain loop s/epoch | ours/plain | "
+             "GFLOP/step | % of matmul rate |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['model']} ({r['device']}) | {r['threads']} | {r['ours_steps_per_s']:.3g} | "
+                     f"{r['ours_s_per_epoch']:.1f} | {r['reference_steps_per_s']:.3g} | "
+                     f"{r['reference_s_per_epoch']:.1f} | ×{r['speedup']:.2f} | {r['gflop_per_step']:.2f} | "
+                     f"{100 * r['fraction_of_matmul_rate']:.0f}% of {r['matmul_gflops']:.1f} GFLOP/s |")
+    per_epoch = {r["model"]: r["steps_per_epoch"] for r in results}
+    for r in thread_rows:
+        spe = per_epoch.get(r["model"])
+        s_epoch = f"{spe / r['steps_per_s']:.1f}" if spe else "–"
+        lines.append(f"| {r['model']}, {r['competing_processes']} busy process(es) beside it | {r['threads']} | "
+                     f"{r['steps_per_s']:.3g} | {s_epoch} | | | | | |")
+    lines.append(f"\nDefault thread count chosen now (runtime.choose_threads): {chosen}.\n")
+    return "\n".join(lines) + "\n"

@@ -14,6 +14,9 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 IMAGE_SHAPE = (1, 28, 28)
 ARCHS = ("conv", "mlp")
+#: How the conv generator doubles resolution: "transpose" (4×4 stride-2 transposed convolution, DCGAN) or
+#: "resize" (nearest-neighbour ×2 then a 3×3 convolution; Odena et al. 2016, no checkerboard by construction).
+UPSAMPLINGS = ("transpose", "resize")
 
 
 def _sn(module: nn.Module, enabled: bool) -> nn.Module:
@@ -44,17 +47,35 @@ def dcgan_init(module: nn.Module) -> None:
 class Generator(nn.Module):
     """x = G(z, y): [z; onehot(y)] (label part only if conditional) → x ∈ [−1, 1]^{1×28×28}."""
 
-    def __init__(self, z_dim: int = 100, width: int = 64, arch: str = "conv", num_classes: int = 0) -> None:
+    def __init__(self, z_dim: int = 100, width: int = 64, arch: str = "conv", num_classes: int = 0,
+                 upsample: str = "transpose") -> None:
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown architecture {arch!r}; choose one of {ARCHS}")
+        if upsample not in UPSAMPLINGS:
+            raise ValueError(f"unknown upsampling {upsample!r}; choose one of {UPSAMPLINGS}")
         if z_dim <= 0 or width <= 0:
             raise ValueError(f"z_dim and width must be positive, got {z_dim}, {width}")
         self.z_dim, self.num_classes, self.arch = z_dim, num_classes, arch
         # The label enters as a one-hot vector concatenated to z (Mirza & Osindero 2014). A learned 100-d embedding
         # with N(0, 1) entries let the generator ignore z (every sample of a class identical) within 250 steps.
         in_dim = z_dim + num_classes
-        if arch == "conv":
+        if arch == "conv" and upsample == "resize":
+            half = max(width // 2, 1)
+            self.body = nn.Sequential(
+                nn.Linear(in_dim, 2 * width * 7 * 7, bias=False),
+                nn.Unflatten(1, (2 * width, 7, 7)),
+                nn.BatchNorm2d(2 * width), nn.ReLU(True),
+                nn.Upsample(scale_factor=2, mode="nearest"),  # 7 → 14
+                nn.Conv2d(2 * width, width, 3, 1, 1, bias=False),
+                nn.BatchNorm2d(width), nn.ReLU(True),
+                nn.Upsample(scale_factor=2, mode="nearest"),  # 14 → 28
+                nn.Conv2d(width, half, 3, 1, 1, bias=False),
+                nn.BatchNorm2d(half), nn.ReLU(True),
+                nn.Conv2d(half, 1, 3, 1, 1),
+                nn.Tanh(),
+            )
+        elif arch == "conv":
             self.body = nn.Sequential(
                 nn.Linear(in_dim, 2 * width * 7 * 7, bias=False),
                 nn.Unflatten(1, (2 * width, 7, 7)),
@@ -85,7 +106,7 @@ class Discriminator(nn.Module):
     """Logits h(x, y) = ψ(φ(x)) + ⟨A_y, φ(x)⟩ + b_y (projection term only when ``num_classes`` > 0)."""
 
     def __init__(self, width: int = 64, arch: str = "conv", num_classes: int = 0,
-                 spectral: bool = False) -> None:
+                 spectral: bool = False, batchnorm: bool = False) -> None:
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown architecture {arch!r}; choose one of {ARCHS}")
@@ -96,7 +117,8 @@ class Discriminator(nn.Module):
         if arch == "conv":
             self.phi = nn.Sequential(
                 _sn(nn.Conv2d(1, width, 4, 2, 1), spectral), nn.LeakyReLU(0.2, True),  # 28 → 14
-                _sn(nn.Conv2d(width, 2 * width, 4, 2, 1), spectral), nn.LeakyReLU(0.2, True),  # 14 → 7
+                _sn(nn.Conv2d(width, 2 * width, 4, 2, 1, bias=not batchnorm), spectral),  # 14 → 7
+                nn.BatchNorm2d(2 * width) if batchnorm else nn.Identity(), nn.LeakyReLU(0.2, True),
                 nn.Flatten(),
             )
             self.feature_dim = 2 * width * 7 * 7
@@ -104,7 +126,8 @@ class Discriminator(nn.Module):
             self.phi = nn.Sequential(
                 nn.Flatten(),
                 _sn(nn.Linear(28 * 28, 8 * width), spectral), nn.LeakyReLU(0.2, True),
-                _sn(nn.Linear(8 * width, 4 * width), spectral), nn.LeakyReLU(0.2, True),
+                _sn(nn.Linear(8 * width, 4 * width, bias=not batchnorm), spectral),
+                nn.BatchNorm1d(4 * width) if batchnorm else nn.Identity(), nn.LeakyReLU(0.2, True),
             )
             self.feature_dim = 4 * width
         self.psi = _sn(nn.Linear(self.feature_dim, 1), spectral)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+
+# torch's own choice (physical cores), read before anything here changes it.
+_TORCH_DEFAULT_THREADS = torch.get_num_threads()
 
 
 def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
@@ -21,6 +25,59 @@ def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
     elif name != "cpu":
         raise ValueError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N")
     return torch.device(name)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on: min(torch's default thread count (physical cores), the affinity mask)."""
+    try:
+        allowed = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        allowed = os.cpu_count() or 1
+    return max(1, min(allowed, _TORCH_DEFAULT_THREADS))
+
+
+def choose_threads(cpus: int | None = None, load: float | None = None, processes: int | None = None) -> int:
+    """Threads for torch: max(1, ⌊cpus/processes − load⌉), so a busy machine is not oversubscribed.
+
+    ``load`` is the one-minute load average (runnable processes, ours not yet among them); each process of a
+    torchrun job on this host (``LOCAL_WORLD_SIZE``) gets an equal share. Measured on 2 cores with one
+    competing busy process: 2 threads made an ns-gan step several times slower than 1 thread (both threads
+    wait for each other at every OpenMP barrier while one is descheduled), so the count rounds towards fewer.
+
+    Args:
+        cpus: CPUs to share (default: :func:`available_cpus`).
+        load: runnable processes already competing (default: ``os.getloadavg()[0]``).
+        processes: our processes on this host (default: ``LOCAL_WORLD_SIZE`` or 1).
+
+    Returns:
+        A thread count in [1, cpus].
+
+    >>> choose_threads(cpus=2, load=0.0, processes=1), choose_threads(cpus=2, load=1.2, processes=1)
+    (2, 1)
+    >>> choose_threads(cpus=16, load=3.4, processes=2)
+    6
+    """
+    cpus = available_cpus() if cpus is None else cpus
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # load average unavailable
+            load = 0.0
+    if processes is None:
+        processes = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    share = cpus / processes - load / processes
+    return max(1, min(cpus, math.floor(share + 0.5 - 1e-9)))
+
+
+def set_threads(threads: int | None, device: torch.device | None = None) -> int:
+    """Use ``threads`` CPU threads (None: :func:`choose_threads`, unless OMP_NUM_THREADS is set); returns it."""
+    if threads is None:
+        if os.environ.get("OMP_NUM_THREADS") or (device is not None and device.type == "cuda"):
+            return torch.get_num_threads()  # the user's setting, or a GPU run where CPU threads barely matter
+        threads = choose_threads()
+    if threads != torch.get_num_threads():
+        torch.set_num_threads(threads)
+    return threads
 
 
 def seed_everything(seed: int, device: torch.device) -> None:

@@ -26,7 +26,14 @@ from torch import nn
 from models import checkpoint, losses, plots
 from models.datasets import Split, load_split
 from models.nets import Discriminator, Generator
-from models.runtime import DistInfo, init_distributed, resolve_device, seed_everything, shutdown_distributed
+from models.runtime import (
+    DistInfo,
+    init_distributed,
+    resolve_device,
+    seed_everything,
+    set_threads,
+    shutdown_distributed,
+)
 from models.variants import Variant, get_variant
 
 METRIC_FIELDS = ("step", "epoch", "d_loss", "g_loss", "d_real", "d_fake", "fake_logit", "g_grad_norm", "gp",
@@ -100,9 +107,10 @@ class TrainConfig:
 
 def build_models(variant: Variant, num_classes: int, device: torch.device) -> tuple[Generator, Discriminator]:
     classes = num_classes if variant.conditional else 0
-    g = Generator(z_dim=variant.z_dim, width=variant.width, arch=variant.arch, num_classes=classes).to(device)
+    g = Generator(z_dim=variant.z_dim, width=variant.width, arch=variant.arch, num_classes=classes,
+                  upsample=variant.upsample).to(device)
     d = Discriminator(width=variant.width, arch=variant.arch, num_classes=classes,
-                      spectral=variant.spectral_norm).to(device)
+                      spectral=variant.spectral_norm, batchnorm=variant.d_batchnorm).to(device)
     return g, d
 
 
@@ -197,14 +205,14 @@ class GANTrainer:
 
     def __init__(self, cfg: TrainConfig, variant: Variant | None = None, data: Split | None = None) -> None:
         cfg.validate()
+        self._t_start = time.perf_counter()
         self.cfg = cfg
         self.variant = variant or cfg.build_variant()
         self.dist: DistInfo = init_distributed(cfg.device)
         self.device = resolve_device(cfg.device, self.dist.local_rank)
         self.amp = (self.device.type == "cuda") if cfg.amp is None else cfg.amp
-        if cfg.threads:
-            # On a shared CPU, fewer threads than the default avoids OpenMP oversubscription stalls.
-            torch.set_num_threads(cfg.threads)
+        # --threads, else a count that leaves room for the processes already running (runtime.choose_threads).
+        self.threads = set_threads(cfg.threads, self.device)
         seed_everything(cfg.seed, self.device)
         self.out = Path(cfg.out)
         self.ckpt_dir = self.out / "checkpoint"
@@ -229,6 +237,8 @@ class GANTrainer:
         self.epoch = 0  # completed epochs
         self.status = "running"
         self._last_plot = time.monotonic()
+        # Wall seconds per phase of this run, reported in the summary (where an epoch's time goes).
+        self.timings = dict.fromkeys(("steps", "checkpoints", "sample_grids", "curves", "evaluation"), 0.0)
 
     def _wrap(self, module: nn.Module) -> nn.Module:
         if not self.dist.enabled:
@@ -329,6 +339,13 @@ class GANTrainer:
                 "n_train": len(self.data)}
 
     def save_checkpoint(self) -> None:
+        with self._timed("checkpoints"):
+            self._save_checkpoint()
+
+    def _timed(self, phase: str):  # noqa: ANN202
+        return _Timer(self.timings, phase)
+
+    def _save_checkpoint(self) -> None:
         rng = self._rng_state()  # collective under DDP: every rank takes part
         if self.dist.is_main:
             self.log.flush()
@@ -369,11 +386,12 @@ class GANTrainer:
 
     def write_samples(self, name: str, title: str) -> Path:
         path = self.out / "samples" / f"{name}.png"
-        images = self.generate(self.fixed_z, self.fixed_y)
-        if self.variant.conditional:
-            plots.sample_grid(images, path, nrow=10, title=title, row_labels=self.data.class_names)
-        else:
-            plots.sample_grid(images, path, nrow=8, title=title)
+        with self._timed("sample_grids"):
+            images = self.generate(self.fixed_z, self.fixed_y)
+            if self.variant.conditional:
+                plots.sample_grid(images, path, nrow=10, title=title, row_labels=self.data.class_names)
+            else:
+                plots.sample_grid(images, path, nrow=8, title=title)
         return path
 
     def sample_epochs(self) -> set[int]:
@@ -419,7 +437,10 @@ class GANTrainer:
             perm = epoch_permutation(self.cfg.seed, epoch, len(self.data), self.device, self.variant.d_passes)
             perm = perm[self.dist.rank::self.dist.world_size]
             for it in range(pos, self.steps_per_epoch):
-                yield self._train_step(perm, it, epoch, t0)
+                t_step = time.perf_counter()
+                row = self._train_step(perm, it, epoch, t0)
+                self.timings["steps"] += time.perf_counter() - t_step
+                yield row
                 if self.step >= total or (stop and stop.requested):
                     break
             if self.step % self.steps_per_epoch == 0:  # an epoch just finished
@@ -476,8 +497,9 @@ class GANTrainer:
                 self.write_samples(f"epoch-{self.epoch:03d}", f"{self.variant.name}, epoch {self.epoch}")
 
     def _plot_curves(self) -> None:
-        plots.learning_curves(self.log.rows, self.out / "learning_curves.png",
-                              f"{self.variant.name} on {self.cfg.dataset}")
+        with self._timed("curves"):
+            plots.learning_curves(self.log.rows, self.out / "learning_curves.png",
+                                  f"{self.variant.name} on {self.cfg.dataset}")
         self._last_plot = time.monotonic()
 
     def _finish(self, resumed: bool, start_step: int, elapsed: float, error: str | None = None) -> dict[str, Any]:
@@ -490,6 +512,7 @@ class GANTrainer:
             "seed": self.cfg.seed, "resumed": resumed, "steps": self.step, "steps_this_run": done,
             "steps_per_epoch": self.steps_per_epoch, "epochs_completed": self.step / self.steps_per_epoch,
             "train_seconds": elapsed, "steps_per_s": sps, "seconds_per_epoch": self.steps_per_epoch / sps,
+            "threads": torch.get_num_threads(),
             "variant": _jsonable(asdict(self.variant)), "n_train": len(self.data), "data_source": self.data.source,
             "last_epoch_means": epoch_means(self.log.rows[-self.steps_per_epoch:]),
         }
@@ -500,13 +523,25 @@ class GANTrainer:
                 self._plot_curves()
             if error is None and self.cfg.evaluate:
                 from models import metrics
-                summary["metrics"] = metrics.evaluate_generator(
-                    self.generate, self.variant.z_dim, self.variant.conditional, self.cfg.dataset, self.device,
-                    data_dir=self.cfg.data_dir, verify=self.cfg.verify_checksums, n=self.cfg.eval_samples,
-                    seed=self.cfg.seed)
+                with self._timed("evaluation"):
+                    summary["metrics"] = metrics.evaluate_generator(
+                        self.generate, self.variant.z_dim, self.variant.conditional, self.cfg.dataset, self.device,
+                        data_dir=self.cfg.data_dir, verify=self.cfg.verify_checksums, n=self.cfg.eval_samples,
+                        seed=self.cfg.seed)
+            summary["timings"] = self._timing_summary(elapsed)
             checkpoint.atomic_write_text(self.out / "summary.json", json.dumps(_jsonable(summary), indent=1))
         shutdown_distributed(self.dist)
         return summary
+
+    def _timing_summary(self, elapsed: float) -> dict[str, float]:
+        """Seconds per phase; ``overhead`` is the wall time beyond the training steps (epoch-end work and
+        evaluation), as a fraction of the step time."""
+        t = dict(self.timings)
+        t["wall"] = time.perf_counter() - self._t_start
+        t["loop"] = elapsed
+        extra = t["wall"] - t["steps"]
+        t["overhead_fraction"] = extra / t["steps"] if t["steps"] > 0 else float("nan")
+        return t
 
     def _param_checksums(self) -> list[float]:
         """Σ|θ| of G and D on every rank: DDP keeps replicas identical, so all entries must agree."""
@@ -514,6 +549,19 @@ class GANTrainer:
         gathered: list[Any] = [None] * self.dist.world_size
         dist.all_gather_object(gathered, local)
         return gathered
+
+
+class _Timer:
+    """Adds the seconds spent in a ``with`` block to ``timings[phase]``."""
+
+    def __init__(self, timings: dict[str, float], phase: str) -> None:
+        self.timings, self.phase = timings, phase
+
+    def __enter__(self) -> None:
+        self.t = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.phase] += time.perf_counter() - self.t
 
 
 def epoch_means(rows: list[dict[str, float]]) -> dict[str, float]:

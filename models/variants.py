@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from models import losses
 from models.names import GAN_MODELS, OTHER_GAN_MODELS
+from models.nets import UPSAMPLINGS
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Variant:
     gp_weight: float = 0.0  # λ of the gradient penalty; 0 disables it
     conditional: bool = False
     spectral_norm: bool = False
+    d_batchnorm: bool = False  # batch norm in D's hidden layer (DCGAN); not with a per-sample gradient penalty
     d_steps: int = 1  # k discriminator steps per generator step
     # Passes the discriminator makes over the training data per epoch. 1: an epoch is N/(B·k) generator steps,
     # each real example seen once. k: an epoch is N/B generator steps (the convention of WGAN code that counts
@@ -28,6 +30,7 @@ class Variant:
     betas: tuple[float, float] = (0.5, 0.999)
     real_target: float = 1.0  # < 1: one-sided label smoothing
     arch: str = "conv"
+    upsample: str = "transpose"  # conv generator: "transpose" or "resize" (models.nets.UPSAMPLINGS)
     width: int = 64
     z_dim: int = 100
 
@@ -44,6 +47,11 @@ class Variant:
             raise ValueError(f"Adam betas must be two numbers in [0, 1), got {self.betas}")
         if not 0.0 < self.real_target <= 1.0:
             raise ValueError(f"real_target must be in (0, 1], got {self.real_target}")
+        if self.d_batchnorm and self.gp_weight:
+            raise ValueError("batch norm in the discriminator couples the samples of a batch, which breaks the "
+                             "per-sample gradient penalty; use one or the other")
+        if self.upsample not in UPSAMPLINGS:
+            raise ValueError(f"unknown upsampling {self.upsample!r}; choose one of {UPSAMPLINGS}")
         if self.critic != (self.g_loss == "wasserstein"):
             raise ValueError("a Wasserstein critic goes with the Wasserstein generator loss, and only with it")
 

@@ -17,9 +17,27 @@ def test_models_benchmark_ours_not_slower(tmp_path: Path, monkeypatch: pytest.Mo
     data = write_dataset(tmp_path / "d", n_train=2048, n_test=64)
     args = argparse.Namespace(dataset="fashion-mnist", models=["ns-gan", "wgan-gp"], steps=20, warmup=3,
                               batch_size=64, device="auto", data_dir=str(data), skip_checksum=True, subset=None,
-                              out=tmp_path / "bench", repeats=3, threads=1)
+                              out=tmp_path / "bench", repeats=3, threads=1, thread_counts=[1, 2], competitors=1)
     results = benchmark.run(args)
-    for row in results:
+    models = [row for row in results if "speedup" in row]
+    assert [row["model"] for row in models] == ["ns-gan", "wgan-gp"]
+    for row in models:
         # Same networks and arithmetic; allow 10% for timing noise on a shared machine.
         assert row["speedup"] > 0.9, row
-    assert (tmp_path / "bench" / "benchmark.md").is_file()
+        # Nothing runs faster than the matmul rate: a fraction above 1 would mean the flop count is wrong.
+        assert 0 < row["fraction_of_matmul_rate"] < 1, row
+    threads = [row for row in results if "competing_processes" in row]
+    assert {(r["threads"], r["competing_processes"]) for r in threads} == {(1, 0), (2, 0), (1, 1), (2, 1)}
+    table = (tmp_path / "bench" / "benchmark.md").read_text()
+    assert "% of matmul rate" in table and "busy process" in table
+
+
+def test_models_matmul_rate_and_flop_count_agree_with_the_arithmetic() -> None:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    # A linear layer 100 → 10 on 64 rows: 2·64·100·10 flops forward (multiply-adds counted as two).
+    with FlopCounterMode(display=False) as counter:
+        torch.nn.Linear(100, 10, bias=False)(torch.randn(64, 100))
+    assert counter.get_total_flops() == 2 * 64 * 100 * 10
+    assert benchmark.matmul_gflops(n=128, seconds=0.05) > 0.1

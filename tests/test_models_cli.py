@@ -122,3 +122,41 @@ def test_models_cli_external_trainer_is_called(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(cli.EXTERNAL_TRAINERS, "flow", "models.fake_flow")
     assert cli.main(["train", "flow", "--out", "o", "--epochs", "3"]) == 0
     assert seen["args"].epochs == 3 and seen["args"].model == "flow"
+
+
+def _fake_flow(monkeypatch: pytest.MonkeyPatch) -> dict:
+    import types
+
+    seen: dict = {}
+    fake = types.ModuleType("models.fake_flow2")
+    fake.train_command = lambda args: seen.setdefault("args", args) and {"model": "flow", "status": "completed"}
+    monkeypatch.setitem(sys.modules, "models.fake_flow2", fake)
+    monkeypatch.setitem(cli.EXTERNAL_TRAINERS, "flow", "models.fake_flow2")
+    return seen
+
+
+def test_models_cli_flow_defaults_are_the_documented_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _fake_flow(monkeypatch)
+    assert cli.main(["train", "flow", "--out", "o"]) == 0
+    # README: `python -m models train flow` alone reaches test NLL ≤ 1.20 nats with 12 epochs at batch 256.
+    assert (seen["args"].epochs, seen["args"].batch_size) == (12, 256)
+
+
+def test_models_cli_given_options_beat_model_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _fake_flow(monkeypatch)
+    assert cli.main(["train", "flow", "--out", "o", "--batch-size", "32", "--threads", "3"]) == 0
+    assert (seen["args"].epochs, seen["args"].batch_size, seen["args"].threads) == (12, 32, 3)
+
+
+def test_models_cli_gan_defaults_are_one_epoch_at_batch_64() -> None:
+    args = cli.apply_train_defaults(cli.build_parser().parse_args(["train", "ns-gan", "--out", "o"]))
+    assert (args.epochs, args.batch_size, args.threads) == (1, 64, None)
+
+
+def test_models_cli_flow_threads_follow_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _fake_flow(monkeypatch)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr("models.runtime.available_cpus", lambda: 2)
+    monkeypatch.setattr("os.getloadavg", lambda: (1.3, 1.0, 1.0))
+    assert cli.main(["train", "flow", "--out", "o"]) == 0
+    assert seen["args"].threads == 1  # 2 CPUs, 1.3 runnable processes already: one thread, not two

@@ -8,10 +8,10 @@ import torch
 from models.nets import Discriminator, Generator
 
 
-@pytest.mark.parametrize("arch", ["conv", "mlp"])
+@pytest.mark.parametrize(("arch", "upsample"), [("conv", "transpose"), ("conv", "resize"), ("mlp", "transpose")])
 @pytest.mark.parametrize("classes", [0, 10])
-def test_models_shapes_and_range(arch: str, classes: int) -> None:
-    g = Generator(z_dim=8, width=4, arch=arch, num_classes=classes)
+def test_models_shapes_and_range(arch: str, upsample: str, classes: int) -> None:
+    g = Generator(z_dim=8, width=4, arch=arch, num_classes=classes, upsample=upsample)
     d = Discriminator(width=4, arch=arch, num_classes=classes, spectral=True)
     y = torch.arange(6) % 10 if classes else None
     x = g(torch.randn(6, 8), y)
@@ -77,3 +77,28 @@ def test_models_weights_start_dcgan_initialized(spectral: bool) -> None:
         w = layer.parametrizations.weight.original if spectral else layer.weight
         # N(0, 0.02): the sample std of ≥ 640 entries is within 10 % of 0.02 (3.5 standard errors).
         assert float(w.detach().std()) == pytest.approx(0.02, rel=0.1)
+
+
+def _interior_spread(g: Generator, width: int) -> float:
+    """Std over the interior pixels of G's output when the 7×7 map after the first layer is constant per channel.
+
+    A checkerboard is a period-2 pattern the upsampling adds to a flat input; resize-convolution (nearest ×2,
+    then a convolution) cannot add one, so away from the zero-padded border the output stays flat.
+    """
+    g.eval()  # batch norm with running statistics: a per-channel affine map, which keeps a flat map flat
+    flat = torch.randn(1, 2 * width, 1, 1).expand(1, 2 * width, 7, 7).reshape(1, -1)
+    with torch.no_grad():
+        out = g.body[1:](flat)[0, 0]
+    return float(out[4:-4, 4:-4].std())
+
+
+def test_models_resize_generator_adds_no_checkerboard() -> None:
+    torch.manual_seed(0)
+    assert _interior_spread(Generator(z_dim=8, width=8, upsample="resize"), 8) < 1e-6
+    # The transposed convolution (4×4, stride 2) with random weights does add a period-2 pattern.
+    assert _interior_spread(Generator(z_dim=8, width=8, upsample="transpose"), 8) > 1e-4
+
+
+def test_models_unknown_upsampling_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown upsampling 'bilinear'"):
+        Generator(upsample="bilinear")

@@ -166,3 +166,96 @@ def test_models_sigint_saves_and_exits_cleanly(data_dir: Path, tmp_path: Path) -
     summary = json.loads((out / "summary.json").read_text())
     state = json.loads((out / "checkpoint" / "state.json").read_text())
     assert summary["status"] == "interrupted" and state["step"] == summary["steps"]
+
+
+@pytest.mark.parametrize(("cpus", "load", "processes", "expected"), [
+    (2, 0.0, 1, 2),  # a quiet machine: every core
+    (2, 0.4, 1, 2),  # a little background noise does not cost a core
+    (2, 1.0, 1, 1),  # one busy competitor on two cores: one thread (two would wait on each other's barriers)
+    (2, 5.0, 1, 1),  # never below one
+    (16, 0.0, 4, 4),  # torchrun with 4 processes on this host: a quarter each
+    (16, 4.0, 2, 6),  # (16 − 4) / 2 free cores per process
+])
+def test_models_thread_count_leaves_room_for_the_load(cpus: int, load: float, processes: int,
+                                                      expected: int) -> None:
+    from models.runtime import choose_threads
+
+    assert choose_threads(cpus=cpus, load=load, processes=processes) == expected
+
+
+def test_models_threads_option_overrides_the_choice(data_dir: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.getloadavg", lambda: (50.0, 50.0, 50.0))
+    summary = train(config(data_dir, tmp_path / "o", max_steps=1, threads=2))
+    assert summary["threads"] == 2
+    summary = train(config(data_dir, tmp_path / "p", max_steps=1, threads=None))
+    assert summary["threads"] == 1  # fifty runnable processes: one thread
+
+
+def test_models_summary_says_where_the_time_went(data_dir: Path, tmp_path: Path) -> None:
+    summary = train(config(data_dir, tmp_path / "o", epochs=1))
+    t = summary["timings"]
+    assert set(t) >= {"steps", "checkpoints", "sample_grids", "curves", "evaluation", "wall", "overhead_fraction"}
+    assert all(t[k] >= 0 for k in ("steps", "checkpoints", "sample_grids", "curves", "evaluation"))
+    assert t["steps"] > 0 and t["checkpoints"] > 0 and t["sample_grids"] > 0  # one epoch: saved and sampled
+    parts = sum(t[k] for k in ("steps", "checkpoints", "sample_grids", "curves", "evaluation"))
+    assert parts <= t["wall"]
+    assert t["overhead_fraction"] == pytest.approx((t["wall"] - t["steps"]) / t["steps"])
+
+
+class _FirstPixels(torch.nn.Module):
+    """A fixed feature map (the first 6 pixels), so the test needs no trained classifier."""
+
+    num_features = 6
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(1)[:, :6].double()
+
+
+def test_models_cached_real_statistics_give_the_same_distance(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import metrics
+
+    monkeypatch.setattr(metrics, "_CACHE", {})
+    gen = torch.Generator().manual_seed(0)
+    real = torch.rand(300, 1, 28, 28, generator=gen) * 2 - 1
+    fakes = [torch.rand(300, 1, 28, 28, generator=gen) * 1.6 - 0.7 for _ in range(2)]
+    plain = [metrics.frechet_distance(_FirstPixels(), real, f) for f in fakes]
+    assert plain[0] != plain[1] and min(plain) > 0
+    # First call fills the cache, the second reads memory, the third (memory cleared) reads the disk copy.
+    first = metrics.frechet_distance(_FirstPixels(), real, fakes[0], real_key="k")
+    second = metrics.frechet_distance(_FirstPixels(), real, fakes[1], real_key="k")
+    metrics._CACHE.clear()
+    third = metrics.frechet_distance(_FirstPixels(), real, fakes[1], real_key="k")
+    assert (first, second, third) == (plain[0], plain[1], plain[1])
+    # The cache holds the real side only: another real set under the same key would be a caller's error.
+    assert metrics.frechet_distance(_FirstPixels(), fakes[0], fakes[1], real_key="k") == plain[1]
+
+
+def test_models_auto_device_picks_cuda_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.runtime import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto", local_rank=1) == torch.device("cuda:1")  # this torchrun process's own GPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        resolve_device("cuda")
+
+
+def test_models_flow_entropy_cache_returns_the_direct_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from models import flow, toy
+
+    mean, std = np.array([0.5, 0.25]), np.array([0.9, 0.5])
+    direct = toy.moons_entropy(flow.NOISE, mean, std, 2000, np.random.default_rng(8))
+    assert flow.cached_entropy(mean, std, seed=7, n=2000) == direct  # computed, with the seed + 1 stream
+
+    def fail(*args: object) -> None:
+        raise AssertionError("recomputed although cached")
+
+    monkeypatch.setattr(flow, "moons_entropy", fail)
+    assert flow.cached_entropy(mean, std, seed=7, n=2000) == direct  # read back from the cache
+    with pytest.raises(AssertionError, match="recomputed"):
+        flow.cached_entropy(mean, std * 1.01, seed=7, n=2000)  # other data: not a cache hit
