@@ -334,8 +334,11 @@ def assert_projection_discriminator(head: Callable[[Any, Any, Any, Any], Any], *
     def check(ex: tuple) -> None:
         (M, Mh), rows, dtype, device = ex
         k, d = M.shape
-        A = numeric(rid, "A", ("cols", k, d, "r"), ("cols", k, d, "r"))(M, Mh)
-        b = numeric(rid, "b", ("cols", k, d, "r"), ("cols", k, d, "r"))(M, Mh).reshape(k)
+        # Row i of A and entry i of b depend on class i's means only: compile them for one class, apply per class.
+        a_row = numeric(rid, "A", ("cols", 1, d, "r"), ("cols", 1, d, "r"))
+        b_one = numeric(rid, "b", ("cols", 1, d, "r"), ("cols", 1, d, "r"))
+        A = np.vstack([a_row(M[i:i + 1], Mh[i:i + 1]).reshape(1, d) for i in range(k)])
+        b = np.array([float(b_one(M[i:i + 1], Mh[i:i + 1]).ravel()[0]) for i in range(k)])
         h = numeric(rid, "h*", ("col", d, "r"), ("col", d, "r"), ("col", d, "r"))
         phi = np.array([r[0] for r in rows], dtype=float)
         y = np.array([r[1] for r in rows])
