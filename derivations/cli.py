@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         from derivations.written.report import run as _check
 
         return _check(args)
+    try:  # results come from this package and from other packages' entry points: a broken one is named
+        registry.ids()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "list":
         for r in registry.results():
             print(f"{r.id:34s} {r.title}")

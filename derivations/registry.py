@@ -9,8 +9,9 @@ from derivations.engine import Result
 
 _RESULTS: dict[str, Result] = {}
 
-#: Modules holding the results, in the order of ``shared/RESULTS.md``.
-MODULES = ("gan", "wasserstein", "vae", "duality", "ridge", "change_of_variables")
+#: Entry-point group through which other installed packages add results (see examples/genproof_example).
+ENTRY_POINT_GROUP = "genproof.results"
+_LOADED = False
 
 
 class UnknownResult(KeyError):
@@ -25,9 +26,51 @@ def register(result: Result) -> Result:
     return result
 
 
+def _card_modules() -> list[str]:
+    """The derivations modules that register results, found by reading their source (none imported to look).
+
+    A module is a card module when it imports ``register`` from this module; the catalog order is the modules'
+    alphabetical order, each module's results in the order it registers them.
+    """
+    import pkgutil
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent
+    found = []
+    for info in sorted(pkgutil.iter_modules([str(package)]), key=lambda m: m.name):
+        if info.ispkg or info.name == "registry":
+            continue
+        source = (package / f"{info.name}.py").read_text(encoding="utf-8")
+        if "from derivations.registry import register" in source:
+            found.append(f"derivations.{info.name}")
+    return found
+
+
 def _load() -> None:
-    for name in MODULES:
-        importlib.import_module(f"derivations.{name}")
+    """Import every card module of derivations, then every ``genproof.results`` entry point of other packages.
+
+    An entry point names a module (its import registers results) or a callable (called once to register them).
+
+    Raises:
+        RuntimeError: an entry point failed to load; the message names it and its package.
+    """
+    global _LOADED
+    if _LOADED:
+        return
+    for name in _card_modules():
+        importlib.import_module(name)
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = getattr(ep.dist, "name", "?")
+        try:
+            target = ep.load()
+            if callable(target):
+                target()
+        except Exception as exc:
+            raise RuntimeError(f"entry point {ep.name!r} = {ep.value!r} (group {ENTRY_POINT_GROUP}, package "
+                               f"{dist}) failed to load: {type(exc).__name__}: {exc}") from exc
+    _LOADED = True
 
 
 def get(result_id: str) -> Result:

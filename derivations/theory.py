@@ -350,7 +350,7 @@ def _torch_printer() -> Any:
 
 
 def _stable(out: Any) -> Any:
-    """log σ(h) and log(1 − σ(h)) rewritten as −softplus(∓h): equal, and finite where σ rounds to 0 or 1."""
+    """log σ(h), log(1 − σ(h)) as −softplus(∓h) and 1 − σ(h) as σ(−h): equal, and exact where σ rounds to 0 or 1."""
     from derivations.functions import sigmoid, softplus
 
     h = sp.Wild("h")
@@ -359,7 +359,9 @@ def _stable(out: Any) -> Any:
         if not isinstance(e, sp.Basic):
             return e
         e = e.replace(sp.log(1 - sigmoid(h)), -softplus(h))
-        return e.replace(sp.log(sigmoid(h)), -softplus(-h))
+        e = e.replace(sp.log(sigmoid(h)), -softplus(-h))
+        e = e.replace(1 - sigmoid(h), sigmoid(-h))
+        return e.replace(sigmoid(h) - 1, -sigmoid(-h))
 
     if isinstance(out, (list, tuple)):
         return type(out)(rewrite(e) for e in out)

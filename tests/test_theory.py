@@ -178,3 +178,10 @@ def test_declarations_refuse_malformed_arguments():
         Arg("p", simplex=True)
     with pytest.raises(DomainError, match="bounds"):
         Arg("s", theory.POSITIVE, bounds=(-1.0, 1.0))
+
+
+def test_one_minus_sigma_keeps_its_relative_precision():
+    """−(1 − σ(h))·∂h = −σ(−h)·∂h: at h = 40 it is −e⁻⁴⁰/(1 + e⁻⁴⁰)·∂h, not 0 from cancellation."""
+    grad = formula("gan.minimax_gradient", "nonsaturating_gradient_integrand", "numpy")
+    np.testing.assert_allclose(grad(np.array([40.0, 0.0]), 2.0), [-2 * np.exp(-40) / (1 + np.exp(-40)), -1.0],
+                               rtol=1e-12)

@@ -1,0 +1,1 @@
+"""An example package of results checked by genproof: two lemmas of an introductory statistics course."""
