@@ -86,3 +86,49 @@ def test_fuzz_strategy_composites(model, quad, logistic):
     assert 0 <= t <= 1 and len({d.size for d in dists}) == 1
     w, xs, gs, c = logistic
     assert xs.shape[1] == gs.shape[1] == w.size and c > 0
+
+
+# --- the optimizer references carry certified radii: they contain the true optimum and are tight ---------------
+
+
+@pytest.mark.parametrize("lam", [-0.99, -0.9, -0.5, -0.2, -0.01, -1e-3])
+def test_fuzz_softplus_reference_radius_contains_the_true_minimum(lam):
+    import mpmath
+
+    from derivations.numeric import duality
+
+    ref = duality._softplus_min(lam)
+    # σ(y*) = −λ (the derivative of softplus(y) + λy vanishes), so y* = log(−λ/(1 + λ)); min by mpmath at 40 digits.
+    with mpmath.workdps(40):
+        y = mpmath.log(-mpmath.mpf(lam) / (1 + mpmath.mpf(lam)))
+        s = mpmath.log(1 + mpmath.exp(y)) + mpmath.mpf(lam) * y
+    assert abs(ref.x - float(y)) <= ref.r_x and ref.r_x < 1e-6
+    assert abs(ref.value - float(s)) <= ref.r_value and ref.r_value < 1e-12
+
+
+@settings(max_examples=100, derandomize=True, deadline=None)
+@given(gst.weight_vectors(), gst.regularization_strengths())
+def test_fuzz_quadratic_reference_radius_contains_the_true_minimizer(b, c):
+    from fractions import Fraction
+
+    from derivations.numeric import duality
+
+    ref = duality._quadratic_min(b, c)
+    # ∇((c/2)‖w‖² − wᵀb) = cw − b = 0 at w = b/c: exact in rationals, rounded once.
+    exact = np.array([float(Fraction(x) / Fraction(c)) for x in b])
+    assert np.linalg.norm(ref.x - exact) <= ref.r_x * (1 + 1e-12) + 1e-300
+    assert ref.r_x <= 1e-9 * (1 + np.linalg.norm(exact))
+
+
+def test_fuzz_dual_property_rejects_a_value_off_by_one_part_in_a_billion():
+    # The certified radius is far tighter than the former fixed 1e-7: g(λ)·(1 + 1e-9) is caught.
+    from derivations.numeric import duality
+
+    result = registry.get("duality.dual_program")
+    g = result.formulas["g"]
+    off = {**result.formulas, "g": lambda *a: g(*a) * (1 + 10**-9)}
+    example = (np.array([-0.3, -0.6]), np.array([-0.5]), np.array([[1.0, 2.0], [-0.5, 0.3]]),
+               np.array([[0.2, -1.0]]), 0.7)
+    duality.dual_fuzz(result.formulas, example)
+    with pytest.raises(AssertionError, match="g"):
+        duality.dual_fuzz(off, example)
