@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "mutants":
         from derivations import mutants
 
+        if args.seed < 0:
+            print(f"error: --seed must be a non-negative integer, got {args.seed}", file=sys.stderr)
+            return 2
         rep = mutants.run(chosen, seed=args.seed, matrix=args.matrix or args.json)
         print(json.dumps(rep, indent=1, ensure_ascii=False) if args.json else mutants.text(rep))
         return 0 if rep["summary"]["status"] == "pass" else 1
