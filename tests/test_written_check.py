@@ -80,6 +80,12 @@ def test_a_system_in_two_unknowns():
     assert marks(text.replace("b = 1 $$", "b = 2 $$")) == ["GIVEN", "REFUTED"]
 
 
+def test_an_implication_that_fails_where_a_parameter_vanishes_is_not_proved():
+    # a·x = a does not give x = 1 when a = 0 (SymPy's solvers ignore that case).
+    assert marks(doc("a: real\nx: real", r"a x = a \Rightarrow x = 1")) == ["REFUTED"]
+    assert marks(doc("b: positive\nx: real", r"b x = b \Rightarrow x = 1")) == ["PROVED"]
+
+
 def test_equivalence_needs_both_directions():
     assert marks(doc("x: real", r"2x = 4 \iff x = 2")) == ["PROVED"]
     assert marks(doc("x: real", r"x^2 = 4 \iff x = 2")) == ["REFUTED"]  # x = -2
@@ -139,6 +145,11 @@ def test_expectations_over_declared_densities():
     assert marks(doc(front, right.replace(r"KL(p \| q)", r"KL(q \| p)"))) == ["REFUTED"]
     # E_p[1] = 1 needs the normalization of p.
     assert marks(doc(front, r"\mathbb{E}_{x \sim p}[2] = 2", r"\mathbb{E}_{x \sim p}[2] = 1")) == ["PROVED", "REFUTED"]
+
+
+def test_normalization_is_used_only_over_the_whole_support():
+    front = "x: real\np: density(x)"
+    assert marks(doc(front, r"\int p(x) \, dx = 1", r"\int_0^1 p(x) \, dx = 1")) == ["PROVED", "REFUTED"]
 
 
 def test_gaussian_expectations_are_exact():

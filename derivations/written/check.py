@@ -24,6 +24,7 @@ import sympy as sp
 
 from derivations import decide
 from derivations.written import relations
+from derivations.written import steps as steps_mod
 from derivations.written.document import Document, load
 from derivations.written.steps import Link, Meaning, meanings
 
@@ -205,7 +206,7 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
                 if link is not None and link.kind in ("implication", "equivalence"):
                     for target, repl in _solved(link.conclusions).items():
                         subs[target] = (repl, k)
-        if verdict == "GIVEN" and b.reason and any(w in b.reason.lower() for w in ("defin", "let", "denote")):
+        if verdict == "GIVEN" and steps_mod._DEFINITION.search(b.reason or ""):
             for link, _ in outcomes:
                 if link is not None and link.kind == "premise":
                     for target, repl in _solved(link.conclusions).items():

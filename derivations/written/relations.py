@@ -301,11 +301,18 @@ def _linear_integrals(diff: sp.Basic):
     return c0, g, u, (lo, hi)
 
 
-def _weights(g: sp.Basic, u: sp.Symbol) -> list:
-    """Densities ρ with ∫ρ = 1 that a constant c0 may be written as ∫ c0·ρ."""
+def _weights(g: sp.Basic, u: sp.Symbol, limits: tuple, scope: Scope) -> list:
+    """Densities ρ with ∫ρ = 1 over ``limits``, so that a constant c0 may be written as ∫ c0·ρ."""
     if u == Z:
-        return [sp.Integer(0), std_normal_pdf(Z)]
-    dens = sorted({a for a in g.atoms(sp.core.function.AppliedUndef) if a.args == (u,)}, key=str)
+        return [sp.Integer(0)] + ([std_normal_pdf(Z)] if limits == (-sp.oo, sp.oo) else [])
+    full = {f.fn: f.variables[0] for f in scope.functions.values() if f.density}
+    def whole_support(fn) -> bool:
+        var = scope.symbols.get(full.get(fn, ""))
+        dom = scope.domains.get(var)
+        iv = dom.interval if dom is not None else sp.Interval(-sp.oo, sp.oo)
+        return (iv.inf, iv.sup) == tuple(limits)
+    dens = sorted({a for a in g.atoms(sp.core.function.AppliedUndef)
+                   if a.args == (u,) and a.func in full and whole_support(a.func)}, key=str)
     out = [sp.Integer(0), *dens]
     out += [(a + b) / 2 for k, a in enumerate(dens) for b in dens[k + 1:]]
     return out
@@ -338,8 +345,8 @@ def prove_zero(diff: sp.Basic, scope: Scope) -> bool | None:
     lin = _linear_integrals(diff)
     if lin is None:
         return None
-    c0, g, u, _ = lin
-    for rho in _weights(g, u):
+    c0, g, u, rng_ = lin
+    for rho in _weights(g, u, rng_, scope):
         if pointwise_zero(g + c0 * rho, scope):
             return True
     return None
@@ -352,10 +359,10 @@ def prove_sign(gap: sp.Basic, scope: Scope, strict: bool) -> bool | None:
     lin = _linear_integrals(gap)
     if lin is None:
         return None
-    c0, g, u, _ = lin
+    c0, g, u, rng_ = lin
     if strict:
         return None  # a positive integrand on a null set integrates to 0
-    for rho in _weights(g, u):
+    for rho in _weights(g, u, rng_, scope):
         if pointwise_sign(g + c0 * rho, scope, False):
             return True
     return None
@@ -662,9 +669,23 @@ def _implies(premises, conclusions, scope, rng, count) -> Outcome:
     if candidates:
         order.append(candidates)
     order += [[u] for u in sorted(free, key=str) if u not in scope.parameters]
+    # Points where the premises hold exactly (a = 0 in a·x = a) and the conclusion fails refute at once.
+    if not app_syms:
+        for w in _worlds(scope, list(prem), rng, 12):
+            try:
+                if not all(abs(complex(worlds.value(e.lhs - e.rhs, w, scope))) < 1e-25 for e in prem):
+                    continue
+                for e in conc:
+                    a, b = worlds.value(e.lhs, w, scope), worlds.value(e.rhs, w, scope)
+                    if not _close(a, b, 1e-12):
+                        c = _counter(w, a, b, why="the previous equation(s) hold here, this one does not")
+                        return Outcome("refuted", "the previous equation(s) hold here but this one does not", c,
+                                       "implication")
+            except (worlds.NotNumeric, TypeError, ValueError, ZeroDivisionError):
+                continue
     tried = []
     for unknowns in order[:6]:
-        sols = _timed(lambda unknowns=unknowns: _solve(prem, unknowns, domain_of), LINK_TIME_LIMIT / 2)
+        sols = _timed(lambda unknowns=unknowns: _solve(prem, unknowns, domain_of, scope), LINK_TIME_LIMIT / 2)
         tried.append(", ".join(str(back.get(u, u)) for u in unknowns))
         if sols is None:
             continue
@@ -673,9 +694,38 @@ def _implies(premises, conclusions, scope, rng, count) -> Outcome:
                    "unknown"), None, "implication")
 
 
-def _solve(prem, unknowns, domain_of):
+def _nonzero(c: sp.Basic, scope: Scope) -> bool:
+    """SymPy proves ``c ≠ 0`` on the declared domains (c² > 0)."""
+    if c.is_number:
+        return c != 0
+    return bool(pointwise_sign(c**2, scope, True))
+
+
+def _nondegenerate(res: list, unknowns: list, scope: Scope) -> bool:
+    """No parameter value makes every unknown a solution (a·x = a at a = 0): SymPy's solvers ignore those."""
+    if len(unknowns) == 1 and len(res) == 1:
+        u = unknowns[0]
+        num = sp.numer(sp.together(res[0]))
+        content, rest = sp.factor_terms(sp.factor(num)).as_independent(u, as_Add=False)
+        if not _nonzero(content, scope):
+            return False
+        try:
+            poly = sp.Poly(rest, u)
+        except sp.PolynomialError:
+            return True  # transcendental in u: the content was the only parameter factor
+        return _nonzero(poly.LC(), scope)
+    try:
+        m, _ = sp.linear_eq_to_matrix(res, unknowns)
+    except (ValueError, sp.PolynomialError):
+        return False
+    return m.shape[0] == m.shape[1] and _nonzero(sp.factor(m.det()), scope)
+
+
+def _solve(prem, unknowns, domain_of, scope: Scope | None = None):
     """All solutions (as dicts), or None if SymPy cannot promise it found them all."""
     res = _residuals(prem)
+    if scope is not None and not _nondegenerate(res, unknowns, scope):
+        return None
     if len(unknowns) == 1 and len(res) == 1:
         u = unknowns[0]
         for dom in (domain_of.get(u, sp.S.Reals), sp.S.Reals):

@@ -19,8 +19,11 @@ import sympy as sp
 from derivations.written.document import Block, Document
 
 LOGIC = ("=>", "<=>")
-_PREMISE = re.compile(r"\b(given|assume[sd]?|assumption|definition|define[sd]?|let|set|setting|condition|"
-                      r"first[- ]order|hypothes[ie]s|suppose|premise|stationary|foc)\b", re.I)
+#: Reasons that make an equation a condition imposed (not claimed): "set the derivative to zero".
+_PREMISE = re.compile(r"\b(given|assume[sd]?|assumption|condition|first[- ]order|hypothes[ie]s|suppose|premise|"
+                      r"stationary|foc|setting|set\s+(it\s+|the\s+\w+\s+)?(to|equal)\b)", re.I)
+#: Reasons that make a new-line equation ``name = …`` a definition.
+_DEFINITION = re.compile(r"\b(definition|define[sd]?|let|denote[sd]?|write)\b", re.I)
 
 
 @dataclass
@@ -59,6 +62,16 @@ class Meaning:
     depends: set[int] = field(default_factory=set)  # indices of earlier blocks this one builds on
     error: str = ""
     ill_typed: bool = False
+
+
+def _is_definition(block: Block, eqs: list) -> bool:
+    """``w^* = …`` % definition: a declared name on the left, not on the right."""
+    if not _DEFINITION.search(block.reason or "") or len(eqs) != 1:
+        return False
+    lhs, rhs = eqs[0].lhs, eqs[0].rhs
+    named = isinstance(lhs, (sp.Symbol, sp.MatrixSymbol)) or (
+        isinstance(lhs, sp.core.function.AppliedUndef) and all(isinstance(a, sp.Symbol) for a in lhs.args))
+    return named and not (isinstance(rhs, sp.Basic) and rhs.has(lhs))
 
 
 def _is_premise(block: Block, next_block: Block | None, followed_by_logic: bool) -> bool:
@@ -158,7 +171,7 @@ def meanings(doc: Document) -> list[Meaning]:
                     prev_rhs, prev_rhs_from = seg[0][1], k
                     continue
                 eqs = _equations(seg)
-                if eqs is not None and _is_premise(block, nxt, followed):
+                if eqs is not None and (_is_premise(block, nxt, followed) or _is_definition(block, eqs)):
                     m.links.append(Link("premise", conclusions=eqs))
                     prev_eqs, prev_eqs_from = eqs, k
                     prev_rhs, prev_rhs_from = seg[-1][1], k
@@ -175,8 +188,7 @@ def meanings(doc: Document) -> list[Meaning]:
                     break
                 m.depends.add(prev_rhs_from)
                 chain = [(None, prev_rhs), *seg]
-                if len(seg) == 1 and first_rel == "=" and (_PREMISE.search(block.reason or "") or followed
-                                                           or _is_premise(block, nxt, followed)):
+                if len(seg) == 1 and first_rel == "=" and _is_premise(block, nxt, followed):
                     eq = sp.Eq(prev_rhs, seg[0][1], evaluate=False)
                     m.links.append(Link("premise", conclusions=[eq]))
                     prev_eqs, prev_eqs_from = [eq], k
