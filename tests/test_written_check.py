@@ -48,6 +48,21 @@ def test_prose_and_reasons_are_kept():
     assert step["prose"] == "We expand the square." and step["reason"] == "binomial formula"
 
 
+def test_a_removable_singularity_is_not_a_counterexample():
+    # At x = 1 the left side is 0/0: undefined there, not different.
+    assert marks(doc("x: real", r"\frac{x^7 - 1}{x - 1} = x^6 + x^5 + x^4 + x^3 + x^2 + x + 1")) == ["PROVED"]
+
+
+def test_hypothesis_finds_and_shrinks_a_counterexample_the_sampled_points_miss():
+    # x³ − 30x² + 200x < 0 only for 10 < x < 20.
+    rep = check(parse(doc("x: positive", r"x^3 - 30 x^2 + 200 x \ge 0")))
+    c = rep["steps"][0]["counterexample"]
+    assert rep["steps"][0]["verdict"] == "REFUTED" and c["found_by"].startswith("hypothesis")
+    x = c["point"]["x"]
+    assert 10 < x < 20 and x == int(x)  # shrunk to an integer
+    assert c["lhs"] == pytest.approx(x**3 - 30 * x**2 + 200 * x)
+
+
 # --- inequalities ------------------------------------------------------------------------------------
 def test_inequality_strictness_is_tracked():
     assert marks(doc("x: real", r"x^2 + 1 > x^2 \ge 0")) == ["PROVED"]

@@ -54,7 +54,8 @@ def _counter(w: worlds.World, lhs_v, rhs_v, **extra) -> dict:
     functions = [str(f) for f in w.functions if f not in w.densities]
     if functions:
         out["functions"] = f"smooth random functions in their declared ranges: {', '.join(sorted(functions))}"
-    if w.densities and extra.pop("integrals", False):
+    integrals = extra.pop("integrals", False)
+    if w.densities and integrals:
         out["densities"] = {str(f): {"cells": [[float(a), float(b)] for a, b in w.cells],
                                      "values": [float(v) for v in vals]} for f, vals in w.densities.items()}
     out.update(extra)
@@ -432,7 +433,43 @@ def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outc
         if not seen:
             return Outcome("undecided", "SymPy proves it but no point of the domain could be evaluated", None, kind)
         return Outcome("proved", "", None, kind)
+    if kind == "equality":
+        found = _hypothesis(lhs, rhs, scope, rng, lambda a, b: not _close(a, b, 1e-12))
+        if found is not None:
+            return Outcome("refuted", "the two sides differ (found and shrunk by Hypothesis)", found, kind)
     return Outcome("undecided", _why_undecided(seen, lhs, rhs), None, kind)
+
+
+def _hypothesis(lhs, rhs, scope: Scope, rng: random.Random, differ) -> dict | None:
+    """Ask Hypothesis for a point where ``differ(lhs, rhs)``; re-check it, report it with both values."""
+    from derivations.written import search
+
+    free = sorted(_free(lhs, rhs), key=str)
+    if not free or _has_int(lhs, rhs):
+        return None
+    base = worlds.world(scope, set(free), {}, rng)
+
+    def values(pt):
+        w = worlds.World(dict(pt), base.functions, base.densities, base.cells, base.dims, base.matrices)
+        try:
+            a, b = worlds.value(lhs, w, scope), worlds.value(rhs, w, scope)
+        except (worlds.NotNumeric, TypeError, ValueError, ZeroDivisionError, OverflowError):
+            return None
+        if _real(a) is None or _real(b) is None:
+            return None
+        return w, a, b
+
+    def bad(pt) -> bool:
+        got = values(pt)
+        return got is not None and differ(got[1], got[2])
+    try:
+        pt = _timed(lambda: search.find(scope, free, bad), LINK_TIME_LIMIT / 2)
+    except Exception:  # noqa: BLE001 - a failed search is only a missed counterexample
+        return None
+    got = values(pt) if pt else None
+    if got is None or not differ(got[1], got[2]):
+        return None
+    return _counter(got[0], got[1], got[2], found_by="hypothesis (shrunk)")
 
 
 def _infinite(lhs, rhs, scope, rng, count) -> Outcome:
@@ -512,6 +549,14 @@ def inequality(lhs, op: str, rhs, scope: Scope, rng: random.Random, count: int =
     proved = _timed(lambda: prove_sign(gap, scope, strict))
     if proved and seen:
         return Outcome("proved", "", None, "inequality")
+
+    def fails(a, b) -> bool:
+        a, b = _real(a), _real(b)
+        g = a - b if op in (">", ">=") else b - a
+        return g < -1e-12 * (1 + abs(a) + abs(b)) or (strict and abs(g) < 1e-25 * (1 + abs(a)))
+    found = _hypothesis(lhs, rhs, scope, rng, fails)
+    if found is not None:
+        return Outcome("refuted", f"the inequality {op} fails (found and shrunk by Hypothesis)", found, "inequality")
     return Outcome("undecided", _why_undecided(seen, lhs, rhs), None, "inequality")
 
 

@@ -246,8 +246,11 @@ def value(expr, w: World, scope: Scope):
         if isinstance(e, sp.MatrixBase):
             out = e.subs(w.point).evalf(PRECISION)
             return out
-        v = elementary(e).evalf(PRECISION, subs=w.point)
-        v = sp.N(v, PRECISION)
+        # Exact substitution first: evalf(subs=…) turns 0/0 at a removable singularity into a number.
+        exact = elementary(e).xreplace(w.point)
+        if exact.has(sp.nan, sp.zoo):
+            raise NotNumeric("undefined at this point")
+        v = sp.N(exact, PRECISION)
     except (TypeError, ValueError, ZeroDivisionError, mpmath.libmp.libhyper.NoConvergence) as exc:
         raise NotNumeric(str(exc)) from None
     if v.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or v.free_symbols:
