@@ -1,7 +1,8 @@
 """Loss gradients w.r.t. the logits against the catalog's analytic derivatives, with planted-wrong negatives.
 
-The expected derivatives come from SymPy (differentiating the textbook forms log(1 − σ(h)), −log σ(h), ...)
-and from closed forms written with torch.sigmoid; neither shares code with models/losses.py.
+The expected derivatives come from SymPy (differentiating the textbook forms log(1 − σ(h)), −log σ(h), ...,
+an oracle independent of the cards on purpose) and from the card gan.minimax_gradient's gradient integrands
+(``derivations.formula``); neither shares code with models/losses.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 import sympy as sp
 import torch
 
+from derivations import formula
 from models import losses
 
 H = sp.Symbol("h", real=True)
@@ -44,10 +46,18 @@ def max_gradient_error(loss_fn, expected_fn, h: torch.Tensor = LOGITS) -> float:
     return float((autograd_dlogits(loss_fn, h) - expected_fn(h)).abs().max())
 
 
-# Catalog derivatives written directly: d/dh log(1−σ(h)) = −σ(h); d/dh −log σ(h) = −(1−σ(h)).
+def _card_gradient(name: str):
+    """The card gan.minimax_gradient's per-sample gradient integrand at ∂h/∂θ = 1, as a function of the logits."""
+    def gradient(h: torch.Tensor) -> torch.Tensor:
+        return formula("gan.minimax_gradient", name, "torch")(h, 1.0)
+    return gradient
+
+
+# Catalog derivatives imported from the card: d/dh log(1−σ(h)) = −σ(h); d/dh −log σ(h) = −(1−σ(h)). The hybrid
+# and Wasserstein per-sample losses are −h (no card states them per logit): their derivative −1 is written here.
 CATALOG = {
-    "minimax": lambda h: -torch.sigmoid(h),
-    "nonsaturating": lambda h: -(1 - torch.sigmoid(h)),
+    "minimax": _card_gradient("minimax_gradient_integrand"),
+    "nonsaturating": _card_gradient("nonsaturating_gradient_integrand"),
     "hybrid": lambda h: -torch.ones_like(h),
     "wasserstein": lambda h: -torch.ones_like(h),
 }

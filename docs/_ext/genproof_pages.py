@@ -832,6 +832,39 @@ def api_pages(modules: list[str]) -> dict[str, str]:
 
 # ---- writing --------------------------------------------------------------------------------------------------
 
+def catalog_page(inputs: Inputs) -> str:
+    """The catalog: every registered result's statement, assumptions and steps, grouped by ID prefix.
+
+    Generated from the registry, so results that other installed packages add through the entry-point group
+    ``genproof.results`` appear here too.
+    """
+    registered = {e["id"] for e in inputs.entries}
+    out = [heading("Catalog of results"),
+           f"{len(inputs.entries)} results, generated from the registry (``python -m derivations list``): each "
+           "one's statement, assumptions and steps, with the rule that justifies each step and its mark in this "
+           "build. Each title links to the result's page (its checks, planted errors and experiment). In a "
+           "terminal: ``python -m derivations show ID`` prints the same proof, ``python -m derivations where ID`` "
+           "where its parts live.\n"]
+    clusters: dict[str, list[dict]] = {}
+    for e in inputs.entries:
+        clusters.setdefault(e["id"].split(".")[0], []).append(e)
+    for prefix, entries in clusters.items():
+        out.append(heading(CLUSTERS.get(prefix, prefix), "-"))
+        for e in entries:
+            out.append(heading(esc(f"{e['id']}: {e['title']}"), "~"))
+            out.append(f"{ref(e['id'], registered)} · {esc(e['statement'])}\n")
+            if e.get("statement_latex"):
+                out.append(math_block(e["statement_latex"]))
+            if e.get("assumptions"):
+                out.append("**Assumptions.**\n\n" + "\n".join(f"- {math_inline(a)}" for a in e["assumptions"]) + "\n")
+            steps = e.get("symbolic", {}).get("steps", [])
+            if steps:
+                out.append("**Steps.**\n\n" + "\n".join(
+                    f"{s['index']}. {mark(s['status'])} {esc(s['rule'])}: {math_inline(s['latex'])}" for s in steps)
+                    + "\n")
+    return "\n".join(out)
+
+
 def generate(srcdir: Path, inputs: Inputs, target_uri: dict[str, str], repo: Path) -> dict[str, str]:
     """All generated pages, docname -> reStructuredText; copies plots into ``generated/plots``."""
     registered = {e["id"] for e in inputs.entries}
@@ -840,7 +873,7 @@ def generate(srcdir: Path, inputs: Inputs, target_uri: dict[str, str], repo: Pat
         for u in e.get("uses", ()):
             used_by.setdefault(u, []).append(e["id"])
     plots: dict[str, Path] = {}
-    pages = {f"{GENERATED}/overview": overview_page(inputs, target_uri)}
+    pages = {f"{GENERATED}/overview": overview_page(inputs, target_uri), f"{GENERATED}/catalog": catalog_page(inputs)}
     for e in inputs.entries:
         pages[result_doc(e["id"])] = result_page(inputs, e, registered, used_by.get(e["id"], []), plots, repo)
     pages[f"{GENERATED}/models/index"] = models_index(inputs.model_images)
