@@ -1,0 +1,792 @@
+"""Statements about the checker that the mutation run (scripts/mutation.py) showed no other test made.
+
+Each test states one property of the engine or of the numeric core; together
+they kill the mutants that survived the rest of the suite. Expected values come
+from the mathematics (a tail bound equal to its rate, the smallest n that
+reaches it) or from SciPy, never from the function under test.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from derivations.numeric import bounds
+from derivations.numeric.core import Context, _agrees
+
+# --- the concentration bounds -----------------------------------------------------------------------------------
+
+
+def _smallest(holds, start: int = 1) -> int:
+    """The smallest n ≥ start with holds(n), by doubling then bisection (holds is monotone)."""
+    hi = start
+    while not holds(hi):
+        hi *= 2
+    lo = start - 1  # holds(lo) is False or lo < start
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if mid >= start and holds(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def hoeffding_tail(n: int, eps: float, width: float) -> float:
+    """Hoeffding: P(|X̄ₙ − μ| ≥ ε) ≤ 2·exp(−2nε²/w²)."""
+    return 2 * math.exp(-2 * n * eps**2 / width**2)
+
+
+def bernstein_tail(n: int, eps: float, v: float, M: float) -> float:
+    """Bernstein: P(|X̄ₙ − μ| ≥ ε) ≤ 2·exp(−nε²/(2v + 2Mε/3))."""
+    return 2 * math.exp(-n * eps**2 / (2 * v + 2 * M * eps / 3))
+
+
+def dkw_tail(n: int, eps: float) -> float:
+    """Dvoretzky–Kiefer–Wolfowitz with Massart's constant: P(sup|Fₙ − F| > ε) ≤ 2·exp(−2nε²)."""
+    return 2 * math.exp(-2 * n * eps**2)
+
+
+def gaussian_tail(n: int, eps: float, sd: float) -> float:
+    """Chernoff for the mean of N(μ, s²): P(|X̄ₙ − μ| ≥ ε) ≤ 2·exp(−nε²/(2s²))."""
+    return 2 * math.exp(-n * eps**2 / (2 * sd**2))
+
+
+CASES = [(0.1, 0.05, 1.0), (0.03, 1e-6, 2.5), (0.25, 0.3, 0.7), (0.002, 1e-9, 1.0)]
+
+
+@pytest.mark.parametrize(("eps", "rate", "width"), CASES)
+def test_hoeffding_n_is_the_smallest_n_whose_tail_bound_reaches_the_rate(eps, rate, width):
+    assert bounds.hoeffding_n(eps, rate, width) == _smallest(lambda n: hoeffding_tail(n, eps, width) <= rate)
+
+
+@pytest.mark.parametrize(("n", "rate", "width"), [(1, 0.05, 1.0), (37, 1e-6, 3.0), (5000, 0.4, 0.5)])
+def test_hoeffding_epsilon_is_where_the_tail_bound_equals_the_rate(n, rate, width):
+    eps = bounds.hoeffding_epsilon(n, rate, width)
+    assert hoeffding_tail(n, eps, width) == pytest.approx(rate, rel=1e-12)
+
+
+@pytest.mark.parametrize(("eps", "rate", "width"), CASES)
+@pytest.mark.parametrize("v", [0.0, 0.01, 0.5])
+def test_bernstein_n_is_the_smallest_n_whose_tail_bound_reaches_the_rate(eps, rate, width, v):
+    assert bounds.bernstein_n(eps, rate, v, width) == _smallest(lambda n: bernstein_tail(n, eps, v, width) <= rate)
+
+
+@pytest.mark.parametrize(("n", "rate", "v", "M"), [(1, 0.05, 0.2, 1.0), (400, 1e-6, 0.01, 2.0), (10, 0.3, 0.0, 0.5)])
+def test_bernstein_epsilon_is_where_the_tail_bound_equals_the_rate(n, rate, v, M):
+    eps = bounds.bernstein_epsilon(n, rate, v, M)
+    assert bernstein_tail(n, eps, v, M) == pytest.approx(rate, rel=1e-12)
+
+
+@pytest.mark.parametrize(("eps", "rate", "_"), CASES)
+def test_dkw_n_is_the_smallest_n_whose_tail_bound_reaches_the_rate(eps, rate, _):
+    assert bounds.dkw_n(eps, rate) == _smallest(lambda n: dkw_tail(n, eps) <= rate)
+
+
+@pytest.mark.parametrize(("n", "rate"), [(1, 0.05), (250, 1e-6), (7, 0.5)])
+def test_dkw_epsilon_is_where_the_tail_bound_equals_the_rate(n, rate):
+    assert dkw_tail(n, bounds.dkw_epsilon(n, rate)) == pytest.approx(rate, rel=1e-12)
+
+
+@pytest.mark.parametrize(("eps", "rate", "sd"), CASES)
+def test_gaussian_mean_n_is_the_smallest_n_whose_tail_bound_reaches_the_rate(eps, rate, sd):
+    assert bounds.gaussian_mean_n(eps, rate, sd) == _smallest(lambda n: gaussian_tail(n, eps, sd) <= rate)
+
+
+def test_a_loose_target_still_draws_one_sample():
+    # Bounds that are met before any sample (ε ≥ w, rate near 1) still need n = 1, never 0.
+    assert bounds.hoeffding_n(10.0, 0.9, 1.0) == 1
+    assert bounds.bernstein_n(10.0, 0.9, 0.0, 0.01) == 1
+    assert bounds.dkw_n(5.0, 0.9) == 1
+    assert bounds.gaussian_mean_n(10.0, 0.9, 0.1) == 1
+    assert bounds.median_of_means_plan(10.0, 0.5, 0.01).block_size == 1
+
+
+@pytest.mark.parametrize(("eps", "rate", "v"), [(0.1, 1e-6, 2.0), (0.05, 0.01, 0.3), (1.0, 0.2, 0.01)])
+def test_median_of_means_plan_is_the_smallest_plan_meeting_its_two_conditions(eps, rate, v):
+    # The median misses with probability ≤ exp(−k/8) once each block mean misses with probability ≤ 1/4,
+    # which Chebyshev gives for b ≥ 4v/ε².
+    plan = bounds.median_of_means_plan(eps, rate, v)
+    assert plan.blocks == _smallest(lambda k: math.exp(-k / 8) <= rate)
+    assert plan.block_size == _smallest(lambda b: v / (b * eps**2) <= 0.25)
+    assert plan.n == plan.blocks * plan.block_size
+
+
+def test_median_of_means_takes_consecutive_blocks_and_their_median():
+    plan = bounds.MedianOfMeansPlan(blocks=3, block_size=2)
+    # blocks (0, 2), (10, 30), (-5, -7): means 1, 20, −6, median 1. Column-wise blocks would give (0,30)… instead.
+    assert bounds.median_of_means([0, 2, 10, 30, -5, -7], plan) == 1.0
+    assert bounds.median_of_means(iter([0, 2, 10, 30, -5, -7]), plan) == 1.0  # any iterable
+
+
+def test_median_of_means_names_the_count_it_needs():
+    with pytest.raises(ValueError, match="exactly 6 values, got 5"):
+        bounds.median_of_means([1.0] * 5, bounds.MedianOfMeansPlan(blocks=3, block_size=2))
+
+
+# Each helper refuses an argument outside its hypotheses with an error naming the argument.
+BAD_ARGUMENTS = [
+    ("n", lambda: bounds.hoeffding_epsilon(0, 0.1, 1.0)),
+    ("n", lambda: bounds.hoeffding_epsilon(2.5, 0.1, 1.0)),
+    ("rate", lambda: bounds.hoeffding_epsilon(10, 1.0, 1.0)),
+    ("width", lambda: bounds.hoeffding_epsilon(10, 0.1, -1.0)),
+    ("epsilon", lambda: bounds.hoeffding_n(0.0, 0.1, 1.0)),
+    ("rate", lambda: bounds.hoeffding_n(0.1, 0.0, 1.0)),
+    ("width", lambda: bounds.hoeffding_n(0.1, 0.1, math.inf)),
+    ("n", lambda: bounds.bernstein_epsilon(0, 0.1, 0.1, 1.0)),
+    ("rate", lambda: bounds.bernstein_epsilon(10, 1.5, 0.1, 1.0)),
+    ("bound", lambda: bounds.bernstein_epsilon(10, 0.1, 0.1, 0.0)),
+    ("variance", lambda: bounds.bernstein_epsilon(10, 0.1, -0.1, 1.0)),
+    ("epsilon", lambda: bounds.bernstein_n(-1.0, 0.1, 0.1, 1.0)),
+    ("rate", lambda: bounds.bernstein_n(0.1, -0.1, 0.1, 1.0)),
+    ("bound", lambda: bounds.bernstein_n(0.1, 0.1, 0.1, math.nan)),
+    ("variance", lambda: bounds.bernstein_n(0.1, 0.1, -1e-9, 1.0)),
+    ("n", lambda: bounds.dkw_epsilon(-3, 0.1)),
+    ("rate", lambda: bounds.dkw_epsilon(10, 0.0)),
+    ("epsilon", lambda: bounds.dkw_n(math.inf, 0.1)),
+    ("rate", lambda: bounds.dkw_n(0.1, 1.0)),
+    ("epsilon", lambda: bounds.gaussian_mean_n(0.0, 0.1, 1.0)),
+    ("rate", lambda: bounds.gaussian_mean_n(0.1, 2.0, 1.0)),
+    ("sd", lambda: bounds.gaussian_mean_n(0.1, 0.1, 0.0)),
+    ("epsilon", lambda: bounds.median_of_means_plan(0.0, 0.1, 1.0)),
+    ("rate", lambda: bounds.median_of_means_plan(0.1, 0.0, 1.0)),
+    ("variance", lambda: bounds.median_of_means_plan(0.1, 0.1, 0.0)),
+    ("rate", lambda: bounds.Budget.split(0.0, 2)),
+    ("parts", lambda: bounds.Budget.split(0.1, 0)),
+    ("total", lambda: bounds.Budget(("a",), total=1.0)),
+    ("false_pass", lambda: bounds.Budget(("a",), false_pass=0.0)),
+]
+
+
+@pytest.mark.parametrize(("name", "call"), BAD_ARGUMENTS)
+def test_bound_helpers_name_the_argument_they_refuse(name, call):
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        call()
+
+
+def test_bound_helpers_accept_the_edges_of_their_hypotheses():
+    # n = 1, a zero variance and rates just inside (0, 1) are all admissible.
+    assert bounds.hoeffding_epsilon(1, 0.999, 1.0) > 0
+    assert bounds.bernstein_epsilon(1, 1e-300, 0.0, 1.0) > 0
+    assert bounds.bernstein_n(0.1, 0.5, 0.0, 1.0) >= 1
+    assert bounds.dkw_epsilon(1, 1e-12) > 0
+    assert bounds.Budget.split(0.5, 1) == 0.5
+
+
+def test_budget_shares_the_total_equally_and_spends_exactly_it():
+    b = bounds.Budget(("a", "b", "c", "d"), total=0.01, false_pass=0.02)
+    assert b.alpha("a") == b.alpha("d") == pytest.approx(0.0025, rel=1e-15)
+    assert b.spent() == pytest.approx(0.01, rel=1e-15)
+    assert b.false_pass == 0.02
+    assert bounds.Budget.split(0.01, 4) == pytest.approx(0.0025, rel=1e-15)
+
+
+def test_budget_refuses_no_checks_repeated_checks_and_unknown_checks():
+    with pytest.raises(ValueError, match="^a budget needs at least one check$"):
+        bounds.Budget(())
+    with pytest.raises(ValueError, match="^check names in a budget must be unique$"):
+        bounds.Budget(("a", "b", "a"))
+    with pytest.raises(KeyError, match="'z' is not in the budget"):
+        bounds.Budget(("a",)).alpha("z")
+
+
+def test_suite_rates_are_one_in_a_million():
+    assert bounds.SUITE_FALSE_FAIL == 1e-6
+    assert bounds.CHECK_FALSE_PASS == 1e-6
+    b = bounds.Budget(("a",))
+    assert (b.total, b.false_pass) == (1e-6, 1e-6)
+
+
+# --- the numeric core: sample sizes and the pass/fail rule ------------------------------------------------------
+
+
+def test_agreement_is_within_the_threshold_inclusive_and_nan_never_agrees():
+    assert _agrees(1.0, 1.5, 0.5)
+    assert _agrees(1.5, 1.0, 0.5)
+    assert not _agrees(1.0, 1.5000001, 0.5)
+    assert not _agrees(-1.0, -1.5000001, 0.5)
+    assert not _agrees(math.nan, 1.0, 0.5)
+    assert not _agrees(1.0, math.nan, math.inf)
+
+
+def test_context_rate_is_the_smaller_of_the_two_error_rates():
+    assert Context("c", 0, alpha=1e-3, beta=1e-5).rate() == 1e-5
+    assert Context("c", 0, alpha=1e-5, beta=1e-3).rate() == 1e-5
+
+
+def test_context_default_false_pass_rate_is_the_suite_target():
+    assert Context("c", 0, alpha=0.1).beta == bounds.CHECK_FALSE_PASS
+
+
+def test_context_streams_depend_on_the_seed_and_on_the_check_name():
+    def first(check, seed):
+        return Context(check, seed, alpha=0.1).rng.random(4).tolist()
+
+    assert first("a", 1) == first("a", 1)
+    assert first("a", 1) != first("a", 2)
+    assert first("a", 1) != first("b", 1)
+
+
+class Recorder:
+    """A sampler that returns fixed values and records how many it was asked for."""
+
+    def __init__(self, make):
+        self.make = make
+        self.asked: list[int] = []
+
+    def __call__(self, n: int) -> np.ndarray:
+        self.asked.append(n)
+        return self.make(n)
+
+
+def _fields(o):
+    return (o.samples, o.false_fail_rate, o.false_pass_rate, o.detectable_gap, o.threshold, o.method, o.compares)
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(1e-3, 1e-6), (1e-6, 1e-3)])
+def test_hoeffding_mean_draws_the_hoeffding_n_for_the_smaller_rate_at_half_the_gap(alpha, beta):
+    ctx = Context("c", 0, alpha=alpha, beta=beta)
+    draw = Recorder(lambda n: np.full(n, 0.25))
+    out = ctx.hoeffding_mean(draw, 0.25, 0.0, 1.0, gap=0.1, compares="formula vs sampling", note="why")
+    n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-6)
+    assert draw.asked == [n]
+    assert out.status == "pass"
+    assert _fields(out) == (n, alpha, beta, 0.1, 0.05, "hoeffding", "formula vs sampling")
+    assert (out.estimate, out.expected, out.note, out.name) == (0.25, 0.25, "why", "c")
+
+
+@pytest.mark.parametrize(("offset", "status"), [(0.0499, "pass"), (0.0501, "fail"), (-0.0501, "fail")])
+def test_hoeffding_mean_fails_exactly_beyond_half_the_gap(offset, status):
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    out = ctx.hoeffding_mean(lambda n: np.full(n, 0.5 + offset), 0.5, 0.0, 1.0, gap=0.1, compares="x")
+    assert out.status == status
+
+
+def test_hoeffding_mean_fails_when_a_draw_leaves_the_stated_range():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+
+    def draw(n):
+        x = np.full(n, 0.5)
+        x[3] = 1.01
+        return x
+
+    out = ctx.hoeffding_mean(draw, 0.5, 0.0, 1.0, gap=0.1, compares="x")
+    assert out.status == "fail"
+    assert math.isnan(out.estimate)
+    n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)
+    assert (out.samples, out.method, out.compares, out.threshold) == (n, "hoeffding", "x", 0.05)
+    assert out.note.startswith("1 draws outside [")
+    assert "the bound does not apply" in out.note
+    below = ctx.hoeffding_mean(lambda n: np.full(n, -0.01), -0.005, 0.0, 1.0, gap=0.1, compares="x")
+    assert below.status == "fail"
+
+
+def test_hoeffding_mean_admits_draws_on_the_ends_of_the_range():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+
+    def draw(n):
+        return np.where(np.arange(n) % 2 == 0, 0.0, 1.0)
+
+    n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)
+    out = ctx.hoeffding_mean(draw, 0.5 * (n + n % 2) / n, 0.0, 1.0, gap=0.1, compares="x")
+    assert out.status == "pass"
+
+
+@pytest.mark.parametrize("bad", [lambda n: np.zeros(n - 1), lambda n: np.zeros(n + 1)])
+def test_every_sampler_must_return_the_n_the_bound_was_computed_for(bad):
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    calls = [
+        lambda: ctx.hoeffding_mean(bad, 0.0, 0.0, 1.0, gap=0.2, compares="x"),
+        lambda: ctx.proportions(bad, [1.0, 0.0], gap=0.2, compares="x"),
+        lambda: ctx.dkw(bad, lambda x: np.clip(x, 0, 1), gap=0.2, compares="x"),
+        lambda: ctx.gaussian_mean(bad, 0.0, 1.0, gap=0.2, compares="x"),
+        lambda: ctx.median_of_means(bad, 0.0, 1.0, gap=0.2, compares="x"),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"sampler returned \d+ draws, the bound was computed for \d+"):
+            call()
+
+
+def test_proportions_split_the_false_fail_share_over_the_categories():
+    # Four categories at α = 1e-3 (β loose): each frequency is held to α/4 (Bonferroni).
+    ctx = Context("c", 0, alpha=1e-3, beta=0.5)
+    p = [0.25, 0.25, 0.25, 0.25]
+    draw = Recorder(lambda n: np.arange(n) % 4)
+    out = ctx.proportions(draw, p, gap=0.1, compares="x")
+    n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-3 / 4)
+    assert draw.asked == [n]
+    assert (out.samples, out.false_fail_rate, out.false_pass_rate) == (n, 1e-3, 0.5)
+    assert out.method == "hoeffding (per category, Bonferroni)"
+    assert out.status == "pass"
+
+
+def test_proportions_hold_each_category_to_the_false_pass_rate_when_it_is_smaller():
+    ctx = Context("c", 0, alpha=0.1, beta=1e-6)
+    draw = Recorder(lambda n: np.arange(n) % 2)
+    ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x")
+    assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-6)]
+
+
+def test_proportions_take_the_reference_error_off_the_radius():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    draw = Recorder(lambda n: np.arange(n) % 2)
+    out = ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x", note="cells", expected_error=0.01)
+    assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.04, 1.0) <= 0.01 / 2)]
+    assert out.note == "cells; cell masses by quadrature, error ≤ 1.0e-02 (taken off the radius)"
+    bare = ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x", expected_error=0.01)
+    assert bare.note.startswith("cell masses by quadrature")
+    assert ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x", note="n").note == "n"
+
+
+@pytest.mark.parametrize("err", [-1e-9, 0.05, 0.2])
+def test_proportions_refuse_a_reference_error_outside_zero_to_half_the_gap(err):
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    with pytest.raises(ValueError, match="expected_error .* must be in"):
+        ctx.proportions(lambda n: np.zeros(n), [1.0], gap=0.1, compares="x", expected_error=err)
+
+
+def test_proportions_fail_when_a_single_category_is_off():
+    # Categories 0 and 1 match; category 2 is off by 0.06 > gap/2: the check fails and reports it.
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+
+    def draw(n):
+        x = np.zeros(n, dtype=int)
+        x[: int(0.56 * n)] = 2
+        x[int(0.56 * n):] = np.arange(n - int(0.56 * n)) % 2
+        return x
+
+    out = ctx.proportions(draw, [0.22, 0.22, 0.5], gap=0.1, compares="x")
+    assert out.status == "fail"
+    assert out.expected == 0.5
+    assert out.estimate == pytest.approx(0.56, abs=1e-3)
+    ok = ctx.proportions(lambda n: np.arange(n) % 3, [1 / 3, 1 / 3, 1 / 3], gap=0.1, compares="x")
+    assert ok.status == "pass"
+
+
+def test_proportions_count_every_category_including_the_last():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    out = ctx.proportions(lambda n: np.full(n, 1), [0.0, 1.0], gap=0.1, compares="x")
+    assert out.status == "pass"
+    out = ctx.proportions(lambda n: np.full(n, 1), [1.0, 0.0], gap=0.1, compares="x")
+    assert out.status == "fail"
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(1e-3, 1e-6), (1e-6, 1e-3)])
+def test_dkw_draws_the_dkw_n_for_the_smaller_rate_and_reports_the_ks_distance(alpha, beta):
+    from scipy import stats
+
+    ctx = Context("c", 0, alpha=alpha, beta=beta)
+    draw = Recorder(lambda n: np.random.default_rng(1).uniform(size=n))
+    out = ctx.dkw(draw, lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x", note="n")
+    n = _smallest(lambda m: dkw_tail(m, 0.05) <= 1e-6)
+    assert draw.asked == [n]
+    x = np.random.default_rng(1).uniform(size=n)
+    assert out.estimate == pytest.approx(stats.kstest(x, "uniform").statistic, rel=1e-12)
+    assert (out.expected, out.status, out.note) == (0.0, "pass", "n")
+    assert _fields(out) == (n, alpha, beta, 0.1, 0.05, "dkw", "x")
+
+
+def test_dkw_distance_counts_the_jump_on_both_sides_of_a_sample():
+    # Samples all at 0.5 against U(0, 1): Fₙ jumps from 0 to 1 at 0.5 where F = 0.5, so sup|Fₙ − F| = 0.5.
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    out = ctx.dkw(lambda n: np.full(n, 0.5), lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x")
+    assert out.estimate == pytest.approx(0.5)
+    assert out.status == "fail"
+    lo = ctx.dkw(lambda n: np.full(n, 1.0), lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x")
+    hi = ctx.dkw(lambda n: np.full(n, 0.0), lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x")
+    assert lo.estimate == pytest.approx(1.0) and hi.estimate == pytest.approx(1.0)
+
+
+def test_dkw_sorts_the_samples_before_comparing_cdfs():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    n = _smallest(lambda m: dkw_tail(m, 0.05) <= 0.01)
+    grid = (np.arange(n) + 0.5) / n
+    out = ctx.dkw(lambda m: grid[::-1].copy(), lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x")
+    assert out.estimate == pytest.approx(0.5 / n)
+
+
+def test_dkw_fails_when_the_cdf_is_not_finite():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+
+    def cdf(x):
+        y = np.clip(x, 0.0, 1.0)
+        y[0] = np.nan
+        return y
+
+    out = ctx.dkw(lambda n: (np.arange(n) + 0.5) / n, cdf, gap=0.1, compares="x")
+    assert out.status == "fail" and math.isnan(out.estimate)
+
+
+def test_dkw_takes_the_cdf_error_off_the_radius():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    draw = Recorder(lambda n: (np.arange(n) + 0.5) / n)
+    out = ctx.dkw(draw, lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x", note="q", cdf_error=0.01)
+    assert draw.asked == [_smallest(lambda m: dkw_tail(m, 0.04) <= 0.01)]
+    assert out.note == "q; CDF by quadrature, error ≤ 1.0e-02 (taken off the radius)"
+    assert out.threshold == 0.05
+    bare = ctx.dkw(draw, lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x", cdf_error=0.01)
+    assert bare.note.startswith("CDF by quadrature")
+
+
+@pytest.mark.parametrize("err", [-1e-9, 0.05])
+def test_dkw_refuses_a_cdf_error_outside_zero_to_half_the_gap(err):
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    with pytest.raises(ValueError, match="cdf_error .* must be in"):
+        ctx.dkw(lambda n: np.zeros(n), lambda x: x, gap=0.1, compares="x", cdf_error=err)
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(1e-3, 1e-6), (1e-6, 1e-3)])
+def test_gaussian_mean_draws_the_chernoff_n_for_the_smaller_rate(alpha, beta):
+    ctx = Context("c", 0, alpha=alpha, beta=beta)
+    draw = Recorder(lambda n: np.full(n, 2.0))
+    out = ctx.gaussian_mean(draw, 2.04, sd=3.0, gap=0.1, compares="x", note="n")
+    n = _smallest(lambda m: gaussian_tail(m, 0.05, 3.0) <= 1e-6)
+    assert draw.asked == [n]
+    assert (out.status, out.estimate, out.expected, out.note) == ("pass", 2.0, 2.04, "n")
+    assert _fields(out) == (n, alpha, beta, 0.1, 0.05, "gaussian-chernoff", "x")
+    assert ctx.gaussian_mean(draw, 2.06, sd=3.0, gap=0.1, compares="x").status == "fail"
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(1e-3, 1e-6), (1e-6, 1e-3)])
+def test_median_of_means_draws_the_plan_for_the_smaller_rate(alpha, beta):
+    ctx = Context("c", 0, alpha=alpha, beta=beta)
+    draw = Recorder(lambda n: np.full(n, 1.0))
+    out = ctx.median_of_means(draw, 1.04, variance=2.0, gap=0.1, compares="x", note="heavy")
+    blocks = _smallest(lambda k: math.exp(-k / 8) <= 1e-6)
+    size = _smallest(lambda b: 2.0 / (b * 0.05**2) <= 0.25)
+    assert draw.asked == [blocks * size]
+    assert (out.status, out.estimate, out.expected) == ("pass", 1.0, 1.04)
+    assert out.note == f"heavy {blocks} blocks of {size}"
+    assert _fields(out) == (blocks * size, alpha, beta, 0.1, 0.05, "median-of-means", "x")
+    assert ctx.median_of_means(draw, 1.0, 2.0, 0.1, "x").note == f"{blocks} blocks of {size}"
+
+
+def test_median_of_means_estimates_the_median_of_block_means_and_fails_on_non_finite_draws():
+    ctx = Context("c", 0, alpha=0.1, beta=0.1)
+    plan = bounds.median_of_means_plan(0.5, 0.1, 1.0)  # blocks of 16: a block with one huge value is outvoted
+    x = np.zeros(plan.n)
+    x[0] = 1e6
+    out = ctx.median_of_means(lambda n: x, 0.0, variance=1.0, gap=1.0, compares="x")
+    assert out.estimate == 0.0 and out.status == "pass"
+    x[1] = np.inf
+    out = ctx.median_of_means(lambda n: x, 0.0, variance=1.0, gap=1.0, compares="x")
+    assert out.status == "fail" and math.isnan(out.estimate)
+
+
+def test_deterministic_passes_within_tol_componentwise_and_reports_the_worst_component():
+    ctx = Context("c", 0, alpha=0.0)
+    out = ctx.deterministic([1.0, 2.0, 3.0], [1.0, 2.0 + 1e-3, 3.0 - 4e-3], tol=5e-3, method="quad",
+                            compares="formula vs scipy", why="quadrature error 1e-10", samples=7)
+    assert out.status == "pass"
+    assert (out.estimate, out.expected) == (3.0, 3.0 - 4e-3)
+    assert (out.samples, out.false_fail_rate, out.false_pass_rate, out.detectable_gap, out.threshold) == \
+        (7, 0.0, 0.0, 1e-2, 5e-3)
+    assert (out.method, out.compares, out.note, out.name) == ("quad", "formula vs scipy", "quadrature error 1e-10", "c")
+
+
+def test_deterministic_fails_when_one_component_is_off():
+    ctx = Context("c", 0, alpha=0.0)
+    out = ctx.deterministic([1.0, 2.0, 3.0], [1.0, 2.1, 3.0], tol=1e-3, method="m", compares="x", why="w")
+    assert out.status == "fail"
+    assert (out.estimate, out.expected) == (2.0, 2.1)
+
+
+def test_deterministic_tolerance_is_inclusive():
+    ctx = Context("c", 0, alpha=0.0)
+    assert ctx.deterministic(1.5, 1.0, tol=0.5, method="m", compares="x", why="w").status == "pass"
+    assert ctx.deterministic(1.5, 1.0, tol=0.4999, method="m", compares="x", why="w").status == "fail"
+
+
+def test_deterministic_fails_on_nan_and_reports_it():
+    ctx = Context("c", 0, alpha=0.0)
+    out = ctx.deterministic([1.0, math.nan, 5.0], [1.0, 2.0, 3.0], tol=0.1, method="m", compares="x", why="w")
+    assert out.status == "fail"
+    assert math.isnan(out.estimate) and out.expected == 2.0
+
+
+def test_deterministic_relative_measures_against_max_one_and_the_expected_size():
+    ctx = Context("c", 0, alpha=0.0)
+    # 1000.5 vs 1000: off by 0.5 absolutely, 5e-4 relatively.
+    rel = ctx.deterministic(1000.5, 1000.0, tol=1e-3, method="m", compares="x", why="w", relative=True)
+    assert rel.status == "pass"
+    assert rel.note == "w (relative to max(1, |expected|))"
+    assert rel.estimate == pytest.approx(1.0005) and rel.expected == pytest.approx(1.0)
+    assert ctx.deterministic(1000.5, 1000.0, tol=1e-3, method="m", compares="x", why="w").status == "fail"
+    # Small values are not blown up: 0.0105 vs 0.01 is off by 5e-4 against max(1, 0.01) = 1.
+    small = ctx.deterministic(0.0105, 0.01, tol=1e-3, method="m", compares="x", why="w", relative=True)
+    assert small.status == "pass" and small.estimate == pytest.approx(0.0105)
+    neg = ctx.deterministic(-1000.5, -1000.0, tol=1e-3, method="m", compares="x", why="w", relative=True)
+    assert neg.status == "pass"
+
+
+def test_deterministic_fails_on_a_shape_mismatch_and_says_so():
+    ctx = Context("c", 0, alpha=0.0)
+    out = ctx.deterministic([1.0, 2.0], [1.0, 2.0, 3.0], tol=0.1, method="m", compares="x", why="w",
+                            samples=3, relative=True)
+    assert out.status == "fail"
+    assert out.note == "shape mismatch (2,) vs (3,)"
+    assert math.isnan(out.estimate) and out.expected == 1.0
+    assert (out.samples, out.false_fail_rate, out.false_pass_rate, out.detectable_gap, out.threshold) == \
+        (3, 0.0, 0.0, 0.2, 0.1)
+    assert (out.method, out.compares, out.name) == ("m", "x", "c")
+    empty = ctx.deterministic([1.0], [], tol=0.1, method="m", compares="x", why="w")
+    assert empty.status == "fail" and math.isnan(empty.expected)
+
+
+def test_deterministic_accepts_matrices_by_flattening_them():
+    ctx = Context("c", 0, alpha=0.0)
+    out = ctx.deterministic([[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0, 3.0, 4.5], tol=0.1, method="m", compares="x",
+                            why="w")
+    assert out.status == "fail" and (out.estimate, out.expected) == (4.0, 4.5)
+
+
+def test_hoeffding_mean_width_is_high_minus_low():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    draw = Recorder(lambda n: np.full(n, 1.0))
+    ctx.hoeffding_mean(draw, 1.0, 0.5, 1.5, gap=0.1, compares="x")
+    assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)]
+
+
+def test_hoeffding_mean_admits_rounding_slack_of_1e_12_relative_and_no_more():
+    # The range [low, high] is widened by s = 1e-12·(1 + |low| + |high|) on each side, ends included.
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    low, high = -1.0, 3.0
+    s = 1e-12 * (1.0 + abs(low) + abs(high))
+
+    def with_one(value):
+        def draw(n):
+            x = np.full(n, 1.0)
+            x[0] = value
+            return x
+        return draw
+
+    for inside in (high + 0.8 * s, low - 0.8 * s, high + s, low - s):
+        assert ctx.hoeffding_mean(with_one(inside), 1.0, low, high, gap=0.1, compares="x").status == "pass", inside
+    for outside in (high + 1.1 * s, low - 1.1 * s):
+        assert ctx.hoeffding_mean(with_one(outside), 1.0, low, high, gap=0.1, compares="x").status == "fail", outside
+
+
+def test_means_of_single_precision_draws_are_taken_in_double_precision():
+    # Samplers built on torch return float32; their mean must not be accumulated in float32.
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    rng = np.random.default_rng(3)
+    pool = rng.uniform(0.0, 1.0, size=200_000).astype(np.float32)
+
+    def draw(n):
+        return pool[:n]
+
+    out = ctx.hoeffding_mean(draw, 0.5, 0.0, 1.0, gap=0.01, compares="x")
+    n = out.samples
+    assert out.estimate == pytest.approx(math.fsum(pool[:n].astype(float)) / n, rel=1e-13, abs=0)
+    out = ctx.gaussian_mean(draw, 0.5, sd=0.3, gap=0.01, compares="x")
+    n = out.samples
+    assert out.estimate == pytest.approx(math.fsum(pool[:n].astype(float)) / n, rel=1e-13, abs=0)
+
+
+def test_monte_carlo_notes_default_to_empty():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    assert ctx.hoeffding_mean(lambda n: np.full(n, 0.5), 0.5, 0.0, 1.0, gap=0.2, compares="x").note == ""
+    assert ctx.gaussian_mean(lambda n: np.full(n, 0.5), 0.5, 1.0, gap=0.2, compares="x").note == ""
+    assert ctx.dkw(lambda n: (np.arange(n) + 0.5) / n, lambda x: x, gap=0.2, compares="x").note == ""
+    assert ctx.proportions(lambda n: np.zeros(n), [1.0], gap=0.2, compares="x").note == ""
+
+
+def test_sympy_numbers_are_accepted_as_draws_references_and_values():
+    import sympy as sp
+
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    out = ctx.median_of_means(lambda n: [sp.Float(2) / 3] * n, sp.Rational(2, 3), variance=1.0, gap=0.2,
+                              compares="x")
+    assert out.status == "pass" and out.estimate == pytest.approx(2 / 3)
+    out = ctx.proportions(lambda n: np.arange(n) % 3, [sp.Rational(1, 3)] * 3, gap=0.1, compares="x")
+    assert out.status == "pass"
+    out = ctx.deterministic(sp.Rational(1, 3), 1 / 3, tol=1e-12, method="m", compares="x", why="w")
+    assert out.status == "pass"
+    out = ctx.deterministic([0.5, 1 / 3], [sp.Rational(1, 2), sp.Rational(1, 3)], tol=1e-12, method="m",
+                            compares="x", why="w")
+    assert out.status == "pass"
+
+
+def test_dkw_converts_samples_and_cdf_values_to_floats():
+    import sympy as sp
+    from scipy import stats
+
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    # A sampler returning SymPy numbers still feeds a SciPy CDF; a CDF returning SymPy numbers still counts.
+    out = ctx.dkw(lambda n: [sp.Float((i + 0.5) / n) for i in range(n)], stats.uniform.cdf, gap=0.1, compares="x")
+    assert out.status == "pass"
+    out = ctx.dkw(lambda n: (np.arange(n) + 0.5) / n, lambda x: [sp.Float(v) for v in x], gap=0.1, compares="x")
+    assert out.status == "pass"
+
+
+def test_reference_errors_up_to_just_below_half_the_gap_are_accepted():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    assert ctx.dkw(lambda n: (np.arange(n) + 0.5) / n, lambda x: x, gap=0.1, compares="x",
+                   cdf_error=0.049).status == "pass"
+    assert ctx.proportions(lambda n: np.zeros(n), [1.0], gap=0.1, compares="x", expected_error=0.049).status == "pass"
+
+
+def test_a_category_that_never_occurs_has_frequency_zero():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    out = ctx.proportions(lambda n: np.arange(n) % 2, [0.5, 0.5, 0.0], gap=0.1, compares="x")
+    assert out.status == "pass"
+
+
+def test_proportions_pass_at_exactly_half_the_gap_and_report_their_fields():
+    # n = ⌈8·log(2/r)⌉ = 64 at gap 1/2 and r = 2e^{−7.9}; 32 draws of each category give frequencies 1/2,
+    # exactly 1/4 = gap/2 from the expected (1/4, 3/4).
+    r = 2 * math.exp(-7.9)
+    ctx = Context("c", 0, alpha=2 * r, beta=0.5)
+    draw = Recorder(lambda n: np.arange(n) % 2)
+    out = ctx.proportions(draw, [0.25, 0.75], gap=0.5, compares="cells vs draws")
+    assert draw.asked == [64]
+    assert out.status == "pass"
+    assert (out.name, out.detectable_gap, out.threshold, out.compares) == ("c", 0.5, 0.25, "cells vs draws")
+
+
+def test_a_nan_expected_probability_fails_and_is_the_category_reported():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    out = ctx.proportions(lambda n: np.arange(n) % 3, [0.9, math.nan, 1 / 3], gap=0.1, compares="x")
+    assert out.status == "fail"
+    assert math.isnan(out.expected)
+
+
+def test_median_of_means_of_single_precision_values_is_computed_in_double_precision():
+    plan = bounds.MedianOfMeansPlan(blocks=1, block_size=100_000)
+    x = np.random.default_rng(4).uniform(size=plan.n).astype(np.float32)
+    assert bounds.median_of_means(x, plan) == pytest.approx(math.fsum(x.astype(float)) / plan.n, rel=1e-13, abs=0)
+
+
+def test_an_empty_comparison_never_passes():
+    ctx = Context("c", 0, alpha=0.0)
+    try:
+        out = ctx.deterministic([], [], tol=0.1, method="m", compares="x", why="w")
+    except (ValueError, IndexError):
+        return
+    assert out.status == "fail"
+
+
+# --- the mutation run itself ----------------------------------------------------------------------------------
+
+
+def _mutation_script():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "mutation.py"
+    spec = importlib.util.spec_from_file_location("mutation_script", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_listed_equivalent_mutant_names_a_function_in_scope_and_gives_a_reason():
+    m = _mutation_script()
+    scope = m.scope()
+    entries = m.load_equivalents()
+    assert entries, "tests/mutation/equivalent.md lists no mutant"
+    for e in entries:
+        assert e.function in scope, f"equivalent.md:{e.line}: {e.function} is not a function in scope"
+        assert e.reason and e.minus != e.plus, f"equivalent.md:{e.line}"
+
+
+def test_mutation_scope_covers_the_checker_and_leaves_out_rendering():
+    m = _mutation_script()
+    scope = m.scope()
+    for name in ("derivations.claims.xǁEqualǁverify", "derivations.claims.xǁHoldsǁverify",
+                 "derivations.engine.x_check", "derivations.decide.x_symbolic_sign",
+                 "derivations.domains.xǁDeclarationsǁsample_point", "derivations.numeric.bounds.x_dkw_n",
+                 "derivations.numeric.core.xǁContextǁ_outcome", "derivations.numeric.core.x__agrees"):
+        assert name in scope, name
+    assert "derivations.claims.xǁEqualǁlatex" not in scope
+    assert "derivations.numeric.core.x_compiled" not in scope
+
+
+def test_equivalent_entries_without_a_reason_are_refused(tmp_path):
+    m = _mutation_script()
+    bad = tmp_path / "eq.md"
+    bad.write_text("### `derivations.engine.x_check__mutmut_1`\n```diff\n-    a\n+    b\n```\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="needs a 'Reason:' line"):
+        m.load_equivalents(bad)
+
+
+@pytest.mark.slow
+def test_mutation_run_of_the_bounds_kills_every_non_equivalent_mutant():
+    # The full run (python scripts/mutation.py) takes tens of minutes on 2 cores; the bounds alone a few.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "scripts/mutation.py", "--file", "derivations/numeric/bounds.py"],
+                          cwd=root, capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+# --- the record of each comparison's two sides (read by the reference-independence check) ----------------------
+
+
+def test_a_recording_context_keeps_both_sides_of_every_comparison_as_copies():
+    record: list = []
+    ctx = Context("c", 0, alpha=0.01, beta=0.01, record=record)
+    buffer = np.full(100_000, 0.5)
+
+    def draw(n):
+        return buffer[:n]
+
+    def cdf(x):
+        return np.clip(x, 0.0, 1.0)
+
+    ctx.hoeffding_mean(draw, 0.25, 0.0, 1.0, gap=0.2, compares="x")
+    ctx.gaussian_mean(draw, 0.75, sd=1.0, gap=0.2, compares="x")
+    ctx.median_of_means(draw, 1.25, variance=1.0, gap=0.2, compares="x")
+    ctx.dkw(lambda n: (np.arange(n) + 0.5) / n, cdf, gap=0.2, compares="x")
+    ctx.proportions(lambda n: np.arange(n) % 2, [0.5, 0.5], gap=0.2, compares="x")
+    ctx.deterministic([1.0, 2.0], [1.5, 2.5], tol=0.1, method="m", compares="x", why="w")
+    assert [r.method for r in record] == ["hoeffding", "gaussian-chernoff", "median-of-means", "dkw", "proportions",
+                                          "deterministic"]
+    buffer[:] = -1.0  # a check reusing its buffer must not rewrite what was recorded
+    for r, expected in zip(record[:3], (0.25, 0.75, 1.25), strict=True):
+        assert np.all(r.estimate_side == 0.5) and r.estimate_side.size > 1
+        assert float(r.expected_side) == expected
+    assert record[3].expected_side is cdf and np.all(np.diff(record[3].estimate_side) > 0)
+    assert record[4].expected_side.tolist() == [0.5, 0.5] and set(record[4].estimate_side.tolist()) == {0.0, 1.0}
+    assert record[5].estimate_side.tolist() == [1.0, 2.0] and record[5].expected_side.tolist() == [1.5, 2.5]
+
+
+def test_a_context_without_a_record_keeps_none():
+    ctx = Context("c", 0, alpha=0.01, beta=0.01)
+    ctx.deterministic(1.0, 1.0, tol=0.1, method="m", compares="x", why="w")
+    assert ctx.record is None
+
+
+def test_a_split_context_gets_its_share_of_alpha_and_keeps_everything_else():
+    record: list = []
+    ctx = Context("c", 7, alpha=0.03, beta=1e-4, record=record)
+    part = ctx.split(3)
+    assert (part.check, part.seed, part.beta) == ("c", 7, 1e-4)
+    assert part.alpha == pytest.approx(0.01, rel=1e-15)
+    assert part.record is record
+    assert part.rng.random() == Context("c", 7, alpha=0.5).rng.random()
+    with pytest.raises(ValueError, match="^parts must be"):
+        ctx.split(0)
+
+
+def test_deterministic_tolerance_may_be_zero_but_not_negative_or_infinite():
+    ctx = Context("c", 0, alpha=0.0)
+    assert ctx.deterministic(2.0, 2.0, tol=0, method="m", compares="x", why="exact").status == "pass"
+    for bad in (-1e-9, math.inf, math.nan, "0.1"):
+        with pytest.raises(ValueError, match="^tol must be a finite number"):
+            ctx.deterministic(2.0, 2.0, tol=bad, method="m", compares="x", why="w")
+
+
+def test_a_seed_of_the_wrong_type_is_named_with_its_type():
+    from derivations.numeric.core import check_seed
+
+    with pytest.raises(ValueError, match=r"got '3' \(str\)"):
+        check_seed("3")
+    assert check_seed(np.int64(3)) == 3 and type(check_seed(np.int64(3))) is int
