@@ -7,7 +7,7 @@ forms, numeric checks, fuzz properties, experiment and doc page.
 
 >>> from derivations import get
 >>> print(proof_text(get("gan.optimal_discriminator")).splitlines()[0])
-gan.optimal_discriminator — The optimal discriminator D* = p_data/(p_data + p_θ)
+gan.optimal_discriminator — The optimal discriminator
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ with shape (..., k), a matrix result with (..., r, c).
 >>> d_star = formula("gan.optimal_discriminator", "D*", backend="numpy")
 >>> d_star(np.array([1.0, 2.0]), np.array([1.0, 6.0]))
 array([0.5 , 0.25])
->>> formula("gan.optimal_discriminator", "D*")(2, 6)
+>>> import sympy as sp
+>>> formula("gan.optimal_discriminator", "D*")(sp.Integer(2), sp.Integer(6))
 1/4
 """
 

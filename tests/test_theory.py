@@ -185,3 +185,12 @@ def test_one_minus_sigma_keeps_its_relative_precision():
     grad = formula("gan.minimax_gradient", "nonsaturating_gradient_integrand", "numpy")
     np.testing.assert_allclose(grad(np.array([40.0, 0.0]), 2.0), [-2 * np.exp(-40) / (1 + np.exp(-40)), -1.0],
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("module", ["derivations.theory", "derivations.show"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0, result
