@@ -63,6 +63,12 @@ def test_text_and_mathrm_in_subscripts_name_one_symbol(scope):
         assert expression(written, scope) == p(u)
 
 
+def test_a_bracket_after_a_power_is_a_new_factor(scope):
+    x, y = sym(scope, "x"), sym(scope, "y")
+    assert expression(r"x^{y} (1 - x)^{1 - y}", scope) == x**y * (1 - x) ** (1 - y)
+    assert expression(r"x (1 - x)^2", scope) == x * (1 - x) ** 2
+
+
 def test_left_right_cdot_times(scope):
     x, y = sym(scope, "x"), sym(scope, "y")
     assert same(expression(r"\left( x + 1 \right) \cdot y", scope), (x + 1) * y)

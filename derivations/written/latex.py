@@ -798,7 +798,7 @@ class _Reader:
         return v
 
     def suffixes(self, v, suffixes, node):
-        for s in suffixes:
+        for k, s in enumerate(suffixes):
             if _is(s, "sup_script"):
                 raw = self.raw(s.children[1]).strip().strip("{} ")
                 if raw in (r"\top", "T", r"\intercal", "t") and (_is_matrix(v) or self.scope.lookup("T") is None):
@@ -827,16 +827,13 @@ class _Reader:
                     pass  # ‖v‖_2
                 else:
                     self.fail(s, "unexpected subscript (declare the subscripted name in the front matter)")
-            elif _is(s, "call"):
+            elif _is(s, ("call", "bracket_call")):
+                # Not a function: a product, and what follows the bracket belongs to the bracket,
+                # so b^y (1 - b)^{1 - y} is b^y · (1 − b)^(1 − y).
                 args = self.args(s.children[1])
                 if len(args) != 1 or isinstance(args[0], tuple):
                     self.fail(s, "a symbol followed by a tuple (declare it as a function?)")
-                v = self.arith(s, _times, v, args[0])
-            elif _is(s, "bracket_call"):
-                args = self.args(s.children[1])
-                if len(args) != 1 or isinstance(args[0], tuple):
-                    self.fail(s, "cannot read this bracket")
-                v = self.arith(s, _times, v, args[0])
+                return self.arith(s, _times, v, self.suffixes(args[0], suffixes[k + 1:], node))
             elif _is(s, "prime"):
                 self.fail(s, "a prime on a symbol (declare it as a function to differentiate it)")
         return v
