@@ -148,6 +148,13 @@ def test_matrix_identity_and_an_ill_typed_product():
     assert rep["steps"][0]["verdict"] == "REFUTED" and "ill-typed" in rep["steps"][0]["message"]
 
 
+def test_matrix_expansion_with_symbolic_shapes_is_proved():
+    front = "X: matrix(n, d)\ny: vector(n)\nw: vector(d)\nI: identity(d)\n\\lambda: positive"
+    right = r"\|y - X w\|^2 + \lambda \|w\|^2 = y^\top y - 2 w^\top X^\top y + w^\top (X^\top X + \lambda I) w"
+    assert marks(doc(front, right)) == ["PROVED"]
+    assert marks(doc(front, right.replace("- 2 w", "+ 2 w"))) == ["REFUTED"]  # wrong sign on the cross term
+
+
 def test_matrix_identity_that_is_false_is_refuted():
     front = "A: matrix(3, 3)\nB: matrix(3, 3)"
     assert marks(doc(front, r"(A B)^\top = A^\top B^\top")) == ["REFUTED"]

@@ -324,7 +324,11 @@ def prove_zero(diff: sp.Basic, scope: Scope) -> bool | None:
     if diff.has(sp.MatrixSymbol) and any(not n.is_Integer for m in diff.atoms(sp.MatrixSymbol) for n in m.shape):
         # Symbolic dimensions: only a structural identity (SymPy's simplifiers would not terminate soon).
         e = sp.expand(diff.doit())
-        return True if e == 0 or isinstance(e, sp.ZeroMatrix) else None
+        if e == 0 or isinstance(e, sp.ZeroMatrix):
+            return True
+        from derivations.written import matrices
+
+        return matrices.zero(diff, lambda c: pointwise_zero(c, scope))
     if isinstance(diff, (sp.MatrixBase, sp.MatrixExpr)):
         e = diff.doit()
         if isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixBase):
