@@ -104,7 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "where":
             print("\n\n".join(show.where_text(r) for r in chosen))
             return 0
-        reports = [show.check(r, seed=args.seed) for r in chosen]
+        try:
+            reports = [show.check(r, seed=args.seed) for r in chosen]
+        except DomainError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print("\n\n".join(show.proof_text(r, report=rep) for r, rep in zip(chosen, reports, strict=True)))
         return 0 if all(rep.status == "pass" for rep in reports) else 1
     if args.command == "mutants":

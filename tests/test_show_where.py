@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sympy as sp
 
 from derivations import cli, registry, show
 from derivations.claims import Equal
@@ -90,3 +91,15 @@ def test_assumptions_list_constraints_and_function_ranges():
     lines = show.assumptions(decl_result)
     assert any("takes values in" in line for line in lines), lines
     assert all(isinstance(line, str) and line for line in lines)
+
+
+def test_show_names_an_undeclared_symbol_instead_of_a_traceback(capsys, monkeypatch):
+    def build():
+        y = sp.Symbol("y", positive=True)  # never declared
+        return Declarations(), [Step("double", Equal(y + y, 2 * y))]
+
+    registry.ids()  # load the catalog first, then add the broken card for this test only
+    monkeypatch.setitem(registry._RESULTS, "test.undeclared",
+                        Result(id="test.undeclared", title="Undeclared", statement="y + y = 2y", build=build))
+    assert cli.main(["show", "test.undeclared"]) == 2
+    assert "symbols used without declared assumptions: y" in capsys.readouterr().err
