@@ -174,6 +174,13 @@ def test_normalization_is_used_only_over_the_whole_support():
     assert marks(doc(front, r"\int p(x) \, dx = 1", r"\int_0^1 p(x) \, dx = 1")) == ["PROVED", "REFUTED"]
 
 
+def test_gibbs_inequality_kl_nonnegative_and_the_elbo_bound():
+    front = "z: real\nq: density(z)\nr: density(z)\np_x: positive"
+    elbo = r"\mathbb{E}_{z \sim q}\left[\log \frac{p_x r(z)}{q(z)}\right]"
+    assert marks(doc(front, r"KL(q \| r) \ge 0", rf"\log p_x \ge {elbo}", r"JSD(q \| r) \ge 0")) == ["PROVED"] * 3
+    assert marks(doc(front, r"KL(q \| r) \ge 1", rf"\log p_x \le {elbo}")) == ["REFUTED"] * 2
+
+
 def test_gaussian_expectations_are_exact():
     front = "x: real\n\\mu: real\n\\sigma: positive"
     assert marks(doc(front, r"\mathbb{E}_{x \sim \mathcal{N}(\mu, \sigma^2)}[(x - \mu)^2] = \sigma^2")) == ["PROVED"]

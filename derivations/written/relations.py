@@ -370,7 +370,54 @@ def prove_sign(gap: sp.Basic, scope: Scope, strict: bool) -> bool | None:
     for rho in _weights(g, u, rng_, scope):
         if pointwise_sign(g + c0 * rho, scope, False):
             return True
-    return None
+    return _gibbs(c0, g, u, rng_, scope)
+
+
+def _gibbs(c0, g, u, limits, scope: Scope) -> bool | None:
+    """∫G + c0 ≥ 0 through log t ≥ 1 − 1/t (Gibbs' inequality: KL ≥ 0, the ELBO bound).
+
+    Each term a·log(c·X) (c free of u) becomes a·log c + a·log X, and a·log X is
+    bounded below by a·(1 − 1/X) if a ≥ 0, by a·(X − 1) if a ≤ 0. What is a
+    constant multiple of a density integrates to that constant; the rest must
+    be ≥ 0 pointwise.
+    """
+    full = {f.fn for f in scope.functions.values() if f.density}
+    dens = [d for d in _weights(g, u, limits, scope)[1:] if isinstance(d, sp.core.function.AppliedUndef)]
+    if not dens:
+        return None
+    lowered = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(g, log=False, mul=True, multinomial=False, power_exp=False)):
+        logs = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
+        if len(logs) != 1:
+            lowered += term
+            continue
+        a = term / logs[0]
+        c, x = logs[0].args[0].as_independent(u, as_Add=False)
+        if not x.has(u):
+            lowered += term
+            continue
+        if not pointwise_sign(c, scope, True):
+            c, x = sp.Integer(1), logs[0].args[0]
+        if not pointwise_sign(x, scope, True):
+            return None  # the bounds need log of a positive number
+        if pointwise_sign(a, scope, False):
+            bound = a * (1 - 1 / x)
+        elif pointwise_sign(-a, scope, False):
+            bound = a * (x - 1)
+        else:
+            return None
+        lowered += a * sp.log(c) + bound
+    rest, constant = sp.expand(lowered, log=False), c0
+    for d in dens:
+        beta = rest.coeff(d)
+        if beta.has(u) or any(beta.has(f) for f in full):
+            continue
+        rest, constant = sp.expand(rest - beta * d, log=False), constant + beta
+    if rest.has(u) and not pointwise_sign(rest, scope, False):
+        return None
+    if not rest.has(u) and rest != 0:
+        return None
+    return pointwise_sign(constant, scope, False)
 
 
 # --- the numeric side -------------------------------------------------------------------------
