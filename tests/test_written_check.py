@@ -134,6 +134,11 @@ def test_limits():
     assert marks(doc(front, r"\lim_{\epsilon \to 0^+} \frac{\sin \epsilon}{\epsilon} = 2")) == ["REFUTED"]
 
 
+def test_sums_with_a_symbolic_bound():
+    assert marks(doc("n: positive integer", r"\sum_{i=1}^{n} i = \frac{n(n+1)}{2}")) == ["PROVED"]
+    assert marks(doc("n: positive integer", r"\sum_{i=1}^{n} i = \frac{n^2}{2}")) == ["REFUTED"]
+
+
 def test_finite_set_domain_is_enumerated():
     assert marks(doc("b: {0, 1}", "b^2 = b")) == ["PROVED"]
     assert marks(doc("b: {0, 1}", "b^2 = 2 b")) == ["REFUTED"]

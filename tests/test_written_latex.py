@@ -69,6 +69,14 @@ def test_a_bracket_after_a_power_is_a_new_factor(scope):
     assert expression(r"x (1 - x)^2", scope) == x * (1 - x) ** 2
 
 
+def test_accents_and_fonts_name_symbols():
+    s = build({r"\hat{\theta}": "real", r"\bar{x}": "real", r"\boldsymbol{\mu}": "real", r"\mathcal{L}": "real"})
+    th, xb, mu, ell = (s.lookup(n) for n in ("theta_hat", "x_bar", "mu", "L"))
+    assert expression(r"\hat{\theta} - \bar{x}", s) == th - xb
+    assert expression(r"\hat\theta^2", s) == th**2
+    assert expression(r"\boldsymbol{\mu} + \mathcal{L}", s) == mu + ell
+
+
 def test_left_right_cdot_times(scope):
     x, y = sym(scope, "x"), sym(scope, "y")
     assert same(expression(r"\left( x + 1 \right) \cdot y", scope), (x + 1) * y)

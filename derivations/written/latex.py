@@ -125,8 +125,17 @@ RELATIONS = {"=": "=", "<": "<", ">": ">", "!=": "!=", "<=": "<=", ">=": ">=",
              r"\propto": "propto", r"\Rightarrow": "=>", r"\implies": "=>", r"\Longrightarrow": "=>",
              r"\iff": "<=>", r"\Leftrightarrow": "<=>", r"\Longleftrightarrow": "<=>"}
 
+def _det(m):
+    return sp.Determinant(m) if isinstance(m, (sp.MatrixBase, sp.MatrixExpr)) else m
+
+
+def _trace(m):
+    return sp.Trace(m) if isinstance(m, (sp.MatrixBase, sp.MatrixExpr)) else m
+
+
 GREEK_FUNCTIONS = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-                   "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "softplus": softplus}
+                   "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "softplus": softplus, "det": _det,
+                   "tr": _trace, "Tr": _trace, "trace": _trace}
 
 
 @functools.lru_cache(maxsize=1)
@@ -603,8 +612,14 @@ class _Reader:
         name = "".join(w.lstrip("\\") for w in words)
         return self.named(name, node, [], text=True)
 
+    def r_accent(self, node):
+        try:
+            return self.named(normalize(self.raw(node)), node, [])
+        except BadName:
+            self.fail(node, "cannot read this accented name")
+
     def r_font(self, node):
-        font, letter = str(node.children[0]).lstrip("\\"), str(node.children[2])
+        font, letter = str(node.children[0]).lstrip("\\"), str(node.children[2]).lstrip("\\")
         if font == "mathbb" and letter == "E":
             return self.named("E", node, [])
         if font == "mathcal" and letter == "N":
@@ -613,6 +628,13 @@ class _Reader:
 
     def r_postfix(self, node):
         atom, suffixes = node.children[0], list(node.children[1:])
+        if _is(atom, "accent"):
+            try:
+                base = normalize(self.raw(atom))
+            except BadName:
+                self.fail(atom, "cannot read this accented name")
+            return self.named(base, atom, suffixes) if not suffixes or not _is(suffixes[0], "sub_script") else \
+                self.named_postfix_base(base, atom, suffixes)
         if _is(atom, ("name", "greek", "text", "font", "func", "symcmd")):
             return self.named_postfix(atom, suffixes)
         v = self.ev(atom)
@@ -634,13 +656,16 @@ class _Reader:
         if _is(atom, "text"):
             base = "".join(str(t).lstrip("\\") for t in atom.children[2].children)
         elif _is(atom, "font"):
-            base = str(atom.children[2])
+            base = str(atom.children[2]).lstrip("\\")
             if str(atom.children[0]) == r"\mathbb" and base == "E":
                 base = "E"
         elif _is(atom, "func"):
             base = re.sub(r"operatorname\{(\w+)\}", r"\1", tok.lstrip("\\"))
         else:
             base = tok.lstrip("\\")
+        return self.named_postfix_base(base, atom, suffixes)
+
+    def named_postfix_base(self, base, atom, suffixes):
         # A subscript or a star that makes a declared name belongs to the name (p_{\text{data}}, D^*).
         while suffixes and _is(suffixes[0], ("sub_script", "sup_script")):
             s = suffixes[0]

@@ -12,7 +12,11 @@ import re
 #: What a normalized symbol name may look like.
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
 
-_WRAPPERS = re.compile(r"\\(text|mathrm|operatorname|textrm|mathit|textit|mathsf|textsf|mathbf|boldsymbol|bm)\s*")
+_WRAPPERS = re.compile(r"\\(text|mathrm|operatorname|textrm|mathit|textit|mathsf|textsf|mathbf|boldsymbol|bm|"
+                       r"mathcal|mathbb|mathscr|mathfrak)\s*")
+_ACCENT = re.compile(r"\\(hat|bar|tilde|widehat|widetilde|overline|vec|dot|ddot|check|breve)\s*"
+                     r"(\{\s*\\?([A-Za-z]+)\s*\}|\\([A-Za-z]+)|([A-Za-z]))")
+_ACCENT_NAME = {"widehat": "hat", "widetilde": "tilde", "overline": "bar"}
 _STAR = re.compile(r"\^\s*(\{\s*)?(\\star|\\ast|\*)(\s*\})?")
 
 
@@ -38,6 +42,8 @@ def normalize(text: str) -> str:
     if "__" in text or len(text) > 200:
         raise BadName(f"{text[:80]!r} is not a symbol name (letters, digits and single '_' parts)")
     s = _STAR.sub("_star", text.strip())
+    s = _ACCENT.sub(lambda m: (m.group(3) or m.group(4) or m.group(5)) + "_" + _ACCENT_NAME.get(m.group(1), m.group(1)),
+                    s)
     s = _WRAPPERS.sub("", s)
     s = s.replace("\\", "").replace("{", "").replace("}", "").replace(" ", "").replace(",", "")
     s = re.sub(r"_+", "_", s)
