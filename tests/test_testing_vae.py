@@ -42,7 +42,6 @@ def test_testing_gaussian_kl_diagonal_and_full_pass_on_torch() -> None:
     assert_gaussian_kl(full, param="covariance", max_examples=N)
 
 
-@pytest.mark.slow  # Hypothesis shrinks the failing input: tens of seconds on a busy machine
 def test_testing_gaussian_kl_with_swapped_arguments_is_caught() -> None:
     full = lambda m1, c1, m2, c2: kl_divergence(MultivariateNormal(m2, c2), MultivariateNormal(m1, c1))  # noqa: E731
     with pytest.raises(TheoryMismatch, match="arguments swapped"):
@@ -55,7 +54,6 @@ def test_testing_sampler_passes_on_rsample_and_states_its_rates() -> None:
     assert_reparameterized_sampler(lambda mu, lv: Normal(mu, (lv / 2).exp()).rsample(), max_examples=2)
 
 
-@pytest.mark.slow  # Hypothesis shrinks the failing input: tens of seconds on a busy machine
 @pytest.mark.parametrize("buggy, says", [
     (lambda mu, lv: mu + lv.exp() * torch.randn_like(mu), "exp"),  # σ² used as σ
     (lambda mu, lv: Normal(mu, (lv / 2).exp()).sample(), "rsample"),  # no gradient

@@ -39,7 +39,6 @@ def test_testing_penalty_with_one_weight_per_pixel_is_caught() -> None:
     assert "wgan.lipschitz_critic" in str(err.value)
 
 
-@pytest.mark.slow  # Hypothesis shrinks the failing input: tens of seconds on a busy machine
 def test_testing_penalty_norm_over_one_dim_is_caught() -> None:
     with pytest.raises(TheoryMismatch, match="norm is taken over example axis 0 only"):
         assert_gradient_penalty(lambda c, r, f: penalty(c, r, f, norm=lambda g: g.norm(2, dim=1)), max_examples=N)
