@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derivations import decide
-from derivations.domains import Declarations
+from derivations.domains import POSITIVE, Declarations
 
 
 class _Previous:
@@ -58,6 +58,8 @@ class Context:
     history: list[tuple[Claim, Verdict]] = field(default_factory=list)
     previous_equation: sp.Eq | None = None  # the last verified equation, for Equivalent(PREV, …)
     points: int = 5
+    #: CPU seconds a step may take (the engine also bounds the whole step by it).
+    time_limit: float = decide.STEP_TIME_LIMIT
 
 
 def latex(e: object) -> str:
@@ -125,6 +127,7 @@ SHORT_TIME_LIMIT = 1.0
 
 
 def _timed(fn: Callable[[], bool | None], seconds: float = decide.STEP_TIME_LIMIT) -> bool | None:
+    """``fn()``, or None (not proved) if it runs past ``seconds`` of CPU time."""
     try:
         with decide.time_limit(seconds):
             return fn()
@@ -198,12 +201,12 @@ class Equal(Claim):
         # Numbers first: a counterexample is cheap, and then SymPy gets only a
         # short time to show it would have "proved" the claim (an error).
         try:
-            with decide.time_limit(decide.STEP_TIME_LIMIT):
+            with decide.time_limit(ctx.time_limit):
                 counter = next((spot for spot in decide.evaluate(ctx.decl, (lhs, rhs), ctx.rng, ctx.points)
-                                if not decide.close(*spot.values)), None)
+                                if not decide.close(*spot.values, spot.error(0) + spot.error(1))), None)
         except decide.StepTimeout:
             return Verdict("undecided", "the numeric spot check timed out")
-        limit = SHORT_TIME_LIMIT if counter is not None else decide.STEP_TIME_LIMIT
+        limit = min(SHORT_TIME_LIMIT, ctx.time_limit) if counter is not None else ctx.time_limit
         proved = _timed(lambda: decide.symbolic_zero(ctx.decl, lhs - rhs), limit)
         return _decide(proved, counter, "the equality")
 
@@ -246,15 +249,32 @@ class Holds(Claim):
         else:
             def prove():
                 return decide.symbolic_sign(ctx.decl, gap, strict)
-        counter = None
-        for spot in decide.evaluate(ctx.decl, (gap,), ctx.rng, ctx.points):
-            g = decide.real_value(spot.values[0])
-            tol = float(decide.REL_TOL)
-            if g is None or g < -tol or (strict and g <= 0):
-                counter = spot
-                break
-        proved = _timed(prove, SHORT_TIME_LIMIT if counter is not None else decide.STEP_TIME_LIMIT)
+        counter = self.counterexample(ctx)
+        proved = _timed(prove, min(SHORT_TIME_LIMIT, ctx.time_limit) if counter is not None else ctx.time_limit)
         return _decide(proved, counter, "the inequality")
+
+    def counterexample(self, ctx: Context) -> decide.Spot | None:
+        """The first spot-check point where the inequality is false, if any (no proof attempted)."""
+        lhs, rhs = _resolve(self.lhs, ctx), sp.sympify(self.rhs_)
+        gap = lhs - rhs if self.op in (">=", ">") else rhs - lhs
+        strict = self.op in (">", "<")
+        return next((spot for spot in decide.evaluate(ctx.decl, (gap,), ctx.rng, ctx.points)
+                     if refutes(spot, strict)), None)
+
+
+def refutes(spot: decide.Spot, strict: bool) -> bool:
+    """Whether the gap ``spot.values[0]`` (claimed ``> 0`` if ``strict``, else ``≥ 0``) is a counterexample.
+
+    Not a real number refutes; below ``−REL_TOL`` refutes ``≥``; ``≤ 0`` refutes
+    ``>``. A value with a quadrature error ``e`` refutes only beyond ``e``.
+    """
+    g = decide.real_value(spot.values[0])
+    if g is None:
+        return True
+    err = spot.error(0)
+    if strict:
+        return g <= 0 if err == 0 else g < -err
+    return g < -(float(decide.REL_TOL) + err)
 
 
 @dataclass
@@ -286,17 +306,32 @@ class Equivalent(Claim):
         verdicts = []
         for src, dst in ((before, self.after), (self.after, before)):
             try:
-                sols = _timed(lambda src=src: sp.solve(src, self.unknown, dict=False))
+                sols = _timed(lambda src=src: sp.solve(src, self.unknown, dict=False), ctx.time_limit)
             except NotImplementedError:
                 sols = None
             if not sols:
                 return Verdict("undecided", f"SymPy could not solve {latex(src)} for {self.unknown}")
             for sol in sols:
+                # Solving a·y = b as y = b/a divides by a: equivalent only where a ≠ 0.
+                # Solving x·y = x as y = 1 assumes x ≠ 0: the equation must depend on
+                # the unknown at the solution (a simple root), or other values solve it too.
+                den = sp.denom(sp.together(sol))
+                slope = sp.diff(src.lhs - src.rhs, self.unknown).subs(self.unknown, sol)
+                for what, d in (("divides by", den), ("has slope", slope)):
+                    if d.free_symbols and not _timed(lambda d=d: decide.symbolic_sign(ctx.decl, d**2, True),
+                                                     ctx.time_limit):
+                        verdicts.append(Verdict("undecided", f"the solution {self.unknown} = {sol} {what} "
+                                                f"{d}, which SymPy cannot show is non-zero"))
+                        break
+                else:
+                    slope = None
+                if slope is not None:
+                    continue
                 residual = (dst.lhs - dst.rhs).subs(self.unknown, sol)
-                proved = _timed(lambda r=residual: decide.symbolic_zero(ctx.decl, r))
+                proved = _timed(lambda r=residual: decide.symbolic_zero(ctx.decl, r), ctx.time_limit)
                 counter = None
                 for spot in decide.evaluate(ctx.decl, (residual, sp.Integer(0)), ctx.rng, ctx.points):
-                    if not decide.close(*spot.values):
+                    if not decide.close(*spot.values, spot.error(0)):
                         counter = spot
                         break
                 verdicts.append(_decide(proved, counter, f"the equivalence (via {self.unknown} = {sol})"))
@@ -349,32 +384,52 @@ class LimitIs(Claim):
 
     def verify(self, ctx):
         def prove():
-            got = sp.limit(self.expr, self.var, self.point, self.direction)
-            return True if sp.simplify(got - self.value) == 0 or got == self.value else None
-        proved = _timed(prove)
+            try:
+                got = sp.limit(self.expr, self.var, self.point, self.direction)
+                return True if got == self.value or sp.simplify(got - self.value) == 0 else None
+            except (NotImplementedError, ValueError, TypeError):  # SymPy gave up: not proved
+                return None
+        proved = _timed(prove, ctx.time_limit)
         # Numerically: approach the point along a geometric sequence and ask the
         # last values to be near the limit (or to grow past any bound, for ±∞).
+        # A value sequence refutes the limit only once it has settled somewhere
+        # else (or heads the wrong way to ±∞): x^a with a = 10⁻⁶ still moves at
+        # x = 10⁻³², and a slow approach is not a counterexample.
         if self.point in (sp.oo, -sp.oo):
-            approach = [sp.sign(self.point) * sp.Integer(10) ** k for k in (4, 8, 16)]
+            approach = [sp.sign(self.point) * sp.Integer(10) ** k for k in (4, 8, 16, 32)]
         else:
             sgn = 1 if self.direction == "+" else -1
-            approach = [self.point + sgn * sp.Integer(10) ** -k for k in (4, 8, 16)]
+            approach = [self.point + sgn * sp.Integer(10) ** -k for k in (4, 8, 16, 32)]
         counter = None
         others = (sp.sympify(self.expr).free_symbols - {self.var})
-        for _ in range(ctx.points):
-            point = ctx.decl.sample_point(ctx.rng, others) if others else {}
+        spots = ctx.decl.spot_points(ctx.rng, others, ctx.points) if others else [({}, False)] * ctx.points
+        for point, edge in spots:
+            point = {k: v for k, v in point.items() if k in others}
             stand = ctx.decl.stand_ins(ctx.rng)
             e = self.expr
             for fn, impl in stand.items():
                 e = e.replace(fn, impl)
             e = e.subs({k: v for k, v in point.items() if k != self.var})
-            vals = [sp.N(e.subs(self.var, a).doit(), decide.PRECISION) for a in approach]
-            last = decide.real_value(vals[-1])
-            if self.value in (sp.oo, -sp.oo):
-                good = last is not None and sp.sign(self.value) * last > 1e6
+            try:
+                # evalf's own substitution, not subs: (1 + 1/x)^x at x = 10⁸ would
+                # otherwise be worked out as an exact rational with 10⁸-digit terms.
+                e = e.doit()
+                vals = [e.evalf(decide.PRECISION, subs={self.var: a}, maxn=decide.MAXN) for a in approach]
+            except (ArithmeticError, ValueError, TypeError):
+                if edge:
+                    continue
+                raise
+            last, before = decide.real_value(vals[-1]), decide.real_value(vals[-2])
+            if last is None or before is None:
+                good = False
             else:
-                target = float(sp.N(sp.sympify(self.value).subs(point), decide.PRECISION))
-                good = last is not None and abs(last - target) < 1e-6 * (1 + abs(target))
+                settled = abs(last - before) <= 1e-6 * (1 + abs(last))
+                if self.value in (sp.oo, -sp.oo):
+                    sign = 1 if self.value == sp.oo else -1
+                    good = not settled and sign * last > sign * before
+                else:
+                    target = decide.real_value(sp.N(sp.sympify(self.value).subs(point), decide.PRECISION))
+                    good = target is not None and (not settled or abs(last - target) <= 1e-6 * (1 + abs(target)))
             if not good:
                 counter = decide.Spot({str(k): v for k, v in point.items()}, (vals[-1], self.value))
                 break
@@ -404,8 +459,8 @@ class PositiveSemidefinite(Claim):
     def verify(self, ctx):
         m = sp.Matrix(self.matrix).doit()
         n = m.shape[0]
-        if m.shape[0] != m.shape[1]:
-            return Verdict("error", "PositiveSemidefinite needs a square matrix")
+        if m.shape[0] != m.shape[1] or n == 0:
+            return Verdict("error", f"PositiveSemidefinite needs a non-empty square matrix, got shape {m.shape}")
         from itertools import combinations
 
         def prove():
@@ -416,18 +471,42 @@ class PositiveSemidefinite(Claim):
             else:
                 minors = [m.extract(list(c), list(c)).det()
                           for k in range(1, n + 1) for c in combinations(range(n), k)]
-            return all(decide.symbolic_sign(ctx.decl, d, self.strict) for d in minors) or None
-        proved = _timed(prove)
+            return bool(minors) and all(decide.symbolic_sign(ctx.decl, d, self.strict) for d in minors) or None
+        proved = _timed(prove, ctx.time_limit)
         counter = None
         for spot in decide.evaluate(ctx.decl, (m,), ctx.rng, ctx.points):
-            import numpy as np
-            a = np.array(spot.values[0].tolist(), dtype=float)
-            eig = np.linalg.eigvalsh((a + a.T) / 2)
-            bad = eig.min() <= 0 if self.strict else eig.min() < -1e-10 * (1 + abs(eig).max())
-            if bad or not np.allclose(a, a.T, rtol=1e-10, atol=1e-12):
-                counter = decide.Spot(spot.point, (sp.Float(eig.min()), sp.Integer(0)))
+            lowest = _lowest_eigenvalue(spot.values[0])
+            if lowest is None:
+                counter = decide.Spot(spot.point, (spot.values[0], sp.Integer(0)))
+                break
+            low, top, symmetric = lowest
+            bad = low <= 0 if self.strict else low < -1e-10 * (1 + top)
+            if bad or not symmetric:
+                counter = decide.Spot(spot.point, (sp.Float(low, decide.PRECISION), sp.Integer(0)))
                 break
         return _decide(proved, counter, "definiteness")
+
+
+def _lowest_eigenvalue(value: sp.Matrix):
+    """(smallest eigenvalue, largest |eigenvalue|, symmetric?) of a numeric matrix, in 30-digit mpmath.
+
+    Not in floats: a Hessian entry e^{−100} must stay positive. None if an entry is not a finite real.
+    """
+    import mpmath
+
+    entries = [decide.real_value(v) for v in value]
+    if any(v is None for v in entries):
+        return None
+    n = value.shape[0]
+    with mpmath.workdps(decide.PRECISION):
+        a = mpmath.matrix(n, n)
+        for k, v in enumerate(entries):
+            a[k // n, k % n] = v
+        scale = 1 + max(abs(v) for v in entries)
+        symmetric = all(abs(a[i, j] - a[j, i]) <= 1e-20 * scale for i in range(n) for j in range(n))
+        eig = mpmath.eigsy((a + a.T) / 2, eigvals_only=True)
+        values = [eig[i] for i in range(n)]
+    return min(values), max(abs(v) for v in values), symmetric
 
 
 @dataclass
@@ -470,14 +549,38 @@ class Jensen(Claim):
         sign = -curvature if self.concave else curvature
 
         def curvature_check() -> Verdict:
-            if _timed(lambda: decide.symbolic_sign(ctx.decl, sign, False)):
-                return Verdict("pass")
-            return Verdict("fail", f"f''(y) = {curvature} does not have the sign Jensen needs")
+            # f'' is checked on y > 0 (with the declared parameters): proved, or
+            # refuted at a sampled y, or else undecided -- never failed unrefuted.
+            inner = Context(decl=Declarations({**ctx.decl.domains, y: POSITIVE}, dict(ctx.decl.functions),
+                                              list(ctx.decl.constraints)),
+                            rng=ctx.rng, points=ctx.points, time_limit=ctx.time_limit)
+            v = Holds(sign, ">=", sp.Integer(0)).verify(inner)
+            if v.status == "pass":
+                return v
+            what = "concave" if self.concave else "convex"
+            return Verdict(v.status, f"f''(y) = {curvature}: f is not shown {what} on y > 0. {v.message}")
         checks.append(curvature_check)
         inner, outer = self._sides()
-        op = ">=" if self.concave else "<="
-        checks.append(lambda: _numeric_only(Holds(inner, op, outer), ctx))
-        return _all(checks)
+        claim = Holds(inner, ">=" if self.concave else "<=", outer)
+        checks.append(lambda: _numeric_only(claim, ctx))
+        return _unless_refuted(_all(checks), claim, ctx, "Jensen's inequality")
+
+
+def _unless_refuted(hypotheses: Verdict, claim: Holds, ctx: Context, rule: str) -> Verdict:
+    """A rule's verdict, where a failed hypothesis only makes the claim undecided.
+
+    A true inequality may be justified by a misapplied rule; the step then
+    fails only on a counterexample to the inequality itself, else it is undecided.
+    """
+    if hypotheses.status not in ("fail", "undecided", "unproved"):
+        return hypotheses
+    counter = claim.counterexample(ctx)
+    if counter is not None:
+        return Verdict("fail", f"the claim is false {_counterexample(counter)} ({rule}: {hypotheses.message})")
+    if hypotheses.status == "fail":
+        return Verdict("undecided", f"{rule} does not apply: {hypotheses.message}; "
+                       "no counterexample to the claim itself at the sampled points")
+    return hypotheses
 
 
 def _numeric_only(h: Holds, ctx: Context) -> Verdict:
@@ -515,11 +618,36 @@ class Minimizer(Claim):
         return sp.sympify(self.point[0]) if len(self.point) == 1 else sp.Matrix(self.point)
 
     def verify(self, ctx):
-        at = dict(zip(self.variables, self.point, strict=False))
+        if not self.variables or len(self.variables) != len(self.point):
+            return Verdict("error", f"Minimizer needs one value per variable, got {len(self.variables)} "
+                           f"variable(s) and {len(self.point)} value(s)")
+        at = dict(zip(self.variables, self.point, strict=True))
         grad = sp.Matrix([sp.diff(self.f, v) for v in self.variables]).subs(at)
         hess = sp.hessian(self.f, self.variables)
-        return _all([lambda: Equal(grad, sp.zeros(len(self.variables), 1)).verify(ctx),
-                     lambda: PositiveSemidefinite("H", hess, strict=len(self.variables) == 1).verify(ctx)])
+        # A stationary point outside the domain minimizes nothing in it.
+        checks = _inside(ctx, self.variables, self.point, "Minimizer")
+        if isinstance(checks, Verdict):
+            return checks
+        hypotheses = _all([*checks,
+                           lambda: Equal(grad, sp.zeros(len(self.variables), 1)).verify(ctx),
+                           lambda: PositiveSemidefinite("H", hess, strict=len(self.variables) == 1).verify(ctx)])
+        # Refuted by a sampled point of the domain with a lower value of f.
+        lowest = Holds(self.f, ">=", sp.sympify(self.f).subs(at, simultaneous=True))
+        return _unless_refuted(hypotheses, lowest, ctx, "the convexity argument")
+
+
+def _inside(ctx: Context, variables: tuple, values: tuple, who: str) -> list[Callable[[], Verdict]] | Verdict:
+    """Checks that each value lies in its variable's declared interval (an error if one is undeclared)."""
+    checks: list[Callable[[], Verdict]] = []
+    for v, x in zip(variables, values, strict=True):
+        dom = ctx.decl.domains.get(v)
+        if dom is None:
+            return Verdict("error", f"{who}: variable {v} has no declared domain")
+        if dom.inf.is_finite:
+            checks.append(lambda x=x, dom=dom: Holds(x, ">" if dom.left_open else ">=", dom.inf).verify(ctx))
+        if dom.sup.is_finite:
+            checks.append(lambda x=x, dom=dom: Holds(x, "<" if dom.right_open else "<=", dom.sup).verify(ctx))
+    return checks
 
 
 @dataclass
@@ -682,19 +810,12 @@ class ConvexBound(Claim):
     def verify(self, ctx):
         if len(self.variables) != len(self.at) or len(self.variables) != len(self.point):
             return Verdict("error", "ConvexBound needs as many values in `at` and `point` as variables")
-        checks: list[Callable[[], Verdict]] = []
-        # f is only known convex on the declared domain, so both `at` and the stationary
-        # `point` must lie in it (a stationary point outside it bounds nothing inside).
-        for v, a, pt in zip(self.variables, self.at, self.point, strict=True):
-            dom = ctx.decl.domains.get(v)
-            if dom is None:
-                return Verdict("error", f"ConvexBound: variable {v} has no declared domain")
-            for x in (a, pt):
-                if dom.inf.is_finite:
-                    checks.append(lambda x=x, dom=dom: Holds(x, ">" if dom.left_open else ">=", dom.inf).verify(ctx))
-                if dom.sup.is_finite:
-                    checks.append(lambda x=x, dom=dom: Holds(x, "<" if dom.right_open else "<=", dom.sup).verify(ctx))
+        # f is only known convex on the declared domain, so `at` must lie in it
+        # (the Minimizer below checks the stationary `point` lies in it too).
+        checks = _inside(ctx, tuple(self.variables), tuple(self.at), "ConvexBound")
+        if isinstance(checks, Verdict):
+            return checks
         checks.append(lambda: Equal(self.lhs, self._subs(tuple(self.at))).verify(ctx))
         checks.append(lambda: Minimizer(self.f, tuple(self.variables), tuple(self.point)).verify(ctx))
         checks.append(lambda: Equal(self._subs(tuple(self.point)), self.bound).verify(ctx))
-        return _all(checks)
+        return _unless_refuted(_all(checks), Holds(self.lhs, ">=", self.bound), ctx, "the convex bound")

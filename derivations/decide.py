@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import random
 import signal
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -22,11 +23,24 @@ from derivations.functions import elementary, sigmoid, softplus
 #: Seconds SymPy may spend on one step before the step is reported undecided.
 STEP_TIME_LIMIT = 20.0
 PRECISION = 30
+#: Working precision (digits) evalf may climb to when terms cancel: 1 − σ(10³) needs
+#: about 435 digits, and evalf's default ceiling returns a wrong number silently.
+MAXN = 2000
 REL_TOL = sp.Float("1e-12")
 
 
-class StepTimeout(Exception):
-    pass
+class StepTimeout(BaseException):
+    """A step ran past its CPU-time limit.
+
+    A ``BaseException`` so that SymPy's own ``except Exception`` clauses cannot
+    swallow it and run on unbounded.
+    """
+
+
+#: Absolute CPU-time deadlines (``time.process_time()``) of the enclosing limits, outermost first.
+_DEADLINES: list[float] = []
+#: After a limit has fired, the signal repeats this often (CPU-s) until its block is left.
+_REPEAT = 0.05
 
 
 @contextlib.contextmanager
@@ -34,19 +48,36 @@ def time_limit(seconds: float) -> Iterator[None]:
     """Raise StepTimeout after ``seconds`` of this process's CPU time.
 
     CPU time, not wall time: a step must not turn "undecided" because the
-    machine is busy with something else. A no-op off the main thread.
+    machine is busy with something else. Limits nest: an inner limit never
+    outlasts an enclosing one, and when the inner block is left the outer
+    deadline is re-armed (firing at once if it has passed). A no-op off the
+    main thread.
+
+    Raises:
+        ValueError: ``seconds`` is not a positive number.
     """
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+        raise ValueError(f"time limit must be a positive number of CPU seconds, got {seconds!r}")
     try:
         old = signal.signal(signal.SIGPROF, _raise_timeout)
     except ValueError:  # not the main thread: SymPy runs unbounded
         yield
         return
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+    now = time.process_time()
+    deadline = now + float(seconds)
+    if _DEADLINES:
+        deadline = min(deadline, _DEADLINES[-1])
+    _DEADLINES.append(deadline)
+    signal.setitimer(signal.ITIMER_PROF, max(deadline - now, 1e-6), _REPEAT)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
+        _DEADLINES.pop()
         signal.signal(signal.SIGPROF, old)
+        if _DEADLINES:
+            # The enclosing limit keeps counting: re-arm it for what is left of it.
+            signal.setitimer(signal.ITIMER_PROF, max(_DEADLINES[-1] - time.process_time(), 1e-6), _REPEAT)
 
 
 def _raise_timeout(signum, frame):  # pragma: no cover - signal handler
@@ -56,23 +87,46 @@ def _raise_timeout(signum, frame):  # pragma: no cover - signal handler
 def interval_substitution(decl: Declarations, expr: sp.Basic) -> sp.Basic:
     """Rewrite bounded symbols through positive ones so SymPy sees their signs.
 
-    ``t ∈ (0, 1)`` becomes ``t = u/(1+u)`` with ``u > 0`` (then ``1 − t > 0`` is
-    visible to SymPy); ``λ ∈ (−1, 0)`` becomes ``λ = −u/(1+u)``; half-lines
-    shift a positive symbol. Symbols already on ``(0, ∞)`` are kept.
+    Each map covers the whole interval and nothing outside it, closed ends
+    included (a map that misses an end would "prove" ``t < 1`` on ``[0, 1]``):
+
+    * ``t ∈ (lo, hi)`` → ``lo + (hi − lo)·u/(1+u)`` with ``u > 0``;
+    * ``[lo, hi)`` → the same with ``u ≥ 0``; ``(lo, hi]`` → ``hi − (hi − lo)·u/(1+u)``, ``u ≥ 0``;
+    * ``[lo, hi]`` → ``lo + (hi − lo)·4u/(1+u)²`` with ``u ≥ 0`` (``1 − 4u/(1+u)² = (1−u)²/(1+u)²``);
+    * ``(lo, ∞)``, ``[lo, ∞)`` → ``lo + u``; ``(−∞, hi)``, ``(−∞, hi]`` → ``hi − u`` (``u > 0``, resp. ``u ≥ 0``).
+
+    Symbols on ``(0, ∞)`` or ``[0, ∞)`` are kept: their own assumptions say as much.
     """
     subs = {}
     for s, dom in decl.domains.items():
         if s not in expr.free_symbols:
             continue
         lo, hi = dom.inf, dom.sup
-        u = sp.Dummy(f"{s.name}_u", positive=True)
         if lo.is_finite and hi.is_finite:
-            subs[s] = lo + (hi - lo) * u / (1 + u)
+            if dom.left_open and dom.right_open:
+                u = sp.Dummy(f"{s.name}_u", positive=True)
+                subs[s] = lo + (hi - lo) * u / (1 + u)
+            elif dom.right_open:
+                u = sp.Dummy(f"{s.name}_u", nonnegative=True)
+                subs[s] = lo + (hi - lo) * u / (1 + u)
+            elif dom.left_open:
+                u = sp.Dummy(f"{s.name}_u", nonnegative=True)
+                subs[s] = hi - (hi - lo) * u / (1 + u)
+            else:
+                u = sp.Dummy(f"{s.name}_u", nonnegative=True)
+                subs[s] = lo + (hi - lo) * 4 * u / (1 + u) ** 2
         elif lo.is_finite and lo != 0:
+            u = _shift(s, dom.left_open)
             subs[s] = lo + u
         elif hi.is_finite:
+            u = _shift(s, dom.right_open)
             subs[s] = hi - u
     return expr.subs(subs) if subs else expr
+
+
+def _shift(s: sp.Symbol, open_end: bool) -> sp.Dummy:
+    """The distance from an end of a half-line: ``u > 0`` past an open end, ``u ≥ 0`` past a closed one."""
+    return sp.Dummy(f"{s.name}_u", **({"positive": True} if open_end else {"nonnegative": True}))
 
 
 _SIMPLIFIERS: tuple[Callable[[sp.Basic], sp.Basic], ...] = (
@@ -128,18 +182,35 @@ def symbolic_sign(decl: Declarations, expr: sp.Basic, strict: bool) -> bool | No
 
 @dataclass
 class Spot:
-    """One numeric evaluation: the point and both sides' values."""
+    """One numeric evaluation: the point, the values, and each value's absolute error bound.
+
+    ``errors`` is empty for values exact to :data:`PRECISION` digits; a value with
+    an integral in it carries the quadrature's error (propagated to the value).
+    """
 
     point: dict
     values: tuple
+    errors: tuple = ()
+
+    def error(self, i: int = 0) -> float:
+        return float(self.errors[i]) if i < len(self.errors) else 0.0
+
+
+#: A quadrature's stated error estimate (the change between its last two
+#: refinement levels) is not a bound, so the tolerance allows this many times it.
+QUAD_SAFETY = 10
 
 
 def evaluate(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random,
              points: int = 5) -> list[Spot]:
-    """Evaluate ``exprs`` together at ``points`` random points (30 digits).
+    """Evaluate ``exprs`` together at edge points and ``points`` random points (30 digits).
 
-    Undefined functions get one random stand-in per call; derivatives and
-    other unevaluated parts are worked out once, before the points go in.
+    The points come from :meth:`Declarations.spot_points`: near the ends of the
+    domains, in each ordering of symbols sharing a domain, then uniform draws.
+    An edge point where a value is undefined (``1/(a − b)`` at ``a = b``) is
+    skipped. Undefined functions get one random stand-in per call; derivatives
+    are worked out once, before the points go in; definite integrals are
+    evaluated by numerical quadrature (mpmath), never symbolically per point.
     """
     free = set().union(*(sp.sympify(e).free_symbols for e in exprs))
     stand = decl.stand_ins(rng)
@@ -148,34 +219,184 @@ def evaluate(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random
         e = sp.sympify(e)
         for fn, impl in stand.items():
             e = e.replace(fn, impl)
-        concrete.append(e.doit() if e.has(sp.Derivative) else e)
+        if e.has(sp.Derivative):
+            e = e.replace(lambda a: isinstance(a, sp.Derivative), lambda a: a.doit())
+        concrete.append(e)
     spots = []
-    for _ in range(points):
-        point = decl.sample_point(rng, free)
-        vals = tuple(e.subs(point).doit().evalf(PRECISION) for e in concrete)
-        spots.append(Spot({str(k): v for k, v in point.items() if k in free}, vals))
+    # Quadrature can step over a narrow peak (a Gaussian of width 10⁻⁶ at the
+    # edge of its scale's domain) and state a small error: no edge points there.
+    integrals = any(e.has(sp.Integral) for e in concrete)
+    for point, edge in decl.spot_points(rng, free, points):
+        if edge and integrals:
+            continue
+        try:
+            pairs = [_value(e, point) for e in concrete]
+        except (ArithmeticError, ValueError, TypeError):
+            if edge:
+                continue
+            raise
+        if edge and not all(_finite(v) for v, _ in pairs):
+            continue
+        spots.append(Spot({str(k): v for k, v in point.items() if k in free},
+                          tuple(v for v, _ in pairs), tuple(err for _, err in pairs)))
     return spots
 
 
-def close(a: sp.Basic, b: sp.Basic) -> bool:
-    """``a ≈ b`` to a relative 1e-12 (exact at 30 digits up to rounding)."""
-    if isinstance(a, sp.MatrixBase):
-        return a.shape == b.shape and all(close(x, y) for x, y in zip(a, b, strict=False))
+def _value(e: sp.Basic, point: dict) -> tuple[sp.Basic, float]:
+    """``e`` at ``point`` to :data:`PRECISION` digits, and its absolute error bound."""
+    v = e.subs(point)
+    if not v.has(sp.Integral):
+        v = v.doit()
+        out = v.evalf(PRECISION, maxn=MAXN)
+        # evalf can round log(1 + e^{-100}) to 0 without noticing the cancellation; a
+        # zero that is not exact is re-evaluated at more digits before it is believed.
+        if not isinstance(out, sp.MatrixBase) and out == 0 and v != 0:
+            for digits in (4 * PRECISION, 20 * PRECISION):
+                out = v.evalf(digits, maxn=MAXN)
+                if out != 0:
+                    break
+        return out, 0.0
+    if isinstance(v, sp.MatrixBase):
+        pairs = [_with_integrals(x) for x in v]
+        return sp.Matrix(v.rows, v.cols, [x for x, _ in pairs]), max(err for _, err in pairs)
+    return _with_integrals(v)
+
+
+def _with_integrals(v: sp.Basic) -> tuple[sp.Basic, float]:
+    """Evaluate ``v`` with each outermost definite integral replaced by its quadrature value.
+
+    The error of the whole is propagated by re-evaluating ``v`` with each
+    integral moved to either end of its error interval.
+    """
+    integrals = v.atoms(sp.Integral)
+    outer = [i for i in integrals if not any(j != i and j.has(i) for j in integrals)]
+    stand: dict = {}
+    widths: dict = {}
+    for integral in outer:
+        value, err = quadrature(integral)
+        d = sp.Dummy("I")
+        stand[integral] = d
+        widths[d] = (sp.Float(value, PRECISION), sp.Float(QUAD_SAFETY * err, PRECISION))
+    body = v.xreplace(stand)
+    centre = {d: c for d, (c, _) in widths.items()}
+    value = body.subs(centre).doit().evalf(PRECISION, maxn=MAXN)
+    err = 0.0
+    for d, (c, w) in widths.items():
+        for shifted in (c - w, c + w):
+            moved = body.subs({**centre, d: shifted}).doit().evalf(PRECISION, maxn=MAXN)
+            err += float(abs(_to_mp(moved) - _to_mp(value)))
+    return value, err
+
+
+def quadrature(integral: sp.Integral) -> tuple[complex | float, float]:
+    """``∫ f`` by mpmath's tanh-sinh quadrature at :data:`PRECISION` digits, with its stated error.
+
+    Args:
+        integral: a definite integral whose only free symbols are its variables.
+
+    Returns:
+        ``(value, error)``: mpmath's value and its error estimate.
+
+    Raises:
+        ValueError: the integral is indefinite or has other free symbols.
+    """
+    import mpmath
+
+    from derivations.functions import elementary
+
+    limits = integral.limits
+    if any(len(lim) != 3 for lim in limits):
+        raise ValueError(f"cannot evaluate the indefinite integral {integral} numerically")
+    body = integral.function
+    if len(limits) > 1:  # ∫∫ f dx dy = ∫ (∫ f dx) dy, innermost limit first
+        body = sp.Integral(body, *limits[:-1])
+    x, a, b = limits[-1]
+    extra = (body.free_symbols | a.free_symbols | b.free_symbols) - {x}
+    if extra:
+        raise ValueError(f"integral {integral} has free symbols {sorted(map(str, extra))} at a spot point")
+    if body.has(sigmoid, softplus):
+        body = elementary(body)
+    with mpmath.workdps(PRECISION):
+        if body.has(sp.Integral):
+            def f(t):
+                return _to_mp(_with_integrals(body.subs(x, sp.Float(t, PRECISION)))[0])
+        else:
+            f = sp.lambdify(x, body, modules="mpmath")
+        ends = [_to_mp(a), _to_mp(b)]
+        # Two rules; their disagreement joins the stated errors, so one rule's
+        # blind spot is not taken for a precise value.
+        value, err = mpmath.quad(f, ends, error=True, method="tanh-sinh")
+        other, err2 = mpmath.quad(f, ends, error=True, method="gauss-legendre")
+    return value, float(max(err, err2, abs(value - other)))
+
+
+def _to_mp(v: object):
+    """A SymPy number (or ±∞) as an mpmath number, without passing through floats."""
+    import mpmath
+
+    if isinstance(v, (mpmath.mpf, mpmath.mpc, int, float, complex)):
+        return mpmath.mpmathify(v)
+    v = sp.sympify(v)
+    if v is sp.oo or v is sp.S.Infinity:
+        return mpmath.inf
+    if v is sp.S.NegativeInfinity:
+        return -mpmath.inf
+    v = sp.N(v, PRECISION)
+    re, im = v.as_real_imag()
+    if not (re.is_Number and im.is_Number):
+        raise TypeError(f"{v} is not a number")
+    with mpmath.workdps(PRECISION):
+        return mpmath.mpc(mpmath.mpmathify(re), mpmath.mpmathify(im)) if im != 0 else mpmath.mpmathify(re)
+
+
+def _finite(v: sp.Basic) -> bool:
+    if isinstance(v, sp.MatrixBase):
+        return all(_finite(x) for x in v)
     try:
-        a, b = complex(a), complex(b)
-    except TypeError:
+        z = _to_mp(v)
+    except (TypeError, ValueError):
         return False
-    if a == b:
-        return True
-    scale = 1 + abs(a) + abs(b)
-    return abs(a - b) <= float(REL_TOL) * scale
+    import mpmath
+
+    return bool(mpmath.isfinite(z))
 
 
-def real_value(v: sp.Basic) -> float | None:
+def close(a: sp.Basic, b: sp.Basic, error: float = 0.0) -> bool:
+    """``|a − b| ≤ REL_TOL·(1 + |a| + |b|) + error``: equal at 30 digits up to rounding.
+
+    ``error`` is a known absolute error of ``a − b`` (a quadrature's). Values
+    that are not finite numbers (∞, NaN, a symbol) are never close.
+    """
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        return (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) and a.shape == b.shape
+                and all(close(x, y, error) for x, y in zip(a, b, strict=True)))
+    import mpmath
+
     try:
-        c = complex(v)
-    except TypeError:
+        x, y = _to_mp(a), _to_mp(b)
+    except (TypeError, ValueError):
+        return False
+    if not (mpmath.isfinite(x) and mpmath.isfinite(y)):
+        return False
+    with mpmath.workdps(PRECISION):
+        return bool(abs(x - y) <= _to_mp(REL_TOL) * (1 + abs(x) + abs(y)) + error)
+
+
+def real_value(v: sp.Basic):
+    """``v`` as an mpmath real if it is a finite real number (imaginary part below 1e-20 relative), else None.
+
+    An mpmath number, not a float: ``e^{-10⁶} > 0`` must stay positive.
+    """
+    import mpmath
+
+    try:
+        z = _to_mp(v)
+    except (TypeError, ValueError):
         return None
-    if abs(c.imag) > 1e-20 * (1 + abs(c.real)):
+    if not mpmath.isfinite(z):
         return None
-    return c.real
+    if isinstance(z, mpmath.mpc):
+        if abs(z.imag) > 1e-20 * (1 + abs(z.real)):
+            return None
+        z = z.real
+    return z

@@ -93,6 +93,59 @@ class Declarations:
                 return full
         raise DomainError(f"could not sample a point satisfying the constraints {self.constraints}")
 
+    def spot_points(self, rng: random.Random, symbols: set[sp.Symbol], uniform: int) -> list[tuple[dict, bool]]:
+        """Spot-check points: edge cases first, then ``uniform`` random draws.
+
+        A counterexample may live only in a small region (``θ < θ₀``, near an
+        end of an interval), which a few uniform draws can miss. So before the
+        draws come points where every symbol sits near the same end of its
+        domain (just inside each finite end, near 0, at large magnitudes), and,
+        for each group of symbols sharing a domain, points where the group is in
+        ascending, descending and equal order. No point lies on an end of a
+        domain, open or closed; every point satisfies the constraints (an edge
+        point that does not is dropped). Deterministic given ``rng``'s state.
+
+        Returns:
+            ``(point, edge)`` pairs: the full point (every declared symbol), and
+            whether it is an edge point (a value there may be undefined, e.g. at
+            a tie ``a = b`` under ``1/(a − b)``, and is then skipped, not a counterexample).
+        """
+        names = sorted((s for s in symbols if s in self.domains), key=str)
+        out: list[tuple[dict, bool]] = []
+        edge: list[dict] = []
+        kinds = sorted({k for s in names for k in _edges(self.domains[s])})
+        for kind in kinds:
+            edge.append({s: _edges(self.domains[s]).get(kind) for s in names})
+        groups: dict[sp.Interval, list[sp.Symbol]] = {}
+        for s in names:
+            groups.setdefault(self.domains[s], []).append(s)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            draws = sorted(_sample(self.domains[members[0]], rng) for _ in members)
+            edge.append(dict(zip(members, draws, strict=True)))
+            edge.append(dict(zip(members, reversed(draws), strict=True)))
+            edge.append(dict.fromkeys(members, draws[len(draws) // 2]))
+        for partial in edge:
+            full = self._complete({s: v for s, v in partial.items() if v is not None}, rng)
+            if self._satisfies(full):
+                out.append((full, True))
+        out += [(self.sample_point(rng, symbols), False) for _ in range(uniform)]
+        return out
+
+    def _complete(self, partial: dict, rng: random.Random) -> dict:
+        full = {s: partial[s] if s in partial else _sample(d, rng) for s, d in self.domains.items()}
+        return full
+
+    def _satisfies(self, point: dict) -> bool:
+        for c in self.constraints:
+            try:
+                if not bool(c.subs(point)):
+                    return False
+            except TypeError:  # a relation SymPy cannot decide at this point
+                return False
+        return True
+
     def stand_ins(self, rng: random.Random) -> dict:
         """Random concrete functions in place of the undefined ones, for spot checks."""
         out = {}
@@ -138,6 +191,32 @@ def _sample(domain: sp.Interval, rng: random.Random) -> sp.Rational:
         x = rng.uniform(-3, 3)
     # A rational keeps SymPy's evaluation exact until the final evalf.
     return sp.Rational(round(x * 10**6), 10**6)
+
+
+def _edges(domain: sp.Interval) -> dict[str, sp.Rational]:
+    """Values strictly inside ``domain`` near its ends, near 0 and far out, by kind.
+
+    Kinds: ``lo``/``hi`` (a hair and a little inside each finite end, or ∓10² on
+    an infinite side: far enough to be large, near enough that e^{±x} stays
+    within 30-digit evaluation), ``zero-`` / ``zero+`` (±10⁻⁶ where 0 is inside). Never an
+    end itself, closed or open.
+    """
+    lo, hi = domain.inf, domain.sup
+    width = hi - lo if (lo.is_finite and hi.is_finite) else sp.Integer(1)
+    out: dict[str, sp.Rational] = {}
+    for tag, step in (("a", sp.Rational(1, 10**6)), ("b", sp.Rational(1, 100))):
+        if lo.is_finite:
+            out[f"lo-{tag}"] = lo + width * step
+        if hi.is_finite:
+            out[f"hi-{tag}"] = hi - width * step
+    if not lo.is_finite:
+        out["lo-far"] = sp.Integer(-(10**2))
+    if not hi.is_finite:
+        out["hi-far"] = sp.Integer(10**2)
+    if lo < 0 < hi:
+        out["zero-"] = sp.Rational(-1, 10**6)
+        out["zero+"] = sp.Rational(1, 10**6)
+    return {k: v for k, v in out.items() if domain.contains(v) is sp.true and v not in (lo, hi)}
 
 
 def _stand_in(value_range: sp.Interval, rng: random.Random) -> sp.Lambda:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from derivations import decide
 from derivations.claims import PREV, Claim, Context, Verdict
+from derivations.decide import STEP_TIME_LIMIT
 from derivations.domains import Declarations, DomainError
 
 __all__ = ["Step", "Result", "StepReport", "Report", "check", "PREV"]
@@ -120,15 +122,31 @@ class Report:
         return bad[0] if bad else None
 
 
-def check(result: Result, seed: int = 0, points: int = 5, only: set[int] | None = None) -> Report:
+def check(result: Result, seed: int = 0, points: int = 5, only: set[int] | None = None,
+          time_limit: float = STEP_TIME_LIMIT) -> Report:
     """Verify every step of ``result`` in order; never raises for a wrong step.
 
-    ``only`` (1-based indices) re-checks just those steps and takes the others
-    as passed: planted-error tests use it for the steps a mutation cannot reach.
+    Args:
+        result: the catalog entry to check.
+        seed: a non-negative integer; with the result's ID it seeds the spot checks.
+        points: uniform random spot-check points per claim (a positive integer);
+            edge points (near domain ends, orderings of symbols) come on top.
+        only: 1-based indices to re-check; the other steps are taken as passed
+            (planted-error tests use it for the steps a mutation cannot reach).
+        time_limit: CPU seconds any one step may take (default
+            ``STEP_TIME_LIMIT`` = 20 s); a step that runs past it is undecided.
+
+    Returns:
+        The report, one entry per step.
+
+    Raises:
+        ValueError: ``seed``, ``points`` or ``time_limit`` is not as above.
+        DomainError: a step uses an undeclared symbol or function.
     """
+    _check_arguments(seed, points, time_limit)
     decl, steps = result.parts()
     _check_declared(result, decl, steps)
-    ctx = Context(decl=decl, rng=random.Random(f"{result.id}:{seed}"), points=points)
+    ctx = Context(decl=decl, rng=random.Random(f"{result.id}:{seed}"), points=points, time_limit=time_limit)
     reports = []
     source: tuple[int, bool] | None = None  # (index, held) of the step PREV refers to
     for i, step in enumerate(steps, start=1):
@@ -140,7 +158,10 @@ def check(result: Result, seed: int = 0, points: int = 5, only: set[int] | None 
                 # Built on a step that already failed: that step carries the blame.
                 verdict = Verdict("unproved", f"continues from step {source[0]}, which did not pass")
             else:
-                verdict = step.claim.verify(ctx)
+                with decide.time_limit(time_limit):
+                    verdict = step.claim.verify(ctx)
+        except decide.StepTimeout:
+            verdict = Verdict("undecided", f"the step ran past its CPU-time limit of {time_limit:g} s")
         except DomainError as exc:
             verdict = Verdict("error", str(exc))
         except Exception as exc:  # a malformed step must be reported, not crash the run
@@ -160,6 +181,16 @@ def check(result: Result, seed: int = 0, points: int = 5, only: set[int] | None 
         if step.claim.equation() is not None:
             ctx.previous_equation = step.claim.equation()
     return Report(result, reports)
+
+
+def _check_arguments(seed: object, points: object, time_limit: object) -> None:
+    # bool is an int to Python, but check(points=True) is a slip, not a count.
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ValueError(f"points must be a positive integer (spot-check points per claim), got {points!r}")
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        raise ValueError(f"time_limit must be a positive number of CPU seconds, got {time_limit!r}")
 
 
 def _check_declared(result: Result, decl: Declarations, steps: Iterable[Step]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Iterator
 
@@ -74,12 +75,21 @@ def _load() -> None:
 
 
 def get(result_id: str) -> Result:
-    """The result with catalog ID ``result_id`` (e.g. ``gan.optimal_discriminator``)."""
+    """The result with catalog ID ``result_id`` (e.g. ``gan.optimal_discriminator``).
+
+    Raises:
+        TypeError: ``result_id`` is not a string.
+        UnknownResult: no result has that ID; the message lists close matches.
+    """
+    if not isinstance(result_id, str):
+        raise TypeError(f"a result ID is a string like 'gan.optimal_discriminator', got {result_id!r} "
+                        f"({type(result_id).__name__})")
     _load()
     try:
         return _RESULTS[result_id]
     except KeyError:
-        close = [k for k in _RESULTS if result_id.split(".")[-1] in k or k.startswith(result_id)]
+        close = difflib.get_close_matches(result_id, list(_RESULTS), n=3, cutoff=0.6)
+        close += [k for k in _RESULTS if k not in close and (k.startswith(result_id) if result_id else False)]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise UnknownResult(f"unknown result ID {result_id!r}.{hint} "
                             "Run `python -m derivations list` for the catalog.") from None

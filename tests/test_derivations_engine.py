@@ -90,3 +90,490 @@ def test_derivations_chain_conclusion_needs_every_link():
     assert engine.check(_result(lambda: build(False))).status == "pass"
     bad = engine.check(_result(lambda: build(True)))
     assert [s.status for s in bad.steps] == ["pass", "fail", "unproved"]
+
+
+# --- misuse gets a clear error ---------------------------------------------------------------------
+def _toy():
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("square", Holds(x**2, ">=", 0))]
+    return _result(build)
+
+
+@pytest.mark.parametrize("points", [0, -1, 2.5, True, "5"])
+def test_derivations_check_rejects_points_that_are_not_a_positive_count(points):
+    with pytest.raises(ValueError, match=f"points must be a positive integer.*{points!r}"):
+        engine.check(_toy(), points=points)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", None])
+def test_derivations_check_rejects_a_seed_that_is_not_a_natural_number(seed):
+    with pytest.raises(ValueError, match=f"seed must be a non-negative integer.*{seed!r}"):
+        engine.check(_toy(), seed=seed)
+
+
+@pytest.mark.parametrize("limit", [0, -1.0, "20", False])
+def test_derivations_check_rejects_a_time_limit_that_is_not_positive(limit):
+    with pytest.raises(ValueError, match=f"time_limit must be a positive number.*{limit!r}"):
+        engine.check(_toy(), time_limit=limit)
+
+
+def test_derivations_check_accepts_the_smallest_valid_arguments():
+    assert engine.check(_toy(), seed=0, points=1, time_limit=1).status == "pass"
+
+
+def test_derivations_registry_get_of_a_non_string_names_it():
+    from derivations import registry
+
+    with pytest.raises(TypeError, match="got 42 \\(int\\)"):
+        registry.get(42)
+
+
+def test_derivations_registry_misspelled_id_suggests_close_matches():
+    from derivations import registry
+
+    with pytest.raises(registry.UnknownResult) as err:
+        registry.get("gan.optimal_discrimnator")
+    assert "'gan.optimal_discrimnator'" in str(err.value)
+    assert "Did you mean: gan.optimal_discriminator" in str(err.value)
+    with pytest.raises(registry.UnknownResult) as far:
+        registry.get("zzzz")
+    assert "Did you mean" not in str(far.value)
+
+
+# --- the CPU-time limit of a step -----------------------------------------------------------------
+def test_derivations_time_limit_default_is_stated_and_is_twenty_seconds():
+    import inspect
+
+    from derivations import decide
+
+    assert decide.STEP_TIME_LIMIT == 20.0
+    assert inspect.signature(engine.check).parameters["time_limit"].default == 20.0
+    assert "20 s" in engine.check.__doc__
+
+
+def _busy(seconds: float) -> None:
+    import time
+
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_derivations_a_step_never_runs_past_its_time_limit():
+    import time
+
+    from derivations.claims import Executable
+
+    def build():
+        decl = Declarations()
+        return decl, [Step("spin", Executable("spins", lambda: (_busy(30), (True, ""))[1]))]
+
+    t0 = time.process_time()
+    report = engine.check(_result(build), time_limit=0.5)
+    spent = time.process_time() - t0
+    assert report.steps[0].status == "undecided"
+    assert "CPU-time limit of 0.5 s" in report.steps[0].message
+    assert spent < 2.0
+
+
+def test_derivations_an_inner_limit_cannot_outlast_the_outer_one():
+    import time
+
+    from derivations import decide
+    from derivations.claims import _timed
+
+    t0 = time.process_time()
+    with pytest.raises(decide.StepTimeout), decide.time_limit(0.3):
+        assert _timed(lambda: _busy(30), 10.0) is None  # the inner limit is cut to the outer's 0.3 s
+        _busy(30)  # and the outer limit still fires once the inner block is left
+    assert time.process_time() - t0 < 1.5
+
+
+def test_derivations_time_limit_rejects_non_positive_seconds():
+    from derivations import decide
+
+    with pytest.raises(ValueError, match="got 0"), decide.time_limit(0):
+        pass
+
+
+def test_derivations_spot_check_timeout_is_undecided(monkeypatch):
+    from derivations import decide
+
+    def slow(*args, **kwargs):
+        _busy(30)
+
+    monkeypatch.setattr(decide, "evaluate", slow)
+
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("r", Equal(x, x))]
+
+    step = engine.check(_result(build), time_limit=0.3).steps[0]
+    # The claim's own limit and the step's expire together; either may report it.
+    assert step.status == "undecided"
+    assert step.message in ("the numeric spot check timed out", "the step ran past its CPU-time limit of 0.3 s")
+
+
+# --- strictness ------------------------------------------------------------------------------------
+def _one(make, domain=REALS, names="x", **kwargs):
+    def build():
+        decl = Declarations()
+        syms = decl.symbols(names, domain)
+        return decl, [Step("claim", make(*syms))]
+    return engine.check(_result(build), **kwargs).steps[0]
+
+
+def test_derivations_square_is_nonnegative_but_not_positive_on_the_reals():
+    assert _one(lambda x: Holds(x**2, ">=", 0)).status == "pass"
+    assert _one(lambda x: Holds(x**2, ">", 0)).status == "undecided"
+    assert _one(lambda x: Holds(x**2, ">", 0), POSITIVE).status == "pass"
+    assert _one(lambda x: Holds(0, "<", x**2)).status == "undecided"
+    assert _one(lambda x: Holds(-(x**2), "<=", 0)).status == "pass"
+
+
+def test_derivations_a_nonnegative_witness_does_not_prove_a_strict_inequality():
+    assert _one(lambda x: Holds(x**2 - 2 * x + 1, ">", 0, witness=(x - 1) ** 2)).status == "undecided"
+    assert _one(lambda x: Holds(x**2 - 2 * x + 1, ">=", 0, witness=(x - 1) ** 2)).status == "pass"
+    assert _one(lambda x: Holds(x**2 - 2 * x + 2, ">", 0, witness=(x - 1) ** 2 + 1)).status == "pass"
+
+
+def test_derivations_a_tie_refutes_a_strict_inequality_between_symbols():
+    step = _one(lambda a, b: Holds((a - b) ** 2, ">", 0), names="a b", points=1)
+    assert step.status == "fail"
+
+
+@pytest.mark.parametrize(("ops", "want", "ok"), [
+    (("=",), "=", True), (("=",), ">=", True), (("=",), "<=", True), (("=",), ">", False), (("=",), "<", False),
+    ((">=",), ">=", True), ((">=",), ">", False), ((">=", ">="), ">", False), ((">=", "="), ">=", True),
+    ((">", ">="), ">", True), ((">", ">="), ">=", True), ((">=", ">"), "=", False),
+    (("<=",), "<=", True), (("<=", "<="), "<", False), (("<", "="), "<", True), (("<=", "<"), "<=", True),
+    ((">=", "<="), ">=", False), ((">", "<"), "<", False), (("<", ">"), ">", False),
+])
+def test_derivations_conclude_carries_strictness_exactly(ops, want, ok):
+    from derivations.claims import _combine, _implies
+
+    combined = _combine(set(ops))
+    assert (combined is not None and _implies(combined, want)) is ok
+
+
+def test_derivations_combine_and_implies_tables():
+    from derivations.claims import _combine, _implies
+
+    assert _combine(set()) == "="
+    assert [_combine(s) for s in ({"="}, {">="}, {">"}, {"=", ">="}, {">=", ">"}, {"=", ">"})] == \
+        ["=", ">=", ">", ">=", ">", ">"]
+    assert [_combine(s) for s in ({"<="}, {"<"}, {"=", "<="}, {"<=", "<"})] == ["<=", "<", "<=", "<"]
+    assert _combine({">=", "<="}) is None and _combine({">", "<"}) is None and _combine({"=", ">", "<="}) is None
+    ops = ("=", ">=", ">", "<=", "<")
+    implied = {(h, w) for h in ops for w in ops if _implies(h, w)}
+    assert implied == {("=", "="), (">=", ">="), (">", ">"), ("<=", "<="), ("<", "<"),
+                       (">", ">="), ("<", "<="), ("=", ">="), ("=", "<=")}
+
+
+def test_derivations_a_chain_of_nonstrict_steps_does_not_conclude_strictly():
+    def build(want):
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("a", Holds(x**2 + 2, ">=", 2), label="a"),
+                      Step("b", Holds(PREV, ">=", 1), label="b"),
+                      Step("so", Conclude(x**2 + 2, want, 1, "a", "b"))]
+
+    assert engine.check(_result(lambda: build(">="))).steps[-1].status == "pass"
+    bad = engine.check(_result(lambda: build(">"))).steps[-1]
+    assert (bad.status, bad.message) == ("error", "a chain of ['>='] does not give >")
+
+
+# --- minimizers and definiteness ---------------------------------------------------------------------
+def test_derivations_one_variable_stationary_maximum_is_not_a_minimizer():
+    from derivations.claims import Minimizer
+
+    assert _one(lambda x: Minimizer(-(x**2), (x,), (0,))).status == "fail"
+    assert _one(lambda x: Minimizer(x**2, (x,), (0,))).status == "pass"
+    assert _one(lambda x: Minimizer(x**3, (x,), (0,))).status == "fail"
+
+
+def test_derivations_one_by_one_definiteness_needs_its_single_minor():
+    from derivations.claims import PositiveSemidefinite
+
+    assert _one(lambda x: PositiveSemidefinite("M", sp.Matrix([[x**2]]), strict=True)).status == "undecided"
+    assert _one(lambda x: PositiveSemidefinite("M", sp.Matrix([[x**2]]), strict=False)).status == "pass"
+    assert _one(lambda x: PositiveSemidefinite("M", sp.Matrix([[x]]), strict=True), POSITIVE).status == "pass"
+    assert _one(lambda x: PositiveSemidefinite("M", sp.Matrix([[-1]]), strict=False)).status == "fail"
+    empty = _one(lambda x: PositiveSemidefinite("M", sp.zeros(0, 0), strict=True))
+    assert empty.status == "error" and "non-empty square" in empty.message
+
+
+def test_derivations_a_stationary_point_outside_the_domain_is_not_a_minimizer():
+    from derivations.claims import Minimizer
+
+    assert _one(lambda x: Minimizer((x + 1) ** 2, (x,), (-1,)), POSITIVE).status != "pass"
+    assert _one(lambda x: Minimizer((x - 1) ** 2, (x,), (1,)), POSITIVE).status == "pass"
+
+
+def test_derivations_dividing_by_a_symbol_that_may_vanish_is_not_an_equivalence():
+    from derivations.claims import Equivalent
+
+    step = _one(lambda x, y: Equivalent(sp.Eq(x * y, x), sp.Eq(y, 1), y), names="x y")
+    assert step.status == "undecided" and "slope x" in step.message
+    assert _one(lambda x, y: Equivalent(sp.Eq(x * y, x), sp.Eq(y, 1), y), POSITIVE, "x y").status == "pass"
+
+
+# --- domains: assumptions, substitution, sample and edge points ------------------------------------
+@pytest.mark.parametrize(("domain", "facts"), [
+    (REALS, {"real": True}),
+    (POSITIVE, {"real": True, "positive": True}),
+    (sp.Interval(0, sp.oo), {"real": True, "nonnegative": True}),
+    (sp.Interval.open(-sp.oo, 0), {"real": True, "negative": True}),
+    (sp.Interval(-sp.oo, 0), {"real": True, "nonpositive": True}),
+    (sp.Interval.open(0, 1), {"real": True, "positive": True}),
+    (sp.Interval(0, 1), {"real": True, "nonnegative": True}),
+    (sp.Interval(-1, 0), {"real": True, "nonpositive": True}),
+    (sp.Interval.open(-1, 0), {"real": True, "negative": True}),
+    (sp.Interval(2, 3), {"real": True, "positive": True}),
+    (sp.Interval(-3, -2), {"real": True, "negative": True}),
+    (sp.Interval(-1, 1), {"real": True}),
+])
+def test_derivations_assumptions_of_each_interval_shape(domain, facts):
+    from derivations.domains import _assumptions
+
+    assert _assumptions(domain) == facts
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0, 1), (-2, 3), (sp.Rational(1, 2), 4)])
+@pytest.mark.parametrize(("left_open", "right_open"), [(True, True), (False, False), (True, False), (False, True)])
+def test_derivations_interval_substitution_proves_strictness_only_at_open_ends(lo, hi, left_open, right_open):
+    from derivations.decide import interval_substitution, symbolic_sign
+
+    decl = Declarations()
+    x = decl.symbol("x", sp.Interval(lo, hi, left_open, right_open))
+    assert symbolic_sign(decl, x - lo, strict=False) and symbolic_sign(decl, hi - x, strict=False)
+    assert bool(symbolic_sign(decl, x - lo, strict=True)) is left_open
+    assert bool(symbolic_sign(decl, hi - x, strict=True)) is right_open
+    # the map reaches each closed end (at u = 0 or u = 1), so it covers the whole interval
+    image = interval_substitution(decl, x)
+    (u,) = image.free_symbols
+    reached = {image.subs(u, 0), image.subs(u, 1)}
+    assert (not left_open) <= (lo in reached) and (not right_open) <= (hi in reached)
+
+
+@pytest.mark.parametrize(("domain", "shift"), [(sp.Interval(1, sp.oo), "closed"), (sp.Interval.open(1, sp.oo), "open"),
+                                               (sp.Interval(-sp.oo, -1), "closed"),
+                                               (sp.Interval.open(-sp.oo, -1), "open")])
+def test_derivations_half_line_substitution_keeps_the_end(domain, shift):
+    from derivations.decide import interval_substitution, symbolic_sign
+
+    decl = Declarations()
+    x = decl.symbol("x", domain)
+    end = domain.inf if domain.inf.is_finite else domain.sup
+    gap = x - end if domain.inf.is_finite else end - x
+    assert bool(symbolic_sign(decl, gap, strict=True)) is (shift == "open")
+    assert symbolic_sign(decl, gap, strict=False)
+    (u,) = interval_substitution(decl, x).free_symbols
+    assert u.is_positive is (True if shift == "open" else None) and u.is_nonnegative
+
+
+def test_derivations_positive_half_lines_are_not_substituted():
+    from derivations.decide import interval_substitution
+
+    decl = Declarations()
+    p, q = decl.symbol("p", POSITIVE), decl.symbol("q", sp.Interval(0, sp.oo))
+    assert interval_substitution(decl, p + q) == p + q
+
+
+def test_derivations_uniform_samples_lie_strictly_inside_open_intervals():
+    import random
+
+    from derivations.domains import _sample
+
+    rng = random.Random(0)
+    unit = [_sample(sp.Interval.open(0, 1), rng) for _ in range(500)]
+    assert all(sp.Rational(1, 20) <= v <= sp.Rational(19, 20) for v in unit)
+    half = [_sample(POSITIVE, rng) for _ in range(500)]
+    assert all(v > 0 for v in half) and max(half) <= 13
+    neg = [_sample(sp.Interval.open(-sp.oo, 2), rng) for _ in range(500)]
+    assert all(v < 2 for v in neg)
+    real = [_sample(REALS, rng) for _ in range(500)]
+    assert all(-3 <= v <= 3 for v in real) and min(real) < -2 and max(real) > 2
+
+
+@pytest.mark.parametrize(("domain", "expected"), [
+    (sp.Interval.open(0, 1), {"lo-a": sp.Rational(1, 10**6), "lo-b": sp.Rational(1, 100),
+                              "hi-a": 1 - sp.Rational(1, 10**6), "hi-b": sp.Rational(99, 100)}),
+    (sp.Interval(-2, 2), {"lo-a": -2 + sp.Rational(4, 10**6), "lo-b": -2 + sp.Rational(4, 100),
+                          "hi-a": 2 - sp.Rational(4, 10**6), "hi-b": 2 - sp.Rational(4, 100),
+                          "zero-": -sp.Rational(1, 10**6), "zero+": sp.Rational(1, 10**6)}),
+    (REALS, {"lo-far": -100, "hi-far": 100, "zero-": -sp.Rational(1, 10**6), "zero+": sp.Rational(1, 10**6)}),
+    (sp.Interval(0, sp.oo), {"lo-a": sp.Rational(1, 10**6), "lo-b": sp.Rational(1, 100), "hi-far": 100}),
+    (sp.Interval.open(-sp.oo, 3), {"lo-far": -100, "hi-a": 3 - sp.Rational(1, 10**6), "hi-b": 3 - sp.Rational(1, 100),
+                                   "zero-": -sp.Rational(1, 10**6), "zero+": sp.Rational(1, 10**6)}),
+])
+def test_derivations_edge_values_sit_just_inside_the_ends(domain, expected):
+    from derivations.domains import _edges
+
+    edges = _edges(domain)
+    assert edges == expected
+    assert all(domain.contains(v) and v not in (domain.inf, domain.sup) for v in edges.values())
+
+
+def test_derivations_edge_values_skip_a_far_value_outside_a_short_half_line():
+    from derivations.domains import _edges
+
+    assert _edges(sp.Interval.open(200, sp.oo)) == {"lo-a": 200 + sp.Rational(1, 10**6),
+                                                    "lo-b": 200 + sp.Rational(1, 100)}
+
+
+def test_derivations_spot_points_cover_every_ordering_of_symbols_sharing_a_domain():
+    import random
+
+    decl = Declarations()
+    a, b, c = decl.symbols("a b c", sp.Interval.open(0, 1))
+    t = decl.symbol("t", REALS)
+    points = decl.spot_points(random.Random(7), {a, b, c, t}, 3)
+    edge = [p for p, is_edge in points if is_edge]
+    assert sum(not is_edge for _, is_edge in points) == 3
+    assert any(p[a] < p[b] < p[c] for p in edge) and any(p[a] > p[b] > p[c] for p in edge)
+    assert any(p[a] == p[b] == p[c] for p in edge)
+    for p, _ in points:
+        assert set(p) == {a, b, c, t}
+        assert all(0 < p[s] < 1 for s in (a, b, c))
+    assert any(p[t] == 100 for p in edge) and any(p[t] == -100 for p in edge)
+    assert any(p[a] == sp.Rational(1, 10**6) for p in edge) and any(p[a] == 1 - sp.Rational(1, 10**6) for p in edge)
+
+
+def test_derivations_spot_points_are_deterministic_and_respect_constraints():
+    import random
+
+    decl = Declarations()
+    a, b = decl.symbols("a b", REALS)
+    decl.require(a < b)
+    first = decl.spot_points(random.Random(3), {a, b}, 4)
+    assert first == decl.spot_points(random.Random(3), {a, b}, 4)
+    assert first != decl.spot_points(random.Random(4), {a, b}, 4)
+    assert first and all(p[a] < p[b] for p, _ in first)
+    assert not any(p[a] == p[b] for p, _ in first)
+
+
+def test_derivations_a_counterexample_only_where_a_is_below_b_is_found_with_one_uniform_point():
+    for seed in range(5):
+        step = _one(lambda a, b: Holds(-sp.Abs(a - b), ">=", b - a), names="a b", points=1, seed=seed)
+        assert step.status == "fail"
+
+
+def test_derivations_a_counterexample_near_an_end_is_found():
+    unit = sp.Interval.open(0, 1)
+    assert _one(lambda t: Holds(t, ">", sp.Rational(1, 10**4)), unit, "t", points=1).status == "fail"
+    assert _one(lambda t: Holds(t, "<", 1 - sp.Rational(1, 10**4)), unit, "t", points=1).status == "fail"
+    assert _one(lambda t: Holds(t, "<", 50), POSITIVE, "t", points=1).status == "fail"
+    assert _one(lambda t: Holds(sp.Abs(t), ">", sp.Rational(1, 10**5)), REALS, "t", points=1).status == "fail"
+
+
+# --- numeric comparison: tolerances -----------------------------------------------------------------
+def test_derivations_close_tolerance_is_relative_1e_12():
+    from derivations.decide import REL_TOL, close
+
+    assert REL_TOL == sp.Float("1e-12")
+    one = sp.Integer(1)
+    assert close(one, one + sp.Float("2.99e-12", 30)) and not close(one, one + sp.Float("3.01e-12", 30))
+    assert close(sp.Integer(0), sp.Float("0.99e-12", 30)) and not close(sp.Integer(0), sp.Float("1.01e-12", 30))
+    big = sp.Integer(10) ** 6
+    assert close(big, big + sp.Float("1.9e-6", 30)) and not close(big, big + sp.Float("2.1e-6", 30))
+    assert not close(one, one * (1 + sp.Rational(1, 10**9)))
+
+
+def test_derivations_close_widens_by_a_stated_error_and_rejects_non_numbers():
+    from derivations.decide import close
+
+    assert close(sp.Integer(0), sp.Float("1e-6"), error=1e-6)
+    assert not close(sp.Integer(0), sp.Float("1e-6"), error=0.9e-6)
+    assert not close(sp.oo, sp.oo) and not close(sp.nan, sp.nan) and not close(sp.zoo, sp.Integer(1))
+    assert not close(sp.Symbol("x"), sp.Symbol("x"))
+    assert close(1 + sp.I, 1 + sp.I) and not close(1 + sp.I, 1 - sp.I)
+    assert not close(sp.Matrix([1, 2]), sp.Matrix([[1, 2]])) and close(sp.Matrix([1, 2]), sp.Matrix([1, 2]))
+    assert not close(sp.Matrix([1, 2]), sp.Integer(1))
+    huge = sp.Float("1e500", 30)
+    assert not close(huge, huge * 2) and close(huge, huge)
+
+
+def test_derivations_real_value_keeps_tiny_positive_values_positive():
+    from derivations.decide import real_value
+
+    assert real_value(sp.exp(-sp.Integer(1000)).evalf(30)) > 0
+    assert real_value(sp.sqrt(-sp.Integer(2))) is None
+    assert real_value(sp.Integer(3) + sp.Float("1e-25") * sp.I) == 3
+    assert real_value(sp.Integer(3) + sp.Float("1e-15") * sp.I) is None
+    assert real_value(sp.zoo) is None and real_value(sp.Symbol("x")) is None
+
+
+@pytest.mark.parametrize(("gap", "error", "strict", "refuted"), [
+    ("-2e-12", 0, False, True), ("-0.5e-12", 0, False, False), ("0", 0, False, False),
+    ("0", 0, True, True), ("1e-30", 0, True, False), ("-1e-30", 0, True, True),
+    ("-0.5e-6", 1e-6, False, False), ("-1.1e-6", 1e-6, False, True),
+    ("-0.5e-6", 1e-6, True, False), ("-1.1e-6", 1e-6, True, True),
+])
+def test_derivations_what_refutes_an_inequality(gap, error, strict, refuted):
+    from derivations.claims import refutes
+
+    spot = Spot({}, (sp.Float(gap, 30),), (error,))
+    assert refutes(spot, strict) is refuted
+
+
+def test_derivations_a_complex_gap_refutes_an_inequality():
+    from derivations.claims import refutes
+
+    assert refutes(Spot({}, (sp.Integer(1) + sp.I,)), strict=False)
+
+
+# --- integrals: quadrature, not symbolic integration per point ---------------------------------------
+def test_derivations_quadrature_matches_the_gaussian_integral_within_its_error():
+    import mpmath
+
+    from derivations.decide import quadrature
+
+    x = sp.Symbol("x", real=True)
+    value, error = quadrature(sp.Integral(sp.exp(-x**2 / 2), (x, -sp.oo, sp.oo)))
+    with mpmath.workdps(30):
+        assert abs(value - mpmath.sqrt(2 * mpmath.pi)) <= max(error, mpmath.mpf("1e-28"))
+    assert error < 1e-20
+    with pytest.raises(ValueError, match="free symbols"):
+        quadrature(sp.Integral(sp.exp(-x**2 * sp.Symbol("s")), (x, 0, 1)))
+    with pytest.raises(ValueError, match="indefinite"):
+        quadrature(sp.Integral(x, x))
+
+
+def test_derivations_gaussian_integrals_are_spot_checked_fast(monkeypatch):
+    import time
+
+    from derivations import decide
+
+    def no_symbolic(*args, **kwargs):
+        raise AssertionError("symbolic integration in a spot check")
+
+    decl = Declarations()
+    m, s = decl.symbol("m", REALS), decl.symbol("s", POSITIVE)
+    x = sp.Symbol("x", real=True)
+    integral = sp.Integral(sp.exp(-(x - m) ** 2 / (2 * s**2)), (x, -sp.oo, sp.oo))
+    monkeypatch.setattr(sp.Integral, "doit", no_symbolic)
+    t0 = time.process_time()
+    import random
+
+    spots = decide.evaluate(decl, (integral, sp.sqrt(2 * sp.pi) * s), random.Random(1), 5)
+    assert len(spots) == 5  # edge points are skipped under an integral
+    assert all(decide.close(*sp_.values, sp_.error(0)) for sp_ in spots)
+    wrong = [decide.close(sp_.values[0], sp_.values[1] * (1 + sp.Rational(1, 10**9)), sp_.error(0)) for sp_ in spots]
+    assert not any(wrong)
+    assert time.process_time() - t0 < 10
+
+
+def test_derivations_a_wrong_gaussian_integral_fails_within_the_time_limit():
+    def build():
+        decl = Declarations()
+        m, s = decl.symbol("m", REALS), decl.symbol("s", POSITIVE)
+        x = sp.Symbol("x", real=True)
+        integral = sp.Integral(sp.exp(-(x - m) ** 2 / (2 * s**2)), (x, -sp.oo, sp.oo))
+        return decl, [Step("r", Equal(integral, sp.sqrt(2 * sp.pi) * s * (1 + sp.Rational(1, 10**9))))]
+
+    step = engine.check(_result(build), time_limit=5).steps[0]
+    assert step.status == "fail" and step.seconds < 30
