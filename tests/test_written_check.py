@@ -69,6 +69,14 @@ def test_inequality_strictness_is_tracked():
     assert marks(doc("x: real", r"x^2 > 0")) == ["REFUTED"]  # at x = 0
 
 
+def test_a_chain_across_steps_reports_its_combined_relation():
+    rep = check(parse(doc("x: real", "x^2 + 2 = x^2 + 2", r"\ge 2", "> 1", "= 1")))
+    (line,) = rep["lines"]
+    assert (line["from_step"], line["to_step"], line["relation"]) == (1, 4, ">")
+    rep = check(parse(doc("x: real", r"x^2 + 2 \ge 2", r"\le x^2 + 3")))
+    assert rep["lines"][0]["relation"] == "mixed"
+
+
 def test_an_inequality_that_holds_only_for_theta_above_theta0_is_refuted():
     rep = check(parse(doc(r"\theta: real" + "\n" + r"\theta_0: real", r"|\theta - \theta_0| \le \theta - \theta_0")))
     c = rep["steps"][0]["counterexample"]

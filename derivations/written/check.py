@@ -113,6 +113,51 @@ def _limits(e):
     return e
 
 
+_ORDER = {"<": ("<", 1), "<=": ("<", 0), ">": (">", 1), ">=": (">", 0)}
+
+
+def _combine(a: str | None, b: str) -> str | None:
+    """The relation of a chain: = then ≤ is ≤; ≤ then < is <; ≤ then ≥ says nothing."""
+    if a is None or b == "=":
+        return a
+    if a == "=":
+        return b
+    if a not in _ORDER or b not in _ORDER or _ORDER[a][0] != _ORDER[b][0]:
+        return None
+    strict = _ORDER[a][1] or _ORDER[b][1]
+    return _ORDER[a][0] + ("" if strict else "=")
+
+
+def _lines(ms: list[Meaning], entries: list[dict]) -> list[dict]:
+    """Each line of reasoning (a chain of relations across steps): first lhs, last rhs, the combined relation."""
+    out, cur = [], None
+    for k, m in enumerate(ms):
+        for link in m.links:
+            if link.kind == "start":
+                cur = {"from_step": k + 1, "to_step": k + 1, "lhs": link.lhs, "rhs": link.lhs, "relation": "="}
+                out.append(cur)
+                continue
+            if link.kind != "relation":
+                cur = None
+                continue
+            if cur is not None and link.cont:
+                cur["relation"] = _combine(cur["relation"], link.op)
+                cur["rhs"], cur["to_step"] = link.rhs, k + 1
+            else:
+                cur = {"from_step": k + 1, "to_step": k + 1, "lhs": link.lhs, "rhs": link.rhs, "relation": link.op}
+                out.append(cur)
+    rows = []
+    for line in out:
+        if line["from_step"] == line["to_step"] and line["lhs"] is line["rhs"]:
+            continue
+        verdicts = [entries[i - 1]["verdict"] for i in range(line["from_step"], line["to_step"] + 1)]
+        worst = next((v for v in ("REFUTED", "UNDECIDED", "UNPROVED") if v in verdicts), "PROVED")
+        rows.append({"from_step": line["from_step"], "to_step": line["to_step"],
+                     "relation": line["relation"] or "mixed", "lhs": sp.latex(line["lhs"]),
+                     "rhs": sp.latex(line["rhs"]), "verdict": worst})
+    return rows
+
+
 def _verdict(outcomes: list[relations.Outcome]) -> str:
     st = [o.status for o in outcomes]
     if "refuted" in st:
@@ -149,12 +194,13 @@ def check(doc: Document, seed: int = 0, step_limit: float | None = None,
         entries.append(entry)
         if progress is not None:
             progress(k + 1, len(ms), entry)
+    lines = _lines(ms, entries)
     counts = {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS}
     first = next((e["index"] for e in entries if e["verdict"] == "REFUTED"), None)
     status = "fail" if counts["REFUTED"] else ("undecided" if counts["UNDECIDED"] or counts["UNPROVED"] else "pass")
     return {"schema": SCHEMA, "file": doc.path, "title": doc.front.get("title"), "status": status,
             "first_wrong_step": first, "counts": counts, "seed": seed, "step_limit_s": limit,
-            "seconds": round(time.perf_counter() - t0, 3), "steps": entries,
+            "seconds": round(time.perf_counter() - t0, 3), "steps": entries, "lines": lines,
             "closing_prose": doc.closing_prose}
 
 

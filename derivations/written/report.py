@@ -6,6 +6,8 @@ JSON schema ``genproof.derivation-check/1`` (stable; fields are only ever added)
      "status": "pass"|"fail"|"undecided", "first_wrong_step": int|null,
      "counts": {"PROVED": int, "REFUTED": int, "UNDECIDED": int, "UNPROVED": int, "GIVEN": int},
      "seed": int, "step_limit_s": float, "seconds": float, "closing_prose": str,
+     "lines": [{"from_step": int, "to_step": int, "relation": "="|"<"|"<="|">"|">="|"mixed",
+                "lhs": str, "rhs": str, "verdict": str}],
      "steps": [{"index": int, "line": int, "column": int, "latex": str, "reason": str, "prose": str,
                 "planted_wrong": bool, "verdict": str, "message": str, "depends_on": [int],
                 "cpu_seconds": float, "counterexample": object|null,
@@ -74,6 +76,12 @@ def text(rep: dict, color: bool = False) -> str:
                     cells = ", ".join(f"[{a:.3g}, {b:.3g}): {x:.4g}" for (a, b), x in zip(d["cells"], d["values"],
                                                                                          strict=False))
                     out.append(f"          density {name} piecewise constant: {cells}")
+    for line in rep.get("lines", []):
+        if line["to_step"] > line["from_step"]:
+            rel = {"<=": "≤", ">=": "≥", "mixed": "(mixed ≤ and ≥: no conclusion)"}.get(line["relation"],
+                                                                                   line["relation"])
+            out.append(f"  steps {line['from_step']}–{line['to_step']}: first left side {rel} last right side "
+                       f"({line['verdict'].lower()})")
     n = rep["counts"]
     summary = ", ".join(f"{n[k]} {k.lower()}" for k in ("PROVED", "REFUTED", "UNDECIDED", "UNPROVED", "GIVEN") if n[k])
     out.append(f"{len(rep['steps'])} steps: {summary}; {rep['seconds']}s (seed {rep['seed']})")

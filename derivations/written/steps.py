@@ -36,6 +36,7 @@ class Link:
     rhs: object = None
     premises: list = field(default_factory=list)
     conclusions: list = field(default_factory=list)
+    cont: bool = False  # continues the line of reasoning of the link before it
 
     def text(self) -> str:
         if self.kind in ("implication", "equivalence"):
@@ -176,8 +177,8 @@ def meanings(doc: Document) -> list[Meaning]:
                     prev_eqs, prev_eqs_from = eqs, k
                     prev_rhs, prev_rhs_from = seg[-1][1], k
                     continue
-                for (_, a), (rel, b) in zip(seg, seg[1:], strict=False):
-                    m.links.append(Link("relation", a, rel, b))
+                for j, ((_, a), (rel, b)) in enumerate(zip(seg, seg[1:], strict=False)):
+                    m.links.append(Link("relation", a, rel, b, cont=j > 0))
             else:
                 if prev_rhs is None:
                     if prev_rhs_from is not None:
@@ -188,14 +189,15 @@ def meanings(doc: Document) -> list[Meaning]:
                     break
                 m.depends.add(prev_rhs_from)
                 chain = [(None, prev_rhs), *seg]
-                if len(seg) == 1 and first_rel == "=" and _is_premise(block, nxt, followed):
+                # "= 0 % setting the derivative to zero" imposes a condition; any other "= …" is checked.
+                if len(seg) == 1 and first_rel == "=" and seg[0][1] == 0 and _is_premise(block, nxt, followed):
                     eq = sp.Eq(prev_rhs, seg[0][1], evaluate=False)
                     m.links.append(Link("premise", conclusions=[eq]))
                     prev_eqs, prev_eqs_from = [eq], k
                     prev_rhs, prev_rhs_from = seg[-1][1], k
                     continue
                 for (_, a), (rel, b) in zip(chain, chain[1:], strict=False):
-                    m.links.append(Link("relation", a, rel, b))
+                    m.links.append(Link("relation", a, rel, b, cont=True))
             eqs = _equations(seg if seg[0][0] is None else [(None, prev_rhs), *seg])
             if eqs:
                 prev_eqs, prev_eqs_from = eqs, k
