@@ -194,6 +194,16 @@ def test_gibbs_inequality_kl_nonnegative_and_the_elbo_bound():
     assert marks(doc(front, r"KL(q \| r) \ge 1", rf"\log p_x \le {elbo}")) == ["REFUTED"] * 2
 
 
+def test_conditional_densities_and_a_factorization_assumed():
+    front = ("x: real\nz: real\nq(z|x): density(z)\np(z): density(z)\np(x|z): function(z) -> positive\n"
+             "p(x, z): function(z) -> positive\nassume:\n  - p(x, z) = p(x|z) p(z)")
+    elbo = r"\mathbb{E}_{z \sim q(z|x)}\left[\log \frac{p(x, z)}{q(z|x)}\right]"
+    right = r"\mathbb{E}_{q(z \mid x)}[\log p(x|z)] - KL(q(z|x) \| p(z))"
+    assert marks(doc(front, f"{elbo} = {right}")) == ["PROVED"]
+    twice = r"\mathbb{E}_{q(z|x)}[\log p(x|z)] + \mathbb{E}_{q(z|x)}[\log p(z)] - KL(q(z|x) \| p(z))"
+    assert marks(doc(front, f"{elbo} = {twice}")) == ["REFUTED"]  # the prior counted twice
+
+
 def test_gaussian_expectations_are_exact():
     front = "x: real\n\\mu: real\n\\sigma: positive"
     assert marks(doc(front, r"\mathbb{E}_{x \sim \mathcal{N}(\mu, \sigma^2)}[(x - \mu)^2] = \sigma^2")) == ["PROVED"]

@@ -78,6 +78,8 @@ def _link(link: Link, scope, rng, subs: dict, tainted: dict) -> tuple[relations.
         return relations.Outcome("undecided", f"the relation {link.op} is not checked", None, link.op), set()
 
     def decide_(lhs, rhs):
+        if scope.rewrites:
+            lhs, rhs = _rewrite(lhs, scope.rewrites), _rewrite(rhs, scope.rewrites)
         lhs, rhs = _limits(lhs), _limits(rhs)
         if link.op == "=":
             return relations.equality(lhs, rhs, scope, rng)
@@ -100,6 +102,13 @@ def _link(link: Link, scope, rng, subs: dict, tainted: dict) -> tuple[relations.
         at.reason = "holds at the solution found in step " + ", ".join(str(u + 1) for u in sorted(used))
         return at, used
     return (at if at.status == "refuted" else general), used
+
+
+def _rewrite(e, rules: dict):
+    """Apply the ``assume:`` rules p(x, z) = … (function values replaced wherever they occur)."""
+    if not isinstance(e, sp.Basic):
+        return e
+    return e.xreplace(rules)
 
 
 def _limits(e):

@@ -185,4 +185,7 @@ def _assumptions(front: dict, scope: Scope) -> None:
             for (_, a), (op, b) in zip(st, st[1:], strict=False):
                 if op not in _REL:
                     raise DocumentError(f"assume: {text!r}: relation {op} not supported")
+                if op == "=" and isinstance(a, sp.core.function.AppliedUndef):
+                    scope.rewrites[a] = b  # p(x, z) = p(x|z) p(z): a rule every step is read under
+                    continue
                 scope.constraints.append(_REL[op](a, b, evaluate=False))

@@ -686,6 +686,14 @@ class _Reader:
 
     def named(self, name: str, node, suffixes: list, text: bool = False):
         scope = self.scope
+        if scope.signatures and suffixes and _is(suffixes[0], "call"):
+            from derivations.written.symbols import signature_key
+
+            key = signature_key(name, self.raw(suffixes[0].children[1]))
+            if key in scope.signatures:
+                f = scope.functions[scope.signatures[key]]
+                value = f.fn(*[scope.symbols[v] for v in f.variables])
+                return self.suffixes(value, suffixes[1:], node)
         sym = scope.lookup(name)
         if sym is not None:
             return self.suffixes(sym, suffixes, node)
@@ -892,6 +900,13 @@ class _Reader:
                     var = self.value(inner.children[0])
                     law = self.sim_rhs(inner.children[2])
                     return self.check_law(var, law, over)
+                if _is(inner, "statement") and len(inner.children) == 1:
+                    try:
+                        v = self.law_or_value(inner.children[0])
+                    except LatexError:
+                        v = None
+                    if isinstance(v, sp.core.function.AppliedUndef):
+                        return self.check_law(v.args[0] if len(v.args) == 1 else None, v, over)
                 name = self.raw(inner).strip()
             else:
                 name = str(arg)

@@ -65,7 +65,7 @@ def text(rep: dict, color: bool = False) -> str:
         if c:
             if "point" in c:
                 pt = ", ".join(f"{k} = {_short(x)}" for k, x in c["point"].items())
-                out.append(f"        counterexample: {pt or '(no free symbols)'}")
+                out.append(f"        counterexample: {pt or 'any point, with the functions and densities below'}")
             if "lhs" in c:
                 out.append(f"          left side = {_short(c['lhs'])}, right side = {_short(c['rhs'])}")
             for key in ("why", "functions"):

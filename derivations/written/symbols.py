@@ -58,6 +58,8 @@ class Scope:
     parameters: list = field(default_factory=list)
     unknowns: list = field(default_factory=list)
     bound: list[dict[str, sp.Basic]] = field(default_factory=list)
+    rewrites: dict = field(default_factory=dict)  # assume: p(x, z) = p(x|z) p(z), applied to every step
+    signatures: dict[str, str] = field(default_factory=dict)  # "p(z|x)" -> function name
 
     # --- lookups used by the LaTeX reader -------------------------------------------------
     def known(self, name: str) -> bool:
@@ -218,7 +220,17 @@ def build(front: dict) -> Scope:
         name = _name(str(key))
         scope.declare(name, domain_of(text))
     for key, text in later:
-        name = _name(str(key))
+        sig = _SIGNATURE.match(str(key).strip())
+        if sig:
+            # q(z|x), p(x, z): a function named by its written signature.
+            base = _name(sig.group(1))
+            parts = re.split(r"\\mid|\||,|;", sig.group(2))
+            names = [_name(v) for v in parts if v.strip()]
+            given = "|" in sig.group(2) or "\\mid" in sig.group(2)
+            name = base + "_" + "_".join(names) + ("_cond" if given else "")
+            scope.signatures[signature_key(base, sig.group(2))] = name
+        else:
+            name = _name(str(key))
         m = _SHAPE.match(text)
         if m:
             parts = [p for p in m.group(2).split(",") if p.strip()]
@@ -259,6 +271,17 @@ def build(front: dict) -> Scope:
             out.append(sym)
         setattr(scope, key, out)
     return scope
+
+
+_SIGNATURE = re.compile(r"^([^()]+)\((.+)\)$")
+
+
+def signature_key(base: str, args: str) -> str:
+    r"""``p``, ``z \mid x`` ↦ ``p(z|x)``: how a written signature is looked up."""
+    a = re.sub(r"\\mid", "|", args)
+    a = re.sub(r"\s+", "", a)
+    a = re.sub(r"\\(text|mathrm)\{([^{}]*)\}", r"\2", a).replace("\\", "").replace("{", "").replace("}", "")
+    return f"{base}({a})"
 
 
 _RESERVED = {"assume", "parameters", "unknowns", "title", "result", "wrong", "description", "timeout", "author"}
