@@ -506,3 +506,8 @@ def tolerance(dtype: Any) -> float:
     if name not in eps:
         raise ValueError(f"tolerance: dtype must be float32 or float64, got {dtype!r}")
     return 2.0**14 * eps[name]
+
+
+# Type strategies (also what the Hypothesis entry point derivations.hypothesis_plugin relies on): a function,
+# resolved by st.from_type, because the device list needs torch and is built only when a TensorSpec is drawn.
+st.register_type_strategy(TensorSpec, lambda _: tensor_specs())

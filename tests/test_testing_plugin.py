@@ -23,6 +23,18 @@ def test_testing_plugins_import_without_torch_sympy_or_models(module: str) -> No
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
+@pytest.mark.parametrize("first", ["derivations.strategies", "hypothesis", "derivations.hypothesis_plugin"])
+def test_testing_hypothesis_hook_works_whatever_is_imported_first(first: str) -> None:
+    # derivations.strategies imports hypothesis, whose entry point imports derivations.strategies: no cycle error.
+    code = (f"import sys, {first}\n"
+            "from hypothesis import strategies as st\n"
+            "from derivations.strategies import TensorSpec\n"
+            "assert isinstance(st.from_type(TensorSpec).example(), TensorSpec)\n"
+            f"print(sorted(m for m in {('sympy', 'models')!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def test_testing_plugin_is_registered_with_its_markers(pytestconfig: pytest.Config) -> None:
     assert pytestconfig.pluginmanager.has_plugin("genproof")
     markers = " ".join(pytestconfig.getini("markers"))

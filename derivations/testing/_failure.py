@@ -58,10 +58,10 @@ def show(value: Any, limit: int = 12) -> str:
         return "(" + ", ".join(show(v, limit) for v in value) + ")"
     arr = np.asarray(value, dtype=float) if not isinstance(value, np.ndarray) else value.astype(float)
     if arr.ndim == 0:
-        text = f"{float(arr):.10g}"
+        text = f"{float(arr):.15g}"
     else:
         flat = arr.ravel()
-        body = ", ".join(f"{v:.8g}" for v in flat[:limit]) + (", …" if flat.size > limit else "")
+        body = ", ".join(f"{v:.12g}" for v in flat[:limit]) + (", …" if flat.size > limit else "")
         text = f"[{body}]" + (f" (shape {arr.shape})" if arr.ndim > 1 or flat.size > limit else "")
     return f"{head}: {text}" if head else text
 

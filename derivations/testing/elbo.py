@@ -120,6 +120,11 @@ def assert_elbo_estimator(estimator: Callable[[Callable[[Any], Any], Any, int], 
             torch.manual_seed(7)
             got = float(to_numpy(call(estimator, log_joint_of(prior, lik), q, n, prop=prop, result_id=RID,
                                       inputs=inputs)))
+        if not got <= log_px + eps:
+            raise TheoryMismatch("the ELBO estimate is ≤ log p(x) (up to its Monte Carlo error)", RID,
+                                 describe(**inputs), f"≤ {log_px:.8g} + {eps:g}", got,
+                                 hint="the KL/entropy sign is flipped (ELBO ≤ log p(x) always)",
+                                 source=f"{RID} formula marginal_likelihood; Hoeffding with n = {n}")
         if not abs(got - want) <= eps:
             hint = None
             if got > log_px + eps:

@@ -93,8 +93,8 @@ def assert_flow(forward: Callable[[Any], Any], inverse: Callable[[Any], Any] | N
             integral), and the mistake (log|det| of the inverse map, i.e. the sign flipped).
         ValueError: on a bad ``dim``, ``box`` or ``cells``.
 
-    >>> import torch
-    >>> affine = lambda x: (2 * x + 1, torch.full(x.shape[:1], float(torch.log(torch.tensor(2.0)))))
+    >>> import math, torch
+    >>> affine = lambda x: (2 * x + 1, torch.full(x.shape[:1], math.log(2.0), dtype=x.dtype))
     >>> assert_flow(affine, lambda z: (z - 1) / 2, dim=1, max_examples=3)
     """
     import torch

@@ -277,6 +277,7 @@ def assert_reparameterized_sampler(sample: Callable[[Any, Any], Any], *, param: 
         TheoryMismatch: naming vae.reparameterization, the (μ, p), the KS statistic against its threshold (or the
             gradients), and the mistake (σ² used as σ, a sample without gradient).
 
+    >>> import torch
     >>> assert_reparameterized_sampler(lambda mu, lv: mu + (lv / 2).exp() * torch.randn_like(mu), max_examples=1)
     """
     _check_choice("param", param, PARAMS)
