@@ -790,3 +790,43 @@ def test_a_seed_of_the_wrong_type_is_named_with_its_type():
     with pytest.raises(ValueError, match=r"got '3' \(str\)"):
         check_seed("3")
     assert check_seed(np.int64(3)) == 3 and type(check_seed(np.int64(3))) is int
+
+
+# --- the soundness corpus, one claim per test (for the mutation run) ---------------------------------------------
+
+
+def _corpus():
+    from soundness_claims import CASES
+
+    return CASES
+
+
+def _known_undecided() -> set[str]:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "mutation" / "corpus_undecided.txt"
+    return {ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and ln[0] != "#"}
+
+
+@pytest.mark.slow
+@pytest.mark.mutation
+@pytest.mark.parametrize("case", _corpus(), ids=lambda c: c.id)
+def test_corpus_claim_gets_its_decided_verdict(case):
+    # One test per claim, so that mutmut runs only the claims that reach a mutated function and stops at the
+    # first wrong verdict. Sound: a false claim never passes, a true one never fails. Decided: a true claim
+    # passes and a false one is refuted, except the few the engine leaves undecided today.
+    from derivations import engine
+    from derivations.engine import Result
+
+    report = engine.check(Result(id=f"corpus.{case.id}", title=case.id, statement=case.id, build=case.build),
+                          time_limit=5.0)
+    last = report.steps[-1]
+    status = "undecided" if last.status == "unproved" else last.status
+    if case.truth is None:
+        assert status == "given"
+        return
+    decided = {"pass"} if case.truth else {"fail", "error"}
+    sound = decided | {"undecided"}
+    assert status in sound, f"unsound: {case.id} ({'true' if case.truth else 'false'}) got {status}: {last.message}"
+    if case.id not in _known_undecided():
+        assert status in decided, f"{case.id} is decided today but got {status}: {last.message}"
