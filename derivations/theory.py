@@ -486,8 +486,10 @@ def _draw(a: Arg, rng: np.random.Generator, batch: tuple[int, ...], sizes: dict[
         return w / w.sum(-1, keepdims=True)
     lo, hi = a.sampling_bounds()
     if lo > 0 and hi / lo > 100 and a.domain.sup == sp.oo:  # a scale: log-uniform, so small and large both appear
-        return np.exp(rng.uniform(math.log(lo), math.log(hi), size=shape))
-    return rng.uniform(lo, hi, size=shape)
+        x = np.exp(rng.uniform(math.log(lo), math.log(hi), size=shape))
+    else:
+        x = rng.uniform(lo, hi, size=shape)
+    return np.float64(x) if not shape else x  # one scalar: a float (np.float64), not a 0-d array
 
 
 def sample(result_id: str, name: str, rng: np.random.Generator | int = 0,
@@ -501,7 +503,7 @@ def sample(result_id: str, name: str, rng: np.random.Generator | int = 0,
         batch: leading batch shape (``()`` for one draw).
 
     Returns:
-        One array per declared argument, of shape ``batch + entries``.
+        One array per declared argument, of shape ``batch + entries`` (a float for a single scalar).
 
     Raises:
         KeyError, DomainError: as :func:`arguments`.

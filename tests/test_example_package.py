@@ -93,8 +93,11 @@ needs_example = pytest.mark.skipif(not _example_installed(), reason="the example
 def test_installed_example_results_are_listed_verified_shown_and_located():
     listed = _derivations("list")
     assert "course.bernoulli_mle" in listed.stdout and "course.sigmoid_symmetry" in listed.stdout
-    verified = _derivations("verify", "course.bernoulli_mle", "course.sigmoid_symmetry")
+    verified = _derivations("verify", "--numeric", "--fuzz", "course.bernoulli_mle", "course.sigmoid_symmetry")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "numeric: 2/2 pass fuzz: 2/2 pass" in verified.stdout
+    killed = _derivations("mutants", "course.bernoulli_mle", "course.sigmoid_symmetry")
+    assert killed.returncode == 0, killed.stdout[-2000:] + killed.stderr[-2000:]
     shown = _derivations("show", "course.bernoulli_mle")
     assert shown.returncode == 0 and "θ̂ = s/(s + f)" in shown.stdout
     where = _derivations("where", "course.bernoulli_mle")

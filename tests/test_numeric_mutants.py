@@ -6,7 +6,8 @@ import pytest
 
 from derivations import mutants, registry
 
-RESULT_IDS = registry.ids()
+#: genproof's own cards (an installed package adding results through genproof.results need not bring these checks)
+RESULT_IDS = [r.id for r in registry.results() if r.build.__module__.startswith("derivations.")]
 
 
 @pytest.mark.parametrize("result_id", RESULT_IDS)

@@ -6,7 +6,10 @@ Importing this module registers the results; genproof imports it through the ent
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
+from hypothesis import strategies as st
+from scipy import special, stats
 
 from derivations.claims import PREV, Definition, Equal, Holds, Minimizer
 from derivations.domains import POSITIVE, REALS, UNIT, Declarations
@@ -97,3 +100,79 @@ register(Result(
         Planted(1, "sign flip: σ(−h) = σ(h) − 1", flip_sign()),
     ),
 ))
+
+
+# --- numeric checks, fuzz properties and argument samplers (attached to the same cards) ---------------------
+# ``formulas`` is the card's formulas dict as the runner passes it (the mutants runner swaps in wrong ones), so
+# the checks read their closed forms from it, never from this module directly.
+
+from derivations.numeric.core import (  # noqa: E402  (after the cards: the numeric layer is optional to read them)
+    Context,
+    Formulas,
+    Outcome,
+    expect_close,
+    formula_args,
+    fuzz_property,
+    lambdified,
+    numeric_check,
+)
+from derivations.theory import sample, strategy  # noqa: E402
+
+_PAIRS = [(3.0, 1.0), (0.5, 7.0), (20.0, 20.0), (1e-2, 3.0)]
+
+
+@numeric_check("course.bernoulli_mle", "grid_argmin", monte_carlo=False)
+def bernoulli_mle_grid(formulas: Formulas, ctx: Context) -> Outcome:
+    """θ̂(s, f) against the argmin of the NLL over a grid of step 1e−6 on (0, 1) (numpy, no card involved)."""
+    theta_hat = lambdified(formulas["theta_hat"], "positive", "positive")
+    grid = np.linspace(1e-6, 1 - 1e-6, 999_999)
+    found = [float(grid[np.argmin(-s * np.log(grid) - f * np.log1p(-grid))]) for s, f in _PAIRS]
+    return ctx.deterministic(found, [float(theta_hat(s, f)) for s, f in _PAIRS], 2e-6, "grid search (numpy)",
+                             "grid argmin of −s log θ − f log(1−θ) vs card θ̂", "the NLL is strictly convex, so "
+                             "the grid argmin lies within one step (1e−6) of the true minimizer", samples=len(_PAIRS))
+
+
+@numeric_check("course.bernoulli_mle", "nll_vs_scipy", monte_carlo=False)
+def bernoulli_nll_scipy(formulas: Formulas, ctx: Context) -> Outcome:
+    """NLL(θ; s, f) from the card against −(s·log p(1; θ) + f·log p(0; θ)) with scipy.stats.bernoulli.logpmf."""
+    theta, s, f = sample("course.bernoulli_mle", "NLL", rng=0, batch=50)
+    got = lambdified(formulas["NLL"], "positive", "positive", "positive")(theta, s, f)
+    want = -(s * stats.bernoulli.logpmf(1, theta) + f * stats.bernoulli.logpmf(0, theta))
+    return ctx.deterministic(got, want, 1e-9, "scipy.stats.bernoulli.logpmf", "card NLL vs scipy log-likelihood",
+                             "both are float64 sums of two logs, exact to ~1e−13 relative", relative=True,
+                             samples=50)
+
+
+@numeric_check("course.sigmoid_symmetry", "expit", monte_carlo=False)
+def sigmoid_symmetry_expit(formulas: Formulas, ctx: Context) -> Outcome:
+    """σ(−h) from the card against scipy.special.expit(−h) on a grid of h ∈ [−30, 30]."""
+    h = np.linspace(-30, 30, 601)
+    got = lambdified(formulas["sigma(-h)"], "real")(h)
+    return ctx.deterministic(got, special.expit(-h), 1e-12, "scipy.special.expit", "card σ(−h) vs expit(−h)",
+                             "both are float64 evaluations of the same function, exact to ~1e−16", relative=True,
+                             samples=len(h))
+
+
+@fuzz_property("course.bernoulli_mle", "nll_at_mle_is_lowest", st.tuples(strategy("course.bernoulli_mle", "NLL")))
+def bernoulli_mle_lowest(formulas: Formulas, example) -> None:
+    """NLL(θ̂) ≤ NLL(θ) for any θ ∈ (0, 1) and s, f > 0 (the NLL written out here in numpy)."""
+    ((theta, s, f),) = example
+    t_hat = float(lambdified(formulas["theta_hat"], "positive", "positive")(s, f))
+    nll = lambda t: -s * np.log(t) - f * np.log1p(-t)  # noqa: E731
+    if not 0 < t_hat < 1 or nll(t_hat) > nll(theta) + 1e-9 * (1 + abs(nll(theta))):
+        raise AssertionError(f"θ̂({s}, {f}) = {t_hat}: NLL {nll(t_hat)} > NLL({theta}) = {nll(theta)}")
+
+
+@fuzz_property("course.sigmoid_symmetry", "symmetric_pair_sums_to_one",
+               strategy("course.sigmoid_symmetry", "sigma(-h)"))
+def sigmoid_symmetry_pair(formulas: Formulas, example) -> None:
+    """σ(−h) + σ(h) = 1, with σ(h) = expit(h) from scipy."""
+    (h,) = example
+    expect_close(lambdified(formulas["sigma(-h)"], "real")(h) + special.expit(h), 1.0, f"σ(−{h}) + σ({h})",
+                 rtol=1e-12, atol=1e-12)
+
+
+# The mutants runner draws arguments from the same declarations the cards carry (derivations.theory).
+for _rid, _name in [("course.bernoulli_mle", "theta_hat"), ("course.bernoulli_mle", "NLL"),
+                    ("course.sigmoid_symmetry", "sigma(-h)")]:
+    formula_args(_rid, _name, lambda rng, rid=_rid, name=_name: sample(rid, name, rng))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from genproof_example import cards
 from scipy import special
 
 from derivations import check, formula, registry
 from derivations.planted import check_planted
-from genproof_example import cards
 
 IDS = [r.id for r in registry.results() if r.build.__module__ == cards.__name__]
 PLANTED = [(i, k) for i in IDS for k in range(len(registry.get(i).planted))]
