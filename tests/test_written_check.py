@@ -53,6 +53,12 @@ def test_a_removable_singularity_is_not_a_counterexample():
     assert marks(doc("x: real", r"\frac{x^7 - 1}{x - 1} = x^6 + x^5 + x^4 + x^3 + x^2 + x + 1")) == ["PROVED"]
 
 
+def test_a_claim_false_below_the_numeric_tolerance_is_not_proved():
+    # Off by about 1e-40: no sampled point can show it, and SymPy cannot prove a false claim.
+    claim = r"\frac{x^2 + 1}{x^2 + 1 + 10^{-40}} = 1"
+    assert marks(doc("x: real", claim)) == ["UNDECIDED"]
+
+
 def test_hypothesis_finds_and_shrinks_a_counterexample_the_sampled_points_miss():
     # x³ − 30x² + 200x < 0 only for 10 < x < 20.
     rep = check(parse(doc("x: positive", r"x^3 - 30 x^2 + 200 x \ge 0")))

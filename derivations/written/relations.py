@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import random
 import signal
 import time
@@ -63,7 +64,10 @@ def _counter(w: worlds.World, lhs_v, rhs_v, **extra) -> dict:
 
 
 def _real(v) -> float | None:
-    return decide.real_value(v)
+    try:
+        return decide.real_value(v)
+    except OverflowError:
+        return None
 
 
 def _close(a, b, tol: float) -> bool:
@@ -71,8 +75,13 @@ def _close(a, b, tol: float) -> bool:
         if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
             return False
         return all(_close(x, y, tol) for x, y in zip(a, b, strict=False))
-    ca, cb = complex(a), complex(b)
-    return abs(ca - cb) <= tol * (1 + abs(ca) + abs(cb))
+    try:
+        ca, cb = complex(a), complex(b)
+        if not all(map(math.isfinite, (ca.real, ca.imag, cb.real, cb.imag))):
+            raise OverflowError
+        return abs(ca - cb) <= tol * (1 + abs(ca) + abs(cb))
+    except OverflowError:
+        raise worlds.NotNumeric("too large for a float") from None
 
 
 def _free(*exprs) -> set:
@@ -471,7 +480,7 @@ def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outc
         seen += 1
         try:
             same = _close(*vals, tol)
-        except TypeError:
+        except (TypeError, worlds.NotNumeric):
             continue
         if not same:
             counter = _counter(w, *vals, integrals=kind == "expectation")
@@ -887,7 +896,11 @@ def _check_solutions(sols, unknowns, conc, scope, rng, count, back, domain_of) -
                 except (worlds.NotNumeric, TypeError, ValueError):
                     continue
                 seen += 1
-                if not _close(a, b, 1e-12):
+                try:
+                    same = _close(a, b, 1e-12)
+                except worlds.NotNumeric:
+                    continue
+                if not same:
                     counter = _counter(w2, a, b, why="a solution of the previous equation(s) that does not "
                                                      "solve this one")
                     counter["solution"] = {str(back.get(u, u)): _num(v) for u, v in vals.items()}

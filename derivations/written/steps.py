@@ -39,6 +39,12 @@ class Link:
     cont: bool = False  # continues the line of reasoning of the link before it
 
     def text(self) -> str:
+        try:
+            return self._text()
+        except (TypeError, ValueError, AttributeError):  # a printer that cannot print a form
+            return f"{self.lhs} {self.op} {self.rhs}" if self.kind == "relation" else str(self.conclusions)
+
+    def _text(self) -> str:
         if self.kind in ("implication", "equivalence"):
             arrow = r"\Rightarrow" if self.kind == "implication" else r"\iff"
             return rf"{_eqs(self.premises)} \;{arrow}\; {_eqs(self.conclusions)}"

@@ -250,7 +250,9 @@ def value(expr, w: World, scope: Scope):
         if exact.has(sp.nan, sp.zoo):
             raise NotNumeric("undefined at this point")
         v = sp.N(exact, PRECISION)
-    except (TypeError, ValueError, ZeroDivisionError, mpmath.libmp.libhyper.NoConvergence) as exc:
+        if not isinstance(v, sp.MatrixBase):
+            complex(v)  # too large for a float: not a usable value
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, mpmath.libmp.libhyper.NoConvergence) as exc:
         raise NotNumeric(str(exc)) from None
     if v.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or v.free_symbols:
         raise NotNumeric(f"{v}")
