@@ -106,12 +106,16 @@ def load(path: str | Path) -> Document:
         size = p.stat().st_size
     except OSError as exc:
         raise DocumentError(f"cannot read {path}: {exc.strerror}") from None
+    if not p.is_file():
+        raise DocumentError(f"{path} is not a file (give one derivation file)")
     if size > MAX_BYTES:
         raise DocumentError(f"{path} is {size} bytes; at most {MAX_BYTES} are read")
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise DocumentError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise DocumentError(f"cannot read {path}: {exc.strerror}") from None
     return parse(text, str(path))
 
 

@@ -213,6 +213,8 @@ def build(front: dict) -> Scope:
             spec = "{" + ", ".join(str(k) for k in spec) + "}"  # YAML reads {0, 1} as a mapping
         elif isinstance(spec, list) and len(spec) == 2:
             spec = f"[{spec[0]}, {spec[1]}]"  # YAML reads [0, 1] as a list
+        elif isinstance(spec, (list, dict)):
+            raise DeclarationError(f"{key}: write an interval as [a, b] or (a, b), a finite set as {{0, 1}}")
         text = " ".join(str(spec).split())
         if _SHAPE.match(text) or _FUNCTION.match(text):
             later.append((key, text))
