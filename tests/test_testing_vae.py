@@ -43,6 +43,13 @@ def test_testing_gaussian_kl_diagonal_and_full_pass_on_torch() -> None:
 
 
 def test_testing_gaussian_kl_with_swapped_arguments_is_caught() -> None:
+    swapped = lambda m1, s1, m2, s2: kl_divergence(Normal(m2, s2), Normal(m1, s1)).sum(-1)  # noqa: E731
+    with pytest.raises(TheoryMismatch, match="arguments swapped"):
+        assert_gaussian_kl(swapped, param="sigma", max_examples=N)
+
+
+@pytest.mark.slow  # shrinking a full-covariance input: ~10 s on a busy machine
+def test_testing_full_covariance_kl_with_swapped_arguments_is_caught() -> None:
     full = lambda m1, c1, m2, c2: kl_divergence(MultivariateNormal(m2, c2), MultivariateNormal(m1, c1))  # noqa: E731
     with pytest.raises(TheoryMismatch, match="arguments swapped"):
         assert_gaussian_kl(full, param="covariance", max_examples=N)
