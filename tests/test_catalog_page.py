@@ -37,3 +37,14 @@ def test_nothing_in_docs_points_outside_the_repository():
     outside = [str(p.relative_to(ROOT)) for p in sources
                if re.search(r"shared/RESULTS\.md|\.\./shared/", p.read_text(encoding="utf-8"))]
     assert not outside, f"docs that point outside the repository: {outside}"
+
+
+def test_result_groups_are_titled_by_their_card_modules():
+    """No hand-kept prefix → title table: each group's title is its module docstring's first clause."""
+    assert genproof_pages.cluster_title("gan") == "GAN theory"
+    assert genproof_pages.cluster_title("wgan") == "Wasserstein GAN"
+    assert genproof_pages.cluster_title("no_such_prefix") == "no_such_prefix"
+    inputs = genproof_pages.Inputs(entries=genproof_pages.symbolic_entries(registry.ids(), run_checks=False))
+    page = genproof_pages.catalog_page(inputs)
+    for prefix in {i.split(".")[0] for i in registry.ids()}:
+        assert genproof_pages.heading(genproof_pages.esc(genproof_pages.cluster_title(prefix)), "-") in page, prefix

@@ -58,8 +58,26 @@ NODE_STYLE = {
 }
 OVERALL_MARKS = {"pass": ("✓", "st-pass"), "partial": ("✓", "st-pass"), "fail": ("✗", "st-fail"),
                  "unchecked": ("○", "st-none")}
-CLUSTERS = {"gan": "GAN theory", "wgan": "Wasserstein GAN", "vae": "VAE", "duality": "GANs and duality",
-            "ridge": "Ridge regression", "cov": "Change of variables"}
+
+
+def cluster_title(prefix: str) -> str:
+    """The title of the results whose IDs start ``prefix.``: the first clause of their module's docstring.
+
+    Read from the card module that registers them (``derivations/gan.py``: "GAN theory: …" → "GAN theory"), so a
+    package adding results through ``genproof.results`` gets its own group without a list to edit here.
+    """
+    import importlib
+
+    from derivations import registry
+
+    for result in registry.results():
+        if result.id.split(".")[0] == prefix:
+            doc = (importlib.import_module(result.build.__module__).__doc__ or "").strip()
+            first = doc.splitlines()[0] if doc else ""
+            title = first.split(":")[0].rstrip(". ").strip()
+            return title if 0 < len(title) <= 60 else prefix
+    return prefix
+
 #: Public modules for the API reference; those that do not import in this build are left out.
 API_MODULES = ("derivations.engine", "derivations.claims", "derivations.domains", "derivations.registry",
                "derivations.report", "derivations.planted", "derivations.strategies", "strategies",
@@ -570,7 +588,7 @@ def dot_graph(inputs: Inputs, target_uri: dict[str, str]) -> str:
     # rankdir=LR stacks clusters bottom-up: emit them in reverse so the catalog's first group is on top.
     for k, (prefix, members) in enumerate(reversed(groups.items())):
         lines.append(f"  subgraph cluster_{k} {{")
-        lines.append(f'    label="{_dot_str(CLUSTERS.get(prefix, prefix))}"; style="rounded,dashed"; color="#aaaaaa";')
+        lines.append(f'    label="{_dot_str(cluster_title(prefix))}"; style="rounded,dashed"; color="#aaaaaa";')
         for rid in members:
             lines.append("    " + _dot_node(rid, entries.get(rid), inputs, target_uri.get(rid)))
         lines.append("  }")
@@ -849,7 +867,7 @@ def catalog_page(inputs: Inputs) -> str:
     for e in inputs.entries:
         clusters.setdefault(e["id"].split(".")[0], []).append(e)
     for prefix, entries in clusters.items():
-        out.append(heading(CLUSTERS.get(prefix, prefix), "-"))
+        out.append(heading(esc(cluster_title(prefix)), "-"))
         for e in entries:
             out.append(heading(esc(f"{e['id']}: {e['title']}"), "~"))
             out.append(f"{ref(e['id'], registered)} · {esc(e['statement'])}\n")
