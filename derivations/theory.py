@@ -68,6 +68,9 @@ class Arg:
     ``size`` makes it a vector (``container`` "list": a Python list of SymPy
     scalars, "col": a k×1 Matrix); ``shape=(r, c)`` makes it a matrix
     (``container`` "matrix": an r×c Matrix, "cols": a list of r c×1 Matrices).
+    A size is an integer or a dimension name such as ``"n"``: any size, the
+    same for every argument that names it, read off the arguments at the call
+    (the formula is compiled once per size met).
     ``simplex`` asks the entries of a vector to be positive and sum to 1.
     ``bounds`` narrows where :func:`sample` and :func:`strategy` draw (default:
     [−5, 5] on the reals, [1e−2, 1e2] on the positives, the interval itself
