@@ -69,6 +69,15 @@ def _solved(eqs: list) -> dict:
 
 def _link(link: Link, scope, rng, subs: dict, tainted: dict) -> tuple[relations.Outcome, set]:
     used = {subs[t][1] for t in subs if any(_mentions(x, t) for x in (link.lhs, link.rhs))}
+    if link.kind == "premise" and len(link.conclusions) == 1 and not link.premises:
+        # A premise that is in fact an identity is proved, not merely given.
+        eq = link.conclusions[0]
+        try:
+            o = relations.equality(eq.lhs, eq.rhs, scope, rng, count=4)
+        except (ValueError, TypeError):
+            o = None
+        if o is not None and o.status == "proved":
+            return o, set()
     if link.kind in ("premise", "start"):
         return relations.Outcome("given", "", None, link.kind), set()
     if link.kind in ("implication", "equivalence"):

@@ -126,11 +126,15 @@ RELATIONS = {"=": "=", "<": "<", ">": ">", "!=": "!=", "<=": "<=", ">=": ">=",
              r"\iff": "<=>", r"\Leftrightarrow": "<=>", r"\Longleftrightarrow": "<=>"}
 
 def _det(m):
-    return sp.Determinant(m) if isinstance(m, (sp.MatrixBase, sp.MatrixExpr)) else m
+    if isinstance(m, sp.MatrixBase):
+        return m.det()
+    return sp.Determinant(m) if isinstance(m, sp.MatrixExpr) else m
 
 
 def _trace(m):
-    return sp.Trace(m) if isinstance(m, (sp.MatrixBase, sp.MatrixExpr)) else m
+    if isinstance(m, sp.MatrixBase):
+        return m.trace()
+    return sp.Trace(m) if isinstance(m, sp.MatrixExpr) else m
 
 
 GREEK_FUNCTIONS = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,

@@ -239,7 +239,7 @@ def value(expr, w: World, scope: Scope):
         e = e.replace(fn, impl)
     for fn in w.densities:  # densities outside an integral: a positive smooth stand-in
         e = e.replace(fn, w.functions[fn])
-    if e.has(sp.Derivative) or e.has(sp.Subs) or e.has(sp.Sum) or e.has(sp.Product):
+    if e.has(sp.Derivative, sp.Subs, sp.Sum, sp.Product, sp.Determinant, sp.Trace):
         e = e.subs(w.point).doit()
     try:
         if isinstance(e, sp.MatrixBase):
