@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 import torch
 
-from derivations import registry
+from derivations import formula, registry
 from models.experiments import optimal_discriminator, projection, reparameterization
 
 
@@ -46,3 +46,21 @@ def test_reparameterization_gradient_is_the_cards():
 def test_reparameterization_gradient_follows_a_wrong_card(monkeypatch):
     plant(monkeypatch, "vae.reparameterization", "second_moment_gradient", lambda mu, sigma: sp.Matrix([2 * mu, sigma]))
     np.testing.assert_allclose(reparameterization.gradient(0.5, 2.0), [1.0, 2.0])
+
+
+def test_duality_experiment_objectives_are_the_cards():
+    from models.experiments import duality
+
+    gen = torch.Generator().manual_seed(0)
+    x, g = torch.randn(4, 2, generator=gen, dtype=torch.float64), torch.randn(3, 2, generator=gen, dtype=torch.float64)
+    w = torch.randn(2, generator=gen, dtype=torch.float64)
+    u_x, u_z = 3 * torch.randn(4, generator=gen, dtype=torch.float64), 3 * torch.randn(3, generator=gen,
+                                                                                     dtype=torch.float64)
+    c = torch.tensor(duality.C, dtype=torch.float64)
+    primal = formula("duality.logistic_discriminator", "objective", "torch")(w, x, g, c)
+    torch.testing.assert_close(duality.primal(w, x, g), primal)
+    dual = formula("duality.dual_program", "g", "torch")(-torch.sigmoid(u_x), -torch.sigmoid(u_z), x, g, c)
+    torch.testing.assert_close(duality.dual(u_x, u_z, x, g), dual)
+    # the experiment's planted wrong dual (λ_z in place of 1 + λ_z) is not the card's
+    wrong = duality.dual(u_x, u_z, x, g, vector=lambda lx, lz, xs, gs: lx @ xs + lz @ gs)
+    assert not torch.allclose(wrong, dual)

@@ -3,6 +3,9 @@
 Primal: P(w) = Σ_x softplus(wᵀx) + Σ_z [softplus(wᵀG(z)) − wᵀG(z)] + (c/2)‖w‖².
 Dual: g(λ) = −‖b(λ)‖²/(2c) + Σ H_b(−λ_x) + Σ H_b(−λ_z), b(λ) = Σ λ_x x + Σ (1+λ_z) G(z), λ ∈ (−1, 0),
 with w* = b(λ*)/c. Both are solved by L-BFGS in float64; λ = −σ(u) keeps the dual variables inside (−1, 0).
+P and g are written out here in torch in a form that stays finite for any u (H_b(σ(u)) without log 0), for the
+optimizer; tests/test_experiments_theory.py checks that they equal the cards' closed forms ("objective" of
+duality.logistic_discriminator, "g" of duality.dual_program) at sampled points.
 """
 
 from __future__ import annotations
