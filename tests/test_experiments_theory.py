@@ -64,3 +64,11 @@ def test_duality_experiment_objectives_are_the_cards():
     # the experiment's planted wrong dual (λ_z in place of 1 + λ_z) is not the card's
     wrong = duality.dual(u_x, u_z, x, g, vector=lambda lx, lz, xs, gs: lx @ xs + lz @ gs)
     assert not torch.allclose(wrong, dual)
+
+
+def test_change_of_variables_density_reads_the_cards_jacobian(monkeypatch):
+    from models.experiments import change_of_variables
+
+    assert change_of_variables.card_abs_det_jacobian() == pytest.approx(0.5)  # |det [[½, ½], [½, −½]]|
+    plant(monkeypatch, "cov.uv_jacobian", "J", lambda: sp.Matrix([[1, 1], [1, -1]]))  # the forward map's J
+    assert change_of_variables.card_abs_det_jacobian() == pytest.approx(2.0)

@@ -1,6 +1,7 @@
 """U = X + Y, V = X − Y for independent X, Y ~ N(0, 1): sampled (U, V) against independent N(0, 2) marginals.
 
-The density by change of variables is f_{U,V}(u, v) = f_{X,Y}((u+v)/2, (u−v)/2)·|det J|, |det J| = 1/2.
+The density by change of variables is f_{U,V}(u, v) = f_{X,Y}((u+v)/2, (u−v)/2)·|det J|, |det J| = 1/2; f_{X,Y},
+the inverse map and J are the card cov.uv_jacobian's closed forms (``derivations.formula``).
 Checks: Kolmogorov–Smirnov for each marginal, a χ² contingency test of independence on quantile bins, and
 the total variation between the 2-D histogram and the change-of-variables density integrated over its bins.
 """
@@ -13,17 +14,26 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from derivations import formula
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 EDGES = np.linspace(-5.0, 5.0, 21)  # 20 × 20 bins of width 0.5 for the density check
 
 
-def uv_density(u: np.ndarray, v: np.ndarray, abs_det_jacobian: float = 0.5) -> np.ndarray:
-    """f_{X,Y}(x(u,v), y(u,v))·|det ∂(x,y)/∂(u,v)| with x = (u+v)/2, y = (u−v)/2."""
-    return stats.norm.pdf((u + v) / 2) * stats.norm.pdf((u - v) / 2) * abs_det_jacobian
+def card_abs_det_jacobian() -> float:
+    """|det J|, J = ∂(x, y)/∂(u, v) from the card cov.uv_jacobian (= 1/2)."""
+    return abs(float(np.linalg.det(formula("cov.uv_jacobian", "J", backend="numpy")())))
 
 
-def bin_probabilities(abs_det_jacobian: float) -> np.ndarray:
+def uv_density(u: np.ndarray, v: np.ndarray, abs_det_jacobian: float | None = None) -> np.ndarray:
+    """f_{X,Y}(x(u,v), y(u,v))·|det ∂(x,y)/∂(u,v)| with the card's inverse map and f_{X,Y} (default: the card's
+    |det J|; the planted error passes another)."""
+    xy = formula("cov.uv_jacobian", "inverse map", backend="numpy")(u, v)
+    det = card_abs_det_jacobian() if abs_det_jacobian is None else abs_det_jacobian
+    return formula("cov.uv_jacobian", "f_XY", backend="numpy")(xy[..., 0], xy[..., 1]) * det
+
+
+def bin_probabilities(abs_det_jacobian: float | None = None) -> np.ndarray:
     """∫ f_{U,V} over each bin by 4×4-point Gauss–Legendre (error ≲ 1e-7 per bin for these smooth Gaussians)."""
     nodes, weights = np.polynomial.legendre.leggauss(4)
     half = np.diff(EDGES) / 2
@@ -37,7 +47,7 @@ def bin_probabilities(abs_det_jacobian: float) -> np.ndarray:
 
 
 @single_threaded
-def run_uv_jacobian(quick: bool, out: Path, seed: int = 0, abs_det_jacobian: float = 0.5,
+def run_uv_jacobian(quick: bool, out: Path, seed: int = 0, abs_det_jacobian: float | None = None,
                     v_from: str = "x - y") -> list[dict]:
     """cov.uv_jacobian: goodness of fit and independence of sampled (U, V), and the Jacobian-weighted density.
 
@@ -48,6 +58,7 @@ def run_uv_jacobian(quick: bool, out: Path, seed: int = 0, abs_det_jacobian: flo
     ``v_from`` plants a wrong transform ("x - 2*y": V is then not N(0, 2) and not independent of U).
     """
     rng = seed_everything(seed)
+    abs_det_jacobian = card_abs_det_jacobian() if abs_det_jacobian is None else abs_det_jacobian
     n = 200_000
     x, y = rng.standard_normal(n), rng.standard_normal(n)
     transforms = {"x - y": x - y, "x - 2*y": x - 2 * y}
