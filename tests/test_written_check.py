@@ -69,6 +69,24 @@ def test_hypothesis_finds_and_shrinks_a_counterexample_the_sampled_points_miss()
     assert c["lhs"] == pytest.approx(x**3 - 30 * x**2 + 200 * x)
 
 
+def test_aligned_rows_are_steps_with_their_own_reasons():
+    text = ("---\nx: real\n---\n\n$$\n\\begin{aligned}\n(x + 1)^2 &= x^2 + 2x + 1 \\\\ % binomial\n"
+            "&= x^2 + x + 1 \\tag{2}\n\\end{aligned}\n$$\n")
+    rep = check(parse(text))
+    assert [s["verdict"] for s in rep["steps"]] == ["PROVED", "REFUTED"]
+    assert rep["steps"][0]["reason"] == "binomial" and rep["steps"][1]["line"] == 7
+
+
+def test_definitions_with_walrus_and_gaussian_density_values():
+    front = "x: real\n\\mu: real\n\\sigma: positive\nc: real\np: density(x)"
+    steps = (r"c := \mu^2 + \sigma^2", r"\mathbb{E}_{x \sim \mathcal{N}(\mu, \sigma^2)}[x^2] = c",
+             r"-\log \mathcal{N}(x; \mu, \sigma^2) = \frac{(x - \mu)^2}{2\sigma^2} + \frac{1}{2}\log(2 \pi \sigma^2)",
+             r"\mathbb{E}_{x}[1] = 1")
+    assert marks(doc(front, *steps)) == ["GIVEN", "PROVED", "PROVED", "PROVED"]
+    assert marks(doc(front, steps[0], r"\mathbb{E}_{x \sim \mathcal{N}(\mu, \sigma^2)}[x^2] = c + 1")) == [
+        "GIVEN", "REFUTED"]
+
+
 # --- inequalities ------------------------------------------------------------------------------------
 def test_inequality_strictness_is_tracked():
     assert marks(doc("x: real", r"x^2 + 1 > x^2 \ge 0")) == ["PROVED"]

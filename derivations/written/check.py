@@ -67,9 +67,10 @@ def _solved(eqs: list) -> dict:
     return out
 
 
-def _link(link: Link, scope, rng, subs: dict, tainted: dict) -> tuple[relations.Outcome, set]:
+def _link(link: Link, scope, rng, subs: dict, tainted: dict,
+          definition: bool = False) -> tuple[relations.Outcome, set]:
     used = {subs[t][1] for t in subs if any(_mentions(x, t) for x in (link.lhs, link.rhs))}
-    if link.kind == "premise" and len(link.conclusions) == 1 and not link.premises:
+    if link.kind == "premise" and len(link.conclusions) == 1 and not link.premises and not definition:
         # A premise that is in fact an identity is proved, not merely given.
         eq = link.conclusions[0]
         try:
@@ -246,7 +247,7 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
         try:
             with relations.cpu_limit(limit):
                 for link in m.links:
-                    o, used = _link(link, doc.scope, rng, subs, tainted)
+                    o, used = _link(link, doc.scope, rng, subs, tainted, m.definition)
                     depends |= used
                     outcomes.append((link, o))
                     if o.status == "refuted":
@@ -270,7 +271,7 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
                 if link is not None and link.kind in ("implication", "equivalence"):
                     for target, repl in _solved(link.conclusions).items():
                         subs[target] = (repl, k)
-        if verdict == "GIVEN" and steps_mod._DEFINITION.search(b.reason or ""):
+        if verdict == "GIVEN" and (m.definition or steps_mod._DEFINITION.search(b.reason or "")):
             for link, _ in outcomes:
                 if link is not None and link.kind == "premise":
                     for target, repl in _solved(link.conclusions).items():

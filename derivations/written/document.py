@@ -143,8 +143,8 @@ def parse(text: str, path: str = "<text>") -> Document:
     body_start = m.end()
     doc = Document(path, front, scope)
     pos = body_start
-    for k, b in enumerate(_BLOCK.finditer(text, body_start)):
-        if k >= MAX_BLOCKS:
+    for b in _BLOCK.finditer(text, body_start):
+        if len(doc.blocks) >= MAX_BLOCKS:
             raise DocumentError(f"more than {MAX_BLOCKS} steps")
         prose = text[pos:b.start()].strip()
         pos = b.end()
@@ -154,21 +154,61 @@ def parse(text: str, path: str = "<text>") -> Document:
         if tail:
             after = tail.group(1).strip()
             pos += tail.end()
-        start = b.start(1)
-        line = text.count("\n", 0, start) + 1
-        column = start - (text.rfind("\n", 0, start) + 1) + 1
-        math, reason = _comments(b.group(1))
-        reason = " ".join(r for r in (reason, after) if r)
-        block = Block(k + 1, line, column, b.group(1).strip(), reason, prose)
-        try:
-            block.statements = latex.read(math, scope, line, column)
-        except latex.LatexError as exc:
-            block.error = exc
-        doc.blocks.append(block)
+        for start, end, last in _rows(text, b.start(1), b.end(1)):
+            line = text.count("\n", 0, start) + 1
+            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            raw = text[start:end]
+            math, reason = _comments(_blank_alignment(raw))
+            if last:
+                reason = " ".join(r for r in (reason, after) if r)
+            block = Block(len(doc.blocks) + 1, line, column, raw.strip(), reason, prose)
+            prose = ""
+            if not math.strip():
+                continue
+            try:
+                block.statements = latex.read(math, scope, line, column)
+            except latex.LatexError as exc:
+                block.error = exc
+            doc.blocks.append(block)
     doc.closing_prose = text[pos:].strip()
     if not doc.blocks:
         raise DocumentError("no steps: write each step as a $$ … $$ block")
     return doc
+
+
+_ALIGN = re.compile(r"\\begin\{(aligned|align\*?|split|gathered|eqnarray\*?|gather\*?)\}(.*)\\end\{\1\}", re.S)
+_NOISE = re.compile(r"\\(tag|label)\*?\{[^{}]*\}|\\(nonumber|notag)(?![A-Za-z])")
+
+
+def _rows(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """The steps of one $$ block: the block itself, or each row of an aligned environment.
+
+    Rows are split at ``\\`` (outside any nested environment); each is a step, and a
+    row beginning with ``&=`` continues from the row before, as in the printed layout.
+    """
+    body = text[start:end]
+    m = _ALIGN.search(body)
+    if not m or "\\begin{" in m.group(2):
+        return [(start, end, True)]
+    inner_start = start + m.start(2)
+    rows, cur = [], inner_start
+    for sep in re.finditer(r"\\\\", m.group(2)):
+        stop = inner_start + sep.end()
+        comment = re.match(r"[ \t]*(?<!\\)%[^\n]*", text[stop:])
+        if comment:  # "a &= b \\ % reason": the reason belongs to this row
+            stop += comment.end()
+        rows.append((cur, stop))
+        cur = stop
+    rows.append((cur, inner_start + len(m.group(2))))
+    rows = [r for r in rows if text[r[0]:r[1]].strip()]
+    return [(a, b, k == len(rows) - 1) for k, (a, b) in enumerate(rows)]
+
+
+def _blank_alignment(raw: str) -> str:
+    """Alignment marks and equation labels are layout: blank them (same length, columns stay right)."""
+    out = _NOISE.sub(lambda m: " " * len(m.group(0)), raw)
+    out = re.sub(r"\\\\(?=[ \t]*(%[^\n]*)?$)", "  ", out, flags=re.M)  # the row's own \\
+    return re.sub(r"(?<!\\)&", " ", out)
 
 
 _REL = {"=": sp.Eq, "!=": sp.Ne, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}

@@ -119,7 +119,7 @@ class _Func:
     apply: object
 
 
-RELATIONS = {"=": "=", "<": "<", ">": ">", "!=": "!=", "<=": "<=", ">=": ">=",
+RELATIONS = {":=": ":=", "=": "=", "<": "<", ">": ">", "!=": "!=", "<=": "<=", ">=": ">=",
              r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\ge": ">=",
              r"\geq": ">=", r"\geqslant": ">=", r"\ne": "!=", r"\neq": "!=", r"\approx": "approx",
              r"\propto": "propto", r"\Rightarrow": "=>", r"\implies": "=>", r"\Longrightarrow": "=>",
@@ -750,6 +750,9 @@ class _Reader:
                 args = self.args(suffixes[0].children[1])
                 if len(args) == 2 and not any(isinstance(a, tuple) for a in args):
                     return Gaussian(args[0], args[1])
+                if len(args) == 3 and ";" in self.raw(suffixes[0].children[1]):
+                    # N(x; μ, σ²): the density's value at x
+                    return self.suffixes(_gauss_pdf(args[0], Gaussian(args[1], args[2])), suffixes[1:], node)
             self.fail(node, r"write \mathcal{N}(\mu, \sigma^2) for a Gaussian")
         return None
 
@@ -920,6 +923,10 @@ class _Reader:
                 self.fail(over, "cannot read the expectation's subscript")
             f = self.scope.functions.get(name)
             if f is None or not f.density:
+                # E_x[…]: the expectation over the one density declared in x
+                over_var = [g for g in self.scope.functions.values() if g.density and g.variables[0] == name]
+                if len(over_var) == 1:
+                    return self.scope.symbols[name], over_var[0]
                 self.fail(over, f"{name!r} is not a declared density (declare {name}: density(x))")
             return self.scope.symbols[f.variables[0]], f
         dens = [f for f in self.scope.functions.values() if f.density]

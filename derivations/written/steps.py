@@ -69,11 +69,12 @@ class Meaning:
     depends: set[int] = field(default_factory=set)  # indices of earlier blocks this one builds on
     error: str = ""
     ill_typed: bool = False
+    definition: bool = False  # name := expression
 
 
-def _is_definition(block: Block, eqs: list) -> bool:
-    """``w^* = …`` % definition: a declared name on the left, not on the right."""
-    if not _DEFINITION.search(block.reason or "") or len(eqs) != 1:
+def _is_definition(block: Block, eqs: list, walrus: bool = False) -> bool:
+    """``w^* := …``, or ``w^* = …`` % definition: a declared name on the left, not on the right."""
+    if not (walrus or _DEFINITION.search(block.reason or "")) or len(eqs) != 1:
         return False
     lhs, rhs = eqs[0].lhs, eqs[0].rhs
     named = isinstance(lhs, (sp.Symbol, sp.MatrixSymbol)) or (
@@ -178,7 +179,13 @@ def meanings(doc: Document) -> list[Meaning]:
                     prev_rhs, prev_rhs_from = seg[0][1], k
                     continue
                 eqs = _equations(seg)
-                if eqs is not None and (_is_premise(block, nxt, followed) or _is_definition(block, eqs)):
+                walrus = len(seg) == 2 and seg[1][0] == ":="
+                if walrus and not _is_definition(block, eqs, True):
+                    m.error = "':=' defines a declared name: write name := expression"
+                    break
+                if eqs is not None and (_is_premise(block, nxt, followed) or _is_definition(block, eqs, walrus)):
+                    if walrus:
+                        m.definition = True
                     m.links.append(Link("premise", conclusions=eqs))
                     prev_eqs, prev_eqs_from = eqs, k
                     prev_rhs, prev_rhs_from = seg[-1][1], k
@@ -213,6 +220,6 @@ def meanings(doc: Document) -> list[Meaning]:
 
 def _equations(seg) -> list | None:
     """The equation(s) a segment states: a = b (a chain a = b = c gives a = c too)."""
-    if len(seg) < 2 or any(rel != "=" for rel, _ in seg[1:]):
+    if len(seg) < 2 or any(rel not in ("=", ":=") for rel, _ in seg[1:]):
         return None
     return [sp.Eq(seg[0][1], seg[-1][1], evaluate=False)]
