@@ -21,6 +21,9 @@ RUNS = {
     "b-minimax": ("minimax-gan", "(b) minimax: G descent on log(1 − D(G(z))), otherwise as (a)"),
     "c-improved": ("improved-gan", "(c) improved: lr 1e-4, k = 5, spectral norm on D, one-sided label smoothing 0.9"),
 }
+#: Run (a) takes the architecture of run (b), so that the two differ only in the generator loss; ns-gan's own
+#: defaults (resize-convolutions, spectral norm) are tuned for one epoch, not for this comparison.
+RUN_OVERRIDES: dict[str, dict[str, Any]] = {"a-standard": {"upsample": "transpose", "spectral_norm": False}}
 SATURATION_LEVEL = 0.1  # per-epoch mean D(G(z)) above this: the minimax gradient keeps ≥ 10 % of its scale
 EARLY_STEPS = 200  # window for 'early training' statistics, where saturation shows
 
@@ -51,6 +54,7 @@ def run_mnist_gan_study(args: argparse.Namespace, make_config: Callable[..., Tra
     for run, (model, _) in RUNS.items():
         cfg = make_config(model, out / run)
         cfg.sample_epochs = sample_epochs(args.epochs)
+        cfg.variant_overrides = {**getattr(cfg, "variant_overrides", {}), **RUN_OVERRIDES.get(run, {})}
         summaries[run] = train(cfg)
         if summaries[run]["status"] == "interrupted":
             # Ctrl-C stops the whole study; the run's checkpoint is saved, and --resume picks the study up there.

@@ -57,7 +57,11 @@ class Variant:
 
 
 VARIANTS: dict[str, Variant] = {
-    "ns-gan": Variant("ns-gan", g_loss="nonsaturating"),
+    # One epoch of Fashion-MNIST (937 steps, seed 0, --threads 1): with transposed convolutions and a plain
+    # discriminator the samples were blobs with checkerboard texture (FD 167–198); spectral norm alone left
+    # them blobs (FD 178); resize-convolutions (Odena et al. 2016) with a spectrally normalized discriminator
+    # (Miyato et al. 2018) gave recognizable clothing, FD 70.9.
+    "ns-gan": Variant("ns-gan", g_loss="nonsaturating", upsample="resize", spectral_norm=True),
     "minimax-gan": Variant("minimax-gan", g_loss="minimax"),
     "hybrid-gan": Variant("hybrid-gan", g_loss="hybrid"),
     # Projection discriminators are trained with spectral normalization in the original paper.

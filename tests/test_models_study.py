@@ -64,3 +64,22 @@ def test_models_study_stops_at_an_interrupted_run(tmp_path, monkeypatch) -> None
     # Ctrl-C during (b) ends the study there: (c) is not started and no comparison is written from a partial run.
     assert result["interrupted"] == "b-minimax" and trained == ["ns-gan", "minimax-gan"]
     assert not (tmp_path / "comparison.md").exists()
+
+
+def test_models_study_standard_and_minimax_runs_differ_only_in_the_loss(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import argparse
+    from dataclasses import asdict
+
+    from models.trainer import TrainConfig
+
+    built = {}
+
+    def fake_train(cfg):  # noqa: ANN001, ANN202
+        built[cfg.model] = asdict(cfg.build_variant())
+        return {"status": "interrupted" if cfg.model == "minimax-gan" else "completed"}
+
+    monkeypatch.setattr(study, "train", fake_train)
+    args = argparse.Namespace(out=tmp_path, epochs=4, dataset="mnist")
+    study.run_mnist_gan_study(args, lambda model, out: TrainConfig(model=model, out=out))
+    a, b = built["ns-gan"], built["minimax-gan"]
+    assert {k for k in a if a[k] != b[k]} == {"name", "g_loss"}
