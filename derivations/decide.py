@@ -67,13 +67,16 @@ def time_limit(seconds: float) -> Iterator[None]:
     deadline = now + float(seconds)
     if _DEADLINES:
         deadline = min(deadline, _DEADLINES[-1])
+    depth = len(_DEADLINES)
     _DEADLINES.append(deadline)
     signal.setitimer(signal.ITIMER_PROF, max(deadline - now, 1e-6), _REPEAT)
     try:
         yield
     finally:
+        # Timer off first: after it no new signal can cut this clean-up short,
+        # and truncating (not popping) also drops what an interrupted inner block left.
         signal.setitimer(signal.ITIMER_PROF, 0)
-        _DEADLINES.pop()
+        del _DEADLINES[depth:]
         signal.signal(signal.SIGPROF, old)
         if _DEADLINES:
             # The enclosing limit keeps counting: re-arm it for what is left of it.

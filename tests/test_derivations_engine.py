@@ -428,6 +428,8 @@ def test_derivations_edge_values_skip_a_far_value_outside_a_short_half_line():
 def test_derivations_spot_points_cover_every_ordering_of_symbols_sharing_a_domain():
     import random
 
+    from derivations.domains import _edges
+
     decl = Declarations()
     a, b, c = decl.symbols("a b c", sp.Interval.open(0, 1))
     t = decl.symbol("t", REALS)
@@ -436,6 +438,8 @@ def test_derivations_spot_points_cover_every_ordering_of_symbols_sharing_a_domai
     assert sum(not is_edge for _, is_edge in points) == 3
     assert any(p[a] < p[b] < p[c] for p in edge) and any(p[a] > p[b] > p[c] for p in edge)
     assert any(p[a] == p[b] == p[c] for p in edge)
+    # a tie inside the interval, not only the shared edge values
+    assert any(p[a] == p[b] == p[c] and p[a] not in _edges(sp.Interval.open(0, 1)).values() for p in edge)
     for p, _ in points:
         assert set(p) == {a, b, c, t}
         assert all(0 < p[s] < 1 for s in (a, b, c))
@@ -577,3 +581,15 @@ def test_derivations_a_wrong_gaussian_integral_fails_within_the_time_limit():
 
     step = engine.check(_result(build), time_limit=5).steps[0]
     assert step.status == "fail" and step.seconds < 30
+
+
+def test_derivations_a_true_integral_is_not_refuted_within_the_quadrature_error():
+    # |x − 1/3| has a kink the quadrature steps over: its value is off by ~5e-6,
+    # inside its stated error, far outside REL_TOL; the equality must not fail.
+    def build():
+        decl = Declarations()
+        x = sp.Symbol("x", real=True)
+        return decl, [Step("kink", Equal(sp.Integral(sp.Abs(x - sp.Rational(1, 3)), (x, 0, 1)), sp.Rational(5, 18)))]
+
+    step = engine.check(_result(build), time_limit=5).steps[0]
+    assert step.status in ("pass", "undecided"), step.message
