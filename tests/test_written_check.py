@@ -158,6 +158,19 @@ def test_argmin_and_min():
     steps = (r"\arg\min_{\theta} (\theta - a)^2 = a", r"\min_{\theta} \left[(\theta - a)^2 + 1\right] = 1")
     assert marks(doc(front, *steps)) == ["PROVED", "PROVED"]
     assert marks(doc(front, r"\arg\min_{\theta} (\theta - a)^2 = 2a")) == ["REFUTED"]
+    # A claimed minimum below the true one: no point beats it, the stationary point shows it.
+    assert marks(doc(front, r"\min_{\theta} \left[(\theta - a)^2 + 1\right] = 0")) == ["REFUTED"]
+
+
+def test_a_defined_function_is_used_inside_derivatives_and_optima():
+    front = "\\theta: real\n\\theta_0: real\n\\lambda: positive\nL: function(theta) -> real"
+    steps = (r"L(\theta) := (\theta - \theta_0)^2 + \lambda \theta^2",
+             r"\frac{d}{d\theta} L(\theta) = 2(\theta - \theta_0) + 2 \lambda \theta",
+             r"\arg\min_\theta L(\theta) = \frac{\theta_0}{1 + \lambda}",
+             r"\min_\theta L(\theta) = \frac{\lambda \theta_0^2}{1 + \lambda}")
+    assert marks(doc(front, *steps)) == ["GIVEN", "PROVED", "PROVED", "PROVED"]
+    assert marks(doc(front, steps[0], r"\min_\theta L(\theta) = \frac{\theta_0^2}{1 + \lambda}")) == [
+        "GIVEN", "REFUTED"]
 
 
 def test_limits():

@@ -26,6 +26,7 @@ from derivations import decide
 from derivations.written import relations
 from derivations.written import steps as steps_mod
 from derivations.written.document import Document, load
+from derivations.written.latex import CONST, OPTIMA
 from derivations.written.steps import Link, Meaning, meanings
 
 SCHEMA = "genproof.derivation-check/1"
@@ -35,14 +36,18 @@ STEP_LIMIT = 20.0
 PASSING = ("PROVED", "GIVEN")
 
 
-def _substitute(e, subs: dict):
+def _substitute(e, subs: dict, kinds: tuple = ("definition", "solution")):
+    """Put definitions (f(x) := …) and solutions (D = p/(p+q)) in; a variable an optimum binds stays."""
     if not isinstance(e, sp.Basic) or not subs:
         return e
     if e.has(sp.Derivative):
         e = e.doit()
-    for target, (repl, _) in subs.items():
+    for target, (repl, _, kind) in subs.items():
+        if kind not in kinds:
+            continue
         if isinstance(target, (sp.Symbol, sp.MatrixSymbol)):
-            e = e.xreplace({target: repl})
+            bound = {a: sp.Dummy() for a in e.atoms(*OPTIMA.values()) if target in a.args[1:]}
+            e = e.xreplace(bound).subs(target, repl).xreplace({v: k for k, v in bound.items()})
         else:
             e = e.replace(target.func, sp.Lambda(target.args, repl))
     return e
@@ -104,14 +109,17 @@ def _link(link: Link, scope, rng, subs: dict, tainted: dict,
     if general.status == "proved" or not used:
         return general, set()
     # Evaluation at a solution found earlier (D = p/(p+q)): the step may hold only there.
+    # "= const" varies the parameters, so only definitions go into it, never a solution.
+    kinds = ("definition",) if any(isinstance(x, sp.Basic) and x.has(CONST) for x in (link.lhs, link.rhs)) \
+        else ("definition", "solution")
     try:
-        at = decide_(_substitute(link.lhs, subs), _substitute(link.rhs, subs))
+        at = decide_(_substitute(link.lhs, subs, kinds), _substitute(link.rhs, subs, kinds))
     except (ValueError, TypeError):
         return general, set()
     if at.status == "proved":
-        at.reason = "holds at the solution found in step " + ", ".join(str(u + 1) for u in sorted(used))
-        return at, used
-    return (at if at.status == "refuted" else general), used
+        at.reason = "holds with the definition or solution of step " + ", ".join(str(u + 1) for u in sorted(used))
+    # The names are defined (or solved for) earlier: the claim with them put in is the claim.
+    return at, used
 
 
 def _rewrite(e, rules: dict):
@@ -270,12 +278,12 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
             for link, _o in outcomes:
                 if link is not None and link.kind in ("implication", "equivalence"):
                     for target, repl in _solved(link.conclusions).items():
-                        subs[target] = (repl, k)
+                        subs[target] = (repl, k, "solution")
         if verdict == "GIVEN" and (m.definition or steps_mod._DEFINITION.search(b.reason or "")):
             for link, _ in outcomes:
                 if link is not None and link.kind == "premise":
                     for target, repl in _solved(link.conclusions).items():
-                        subs[target] = (repl, k)
+                        subs[target] = (repl, k, "definition")
     depends.discard(None)
     depends.discard(k)
     if verdict == "PROVED" and any(verdicts.get(d) not in PASSING for d in depends):

@@ -701,6 +701,27 @@ def optimum(opt, other, scope: Scope, rng: random.Random, count: int = 8) -> Out
             break
     if counter is not None:
         return Outcome("refuted", "a better point exists", counter, kind)
+    # Convex with one stationary point s: the optimum is at s, so a claim that differs there is false
+    # (this catches a claimed minimum below the true one, which no sampled point can beat).
+    stationary = _timed(lambda: _convex_stationary(g, x, dom, scope), LINK_TIME_LIMIT / 4)
+    if stationary is not None:
+        for pt in worlds.points(scope, free - {x}, rng, 4):
+            w = worlds.world(scope, free, pt, rng)
+            try:
+                s_val = worlds.value(stationary, w, scope)
+                if _real(s_val) is None or _real(s_val) not in dom.interval:
+                    continue
+                w.point[x] = s_val
+                at_s, claim = worlds.value(g, w, scope), worlds.value(target(pt), w, scope)
+            except (worlds.NotNumeric, TypeError, ValueError, ZeroDivisionError):
+                continue
+            a, b = _real(at_s), _real(claim)
+            if a is None or b is None:
+                continue
+            if (arg and a < b - 1e-10 * (1 + abs(a) + abs(b))) or (not arg and not _close(a, b, 1e-10)):
+                c = _counter(w, sign * at_s, sign * claim, why=f"the objective is convex in {x} and stationary "
+                             "here, so this is the optimum")
+                return Outcome("refuted", "the optimum is elsewhere", c, kind)
 
     def prove():
         d1, d2 = sp.diff(g, x), sp.diff(g, x, 2)
@@ -717,6 +738,16 @@ def optimum(opt, other, scope: Scope, rng: random.Random, count: int = 8) -> Out
         return Outcome("proved", "", None, kind)
     return Outcome("undecided", "SymPy could not prove the optimum (it checks convexity in "
                    f"{x} and the first-order condition)", None, kind)
+
+
+def _convex_stationary(g, x, dom, scope):
+    """The one stationary point of ``g`` in the domain, if SymPy shows g is convex there; else None."""
+    if not pointwise_sign(sp.diff(g, x, 2), scope, False):
+        return None
+    sols = sp.solveset(sp.diff(g, x), x, dom.interval)
+    if isinstance(sols, sp.FiniteSet) and len(sols) == 1:
+        return next(iter(sols))
+    return None
 
 
 # --- implications ------------------------------------------------------------------------------
