@@ -236,8 +236,10 @@ def report(mutants: list[Mutant], equivalents: list[Equivalent], show: bool) -> 
     print(_row("all", total, cols))
     for m in unexplained:
         print(f"  {m.status}: {m.name}")
-        if show:
-            print("    " + full_diff(m).replace("\n", "\n    "))
+        if show:  # the changed lines only
+            for ln in full_diff(m).splitlines():
+                if ln[:1] in "+-" and ln[:3] not in ("+++", "---"):
+                    print("    " + ln)
     stale = [e for k, e in enumerate(equivalents) if k not in used]
     for e in stale:
         print(f"  note: {EQUIVALENT.relative_to(ROOT)}:{e.line} matches no surviving mutant "

@@ -684,7 +684,7 @@ def _mutation_script():
     return module
 
 
-def test_every_listed_equivalent_mutant_names_a_function_in_scope_and_gives_a_reason():
+def test_mutation_setup_every_listed_equivalent_names_a_function_in_scope_with_a_reason():
     m = _mutation_script()
     scope = m.scope()
     entries = m.load_equivalents()
@@ -694,7 +694,7 @@ def test_every_listed_equivalent_mutant_names_a_function_in_scope_and_gives_a_re
         assert e.reason and e.minus != e.plus, f"equivalent.md:{e.line}"
 
 
-def test_mutation_scope_covers_the_checker_and_leaves_out_rendering():
+def test_mutation_setup_scope_covers_the_checker_and_leaves_out_rendering():
     m = _mutation_script()
     scope = m.scope()
     for name in ("derivations.claims.xǁEqualǁverify", "derivations.claims.xǁHoldsǁverify",
@@ -706,7 +706,7 @@ def test_mutation_scope_covers_the_checker_and_leaves_out_rendering():
     assert "derivations.numeric.core.x_compiled" not in scope
 
 
-def test_equivalent_entries_without_a_reason_are_refused(tmp_path):
+def test_mutation_setup_refuses_equivalent_entries_without_a_reason(tmp_path):
     m = _mutation_script()
     bad = tmp_path / "eq.md"
     bad.write_text("### `derivations.engine.x_check__mutmut_1`\n```diff\n-    a\n+    b\n```\n", encoding="utf-8")
@@ -715,7 +715,7 @@ def test_equivalent_entries_without_a_reason_are_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_mutation_run_of_the_bounds_kills_every_non_equivalent_mutant():
+def test_mutation_setup_run_of_the_bounds_kills_every_non_equivalent_mutant():
     # The full run (python scripts/mutation.py) takes tens of minutes on 2 cores; the bounds alone a few.
     import subprocess
     import sys
@@ -830,3 +830,124 @@ def test_corpus_claim_gets_its_decided_verdict(case):
     assert status in sound, f"unsound: {case.id} ({'true' if case.truth else 'false'}) got {status}: {last.message}"
     if case.id not in _known_undecided():
         assert status in decided, f"{case.id} is decided today but got {status}: {last.message}"
+
+
+# --- numbers in the engine: exact conversion, closeness, real values ------------------------------------------
+
+
+def test_sympy_numbers_convert_to_mpmath_exactly_at_30_digits():
+    import mpmath
+    import sympy as sp
+
+    from derivations import decide
+
+    with mpmath.workdps(30):
+        third = decide._to_mp(sp.Rational(1, 3))
+        assert abs(third - mpmath.mpf(1) / 3) < mpmath.mpf(10) ** -29
+        assert decide._to_mp(sp.oo) == mpmath.inf and decide._to_mp(sp.S.Infinity) == mpmath.inf
+        assert decide._to_mp(-sp.oo) == -mpmath.inf
+        z = decide._to_mp(1 + 2 * sp.I)
+        assert isinstance(z, mpmath.mpc) and (z.real, z.imag) == (1, 2)
+        assert isinstance(decide._to_mp(sp.Integer(5)), mpmath.mpf)  # a real stays real
+        assert decide._to_mp(0.5) == 0.5 and decide._to_mp(3) == 3 and decide._to_mp(1j) == mpmath.mpc(0, 1)
+        assert decide._to_mp(sp.pi) == +mpmath.pi
+        tiny = decide._to_mp(sp.exp(-1000))
+        assert 0 < tiny < mpmath.mpf(10) ** -434
+    x = sp.Symbol("x")
+    with pytest.raises(TypeError, match=r"^x \+ 1(\.0)? is not a number$"):
+        decide._to_mp(x + 1)
+    with pytest.raises(TypeError, match="is not a number"):
+        decide._to_mp(x * sp.I)
+
+
+def test_only_finite_numbers_are_finite():
+    import sympy as sp
+
+    from derivations import decide
+
+    assert decide._finite(sp.Integer(3)) and decide._finite(1 + sp.I)
+    assert not decide._finite(sp.oo) and not decide._finite(-sp.oo) and not decide._finite(sp.nan)
+    assert not decide._finite(sp.zoo) and not decide._finite(sp.Symbol("x"))
+    assert decide._finite(sp.Matrix([1, 2])) and not decide._finite(sp.Matrix([1, sp.oo]))
+
+
+def test_zero_means_every_entry_is_zero():
+    import sympy as sp
+
+    from derivations import decide
+
+    assert decide._is_zero(sp.Integer(0)) and not decide._is_zero(sp.Integer(1))
+    assert decide._is_zero(sp.zeros(2, 2)) and not decide._is_zero(sp.Matrix([0, 1]))
+    assert not decide._is_zero(sp.Matrix([1, 1]))
+
+
+def test_close_is_relative_1e_12_plus_the_stated_error():
+    import sympy as sp
+
+    from derivations import decide
+
+    assert decide.close(sp.Integer(1), sp.Float("1.0000000000001", 30))       # 1e-13 apart
+    assert not decide.close(sp.Integer(1), sp.Float("1.000000000011", 30))    # 1.1e-11 > 1e-12·3
+    assert decide.close(sp.Integer(1), sp.Float("1.000000000011", 30), 1e-10)  # within a quadrature error
+    assert decide.close(sp.Integer(10) ** 6, 10**6 + sp.Float("1e-7", 30))    # relative to the size
+    assert not decide.close(sp.Integer(0), sp.Float("1e-11", 30))
+    assert decide.close(sp.Integer(0), sp.Float("1e-13", 30))
+    assert not decide.close(sp.oo, sp.oo) and not decide.close(sp.nan, sp.nan)
+    assert not decide.close(sp.Symbol("x"), sp.Symbol("x"))
+    assert decide.close(sp.Matrix([1, 2]), sp.Matrix([1, 2]))
+    assert not decide.close(sp.Matrix([1, 2]), sp.Matrix([1, 3]))
+    assert not decide.close(sp.Matrix([1, 2]), sp.Matrix([[1, 2]]))
+    assert not decide.close(sp.Matrix([1]), sp.Integer(1)) and not decide.close(sp.Integer(1), sp.Matrix([1]))
+    assert decide.close(1 + sp.I, 1 + sp.I) and not decide.close(1 + sp.I, 1 - sp.I)
+
+
+def test_real_values_allow_only_a_negligible_imaginary_part():
+    import mpmath
+    import sympy as sp
+
+    from derivations import decide
+
+    assert decide.real_value(sp.Rational(1, 2)) == mpmath.mpf(1) / 2
+    assert decide.real_value(2 + sp.Float("1e-25", 30) * sp.I) == 2
+    assert decide.real_value(2 + sp.Float("1e-15", 30) * sp.I) is None
+    assert decide.real_value(sp.I) is None
+    assert decide.real_value(sp.oo) is None and decide.real_value(sp.nan) is None
+    assert decide.real_value(sp.Symbol("x")) is None
+    assert decide.real_value(sp.exp(-10**6)) > 0
+
+
+# --- declarations ---------------------------------------------------------------------------------------------
+
+
+def test_a_declared_function_is_real_named_and_keeps_its_range():
+    import sympy as sp
+
+    from derivations.domains import Declarations
+
+    d = Declarations()
+    h = d.function("h", sp.Interval(0, 1))
+    x = d.symbol("x")
+    assert str(h(x)) == "h(x)"
+    assert h(x).is_real is True
+    assert d.functions == {h: sp.Interval(0, 1)}
+    assert d.undeclared(h(x)) == []
+    assert d.undeclared(sp.Function("g")(x)) == ["g"]
+    g = d.function("g")
+    assert d.functions[g] == sp.Interval(-sp.oo, sp.oo)
+
+
+def test_a_declared_function_is_replaced_by_a_stand_in_with_values_in_its_range():
+    import random
+
+    import sympy as sp
+
+    from derivations import decide
+    from derivations.domains import Declarations
+
+    for rng_range, test in ((sp.Interval(0, 1), lambda v: 0 < v < 1), (sp.Interval(2, sp.oo), lambda v: v > 2),
+                            (sp.Interval(-sp.oo, -1), lambda v: v < -1)):
+        d = Declarations()
+        h = d.function("h", rng_range)
+        x = d.symbol("x")
+        for spot in decide.evaluate(d, (h(x),), random.Random(0), points=5):
+            assert test(decide.real_value(spot.values[0])), (rng_range, spot)
