@@ -262,6 +262,18 @@ def test_no_step_runs_past_its_limit():
         assert s["verdict"] in ("PROVED", "UNDECIDED")
 
 
+def test_a_step_that_would_run_forever_stops_at_its_limit(monkeypatch):
+    from derivations.written import relations
+
+    def spin(*args, **kwargs):
+        while True:
+            pass
+    monkeypatch.setattr(relations, "prove_zero", spin)
+    rep = check(parse(doc("x: positive", r"\log x^2 = 2 \log x", "x = x")), step_limit=0.5)
+    for s in rep["steps"]:
+        assert s["verdict"] == "UNDECIDED" and s["cpu_seconds"] < 0.5 + 0.3, s
+
+
 # --- hostile input: a clear error, nothing runs ----------------------------------------------------------------
 @pytest.fixture
 def nothing_parses(monkeypatch):

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -185,6 +186,22 @@ def _lines(ms: list[Meaning], entries: list[dict]) -> list[dict]:
     return rows
 
 
+@functools.lru_cache(maxsize=1)
+def _warm() -> None:
+    """Import what the checks import lazily, outside any time limit.
+
+    A CPU-time limit that fires in the middle of an import leaves a half-initialized
+    module behind (later imports of it fail); so every lazy import happens here first.
+    """
+    import scipy.integrate  # noqa: F401
+    from hypothesis import find, settings
+
+    from derivations.written import matrices, search  # noqa: F401
+    from hypothesis import strategies as st
+
+    find(st.integers(0, 3), lambda v: v >= 2, settings=settings(max_examples=5, database=None, derandomize=True))
+
+
 def _verdict(outcomes: list[relations.Outcome]) -> str:
     st = [o.status for o in outcomes]
     if "refuted" in st:
@@ -209,6 +226,7 @@ def check(doc: Document, seed: int = 0, step_limit: float | None = None,
     Returns:
         The report as a JSON-ready dict.
     """
+    _warm()
     t0 = time.perf_counter()
     limit = float(step_limit or doc.front.get("timeout") or STEP_LIMIT)
     ms = meanings(doc)
