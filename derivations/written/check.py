@@ -195,9 +195,9 @@ def _warm() -> None:
     """
     import scipy.integrate  # noqa: F401
     from hypothesis import find, settings
+    from hypothesis import strategies as st
 
     from derivations.written import matrices, search  # noqa: F401
-    from hypothesis import strategies as st
 
     find(st.integers(0, 3), lambda v: v >= 2, settings=settings(max_examples=5, database=None, derandomize=True))
 
