@@ -951,3 +951,130 @@ def test_a_declared_function_is_replaced_by_a_stand_in_with_values_in_its_range(
         x = d.symbol("x")
         for spot in decide.evaluate(d, (h(x),), random.Random(0), points=5):
             assert test(decide.real_value(spot.values[0])), (rng_range, spot)
+
+
+# --- results and reports --------------------------------------------------------------------------------------
+
+
+def _result(steps, conclusion=None):
+    import sympy as sp
+
+    from derivations.domains import Declarations
+    from derivations.engine import Result
+
+    d = Declarations()
+    x = d.symbol("x", sp.Interval.open(0, sp.oo))
+    return Result(id="t.r", title="t", statement="s", build=lambda: (d, steps(x)), conclusion=conclusion), x
+
+
+def test_a_report_lists_the_steps_that_did_not_pass_in_order():
+    import sympy as sp
+
+    from derivations import engine
+    from derivations.claims import Definition, Equal, Holds
+    from derivations.engine import PREV, Step
+
+    result, x = _result(lambda x: [
+        Step("def", Definition(sp.Symbol("y"), x + 1)),
+        Step("ok", Equal((x + 1) ** 2, x**2 + 2 * x + 1)),
+        Step("wrong", Equal(x * (x + 1), x**2 + 2 * x)),
+        Step("also wrong", Holds(x, "<", sp.Integer(0))),
+        Step("after", Equal(PREV, sp.Integer(0))),
+    ])
+    report = engine.check(result)
+    assert [s.status for s in report.steps] == ["given", "pass", "fail", "fail", "unproved"]
+    assert [s.index for s in report.failures()] == [3, 4, 5]
+    assert report.first_failure().index == 3
+    assert report.status == "fail"
+
+
+def test_a_report_whose_steps_all_pass_or_are_given_passes_and_has_no_failure():
+    import sympy as sp
+
+    from derivations import engine
+    from derivations.claims import Definition, Equal
+    from derivations.engine import Step
+
+    result, x = _result(lambda x: [Step("def", Definition(sp.Symbol("y"), x)),
+                                   Step("ok", Equal(x + x, 2 * x))])
+    report = engine.check(result)
+    assert report.status == "pass"
+    assert report.failures() == [] and report.first_failure() is None
+
+
+def test_the_conclusion_is_the_labelled_step_or_else_the_last():
+    import sympy as sp
+
+    from derivations.claims import Equal
+    from derivations.engine import Step
+
+    def steps(x):
+        return [Step("a", Equal(x, x), label="main"), Step("b", Equal(2 * x, x + x))]
+
+    labelled, _ = _result(steps, conclusion="main")
+    assert labelled.conclusion_step().label == "main"
+    last, _ = _result(steps)
+    assert last.conclusion_step().rule == "b"
+    missing, _ = _result(steps, conclusion="nowhere")
+    with pytest.raises(KeyError, match=r"t\.r: no step labelled 'nowhere'"):
+        missing.conclusion_step()
+    assert sp.Symbol("x") not in labelled.declarations.domains  # the declared x is positive, not a plain symbol
+    assert len(labelled.steps) == 2
+
+
+@pytest.mark.parametrize(("claim", "status"), [
+    ("h(x) = h(y)", "fail"),
+    ("h(x, y) = h(y, x)", "fail"),
+    ("h(x) = h(x + 1)", "fail"),
+    ("h(x, y, z) = h(x, y, z + 1)", "fail"),
+    ("h(x, y, z, x) = h(x, y, z, y)", "fail"),
+    ("h(x) + h(x) = 2 h(x)", "pass"),
+])
+def test_undefined_functions_are_not_assumed_constant_symmetric_or_periodic(claim, status):
+    from derivations import engine
+    from derivations.claims import Equal
+    from derivations.domains import Declarations
+    from derivations.engine import Result, Step
+
+    def build():
+        d = Declarations()
+        x, y, z = d.symbols("x y z")
+        h = d.function("h")
+        pairs = {
+            "h(x) = h(y)": (h(x), h(y)),
+            "h(x, y) = h(y, x)": (h(x, y), h(y, x)),
+            "h(x) = h(x + 1)": (h(x), h(x + 1)),
+            "h(x, y, z) = h(x, y, z + 1)": (h(x, y, z), h(x, y, z + 1)),
+            "h(x, y, z, x) = h(x, y, z, y)": (h(x, y, z, x), h(x, y, z, y)),
+            "h(x) + h(x) = 2 h(x)": (h(x) + h(x), 2 * h(x)),
+        }
+        lhs, rhs = pairs[claim]
+        return d, [Step("claim", Equal(lhs, rhs))]
+
+    report = engine.check(Result(id="t.h", title="t", statement="s", build=build))
+    assert report.steps[-1].status == status, report.steps[-1].message
+
+
+# --- verdict messages: a refutation names its counterexample ---------------------------------------------------
+
+
+def test_a_counterexample_message_names_the_point_and_both_values():
+    import sympy as sp
+
+    from derivations import decide
+    from derivations.claims import Verdict, _counterexample, _decide
+
+    spot = decide.Spot({"x": sp.Rational(1, 3), "y": sp.Integer(2)}, (sp.Rational(2, 3), sp.Integer(1)))
+    assert _counterexample(spot) == "at x=0.333333, y=2.00000: 0.66666667 vs 1.0000000"
+    assert _counterexample(decide.Spot({}, (sp.Integer(1), sp.Integer(2)))) == \
+        "at the sampled functions: 1.0000000 vs 2.0000000"
+    assert _decide(None, spot, "the equality") == Verdict(
+        "fail", "the equality is false at x=0.333333, y=2.00000: 0.66666667 vs 1.0000000")
+    assert _decide(True, spot, "the limit") == Verdict(
+        "error", "SymPy proves the limit but the spot check disagrees at x=0.333333, y=2.00000: 0.66666667 vs "
+                  "1.0000000")
+    assert _decide(True, None, "x") == Verdict("pass", "")
+    assert _decide(None, None, "the inequality") == Verdict(
+        "undecided", "SymPy could not prove the inequality (no counterexample found at the sampled points); "
+                      "it may need stronger assumptions on the symbols or a more explicit step")
+    assert _decide(False, None, "x").status == "undecided"
