@@ -423,7 +423,8 @@ class LimitIs(Claim):
             if last is None or before is None:
                 good = False
             else:
-                settled = abs(last - before) <= 1e-6 * (1 + abs(last))
+                # settled: the last two values agree to 1e-12 (x^a with a = 10⁻¹¹ still moves 4e-10)
+                settled = abs(last - before) <= 1e-12 * (1 + abs(last))
                 if self.value in (sp.oo, -sp.oo):
                     sign = 1 if self.value == sp.oo else -1
                     good = not settled and sign * last > sign * before

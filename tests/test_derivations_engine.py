@@ -593,3 +593,63 @@ def test_derivations_a_true_integral_is_not_refuted_within_the_quadrature_error(
 
     step = engine.check(_result(build), time_limit=5).steps[0]
     assert step.status in ("pass", "undecided"), step.message
+
+
+# --- limits: a slow approach is not a counterexample; a settled wrong value is --------------------
+def test_derivations_a_slowly_converging_limit_is_not_refuted():
+    from derivations.claims import LimitIs
+
+    def build(value):
+        decl = Declarations()
+        x = decl.symbol("x", POSITIVE)
+        a = decl.symbol("a", sp.Interval.open(0, sp.Rational(1, 10**5)))
+        return decl, [Step("power", LimitIs(x**a, x, 0, value))]
+
+    # x^a with a < 10⁻⁵ is still near 1 at x = 10⁻³²: moving, so no counterexample either way.
+    assert engine.check(_result(lambda: build(0))).steps[0].status == "pass"
+    assert engine.check(_result(lambda: build(1))).steps[0].status == "undecided"
+
+
+@pytest.mark.parametrize(("expr", "point", "value", "direction", "status"), [
+    ("log", 0, -sp.oo, "+", "pass"),            # grows without settling: consistent with −∞
+    ("xlogx", 0, -sp.oo, "+", "fail"),          # settles at 0
+    ("recip", 0, sp.oo, "-", "fail"),           # heads to −∞, not +∞
+    ("sinc", 0, 2, "+", "fail"),                # settles at 1
+    ("sinc", 0, 1, "+", "pass"),
+])
+def test_derivations_limit_refutation_rules(expr, point, value, direction, status):
+    from derivations.claims import LimitIs
+
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        e = {"log": sp.log(x), "xlogx": x * sp.log(x), "recip": 1 / x, "sinc": sp.sin(x) / x}[expr]
+        return decl, [Step("lim", LimitIs(e, x, point, value, direction))]
+
+    assert engine.check(_result(build)).steps[0].status == status
+
+
+# --- Jensen: a wrong curvature is refuted; a misapplied rule for a true claim is undecided -------
+def test_derivations_jensen_with_the_wrong_curvature_fails_with_a_counterexample():
+    from derivations.claims import Jensen
+
+    y = sp.Symbol("y")
+    step = _one(lambda a, b: Jensen(sp.Lambda(y, y**3), (sp.S.Half, sp.S.Half), (a, b), concave=True), POSITIVE, "a b")
+    assert step.status == "fail" and "f''(y) = 6*" in step.message and "not shown concave" in step.message
+
+
+def test_derivations_jensen_outside_its_checked_domain_is_undecided_not_failed():
+    from derivations.claims import Jensen
+
+    y = sp.Symbol("y")
+    step = _one(lambda a, b: Jensen(sp.Lambda(y, y**2), (sp.S.Half, sp.S.Half), (a, b), concave=False), REALS, "a b")
+    assert step.status == "undecided" and step.message.startswith("Jensen's inequality does not apply")
+
+
+def test_derivations_minimizer_of_a_nonconvex_function_is_undecided_not_failed():
+    from derivations.claims import Minimizer
+
+    step = _one(lambda x: Minimizer((x**2 - 1) ** 2, (x,), (1,)))
+    assert step.status == "undecided" and "convexity argument does not apply" in step.message
+    hump = _one(lambda x: Minimizer((x**2 - 1) ** 2, (x,), (0,)))
+    assert hump.status == "fail" and hump.message.startswith("the claim is false at")
