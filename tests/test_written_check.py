@@ -205,6 +205,12 @@ def test_matrix_expansion_with_symbolic_shapes_is_proved():
     assert marks(doc(front, right.replace("- 2 w", "+ 2 w"))) == ["REFUTED"]  # wrong sign on the cross term
 
 
+def test_explicit_matrices_in_a_block_and_a_sympy_refusal_is_an_error_not_a_traceback():
+    assert marks(doc("x: real", r"\det \begin{bmatrix} 1 & 1 \\ 1 & -1 \end{bmatrix} = -2")) == ["PROVED"]
+    rep = check(parse(doc("x: real", r"\det \begin{bmatrix} 1 & 1 \end{bmatrix} = 0")))
+    assert rep["steps"][0]["verdict"] == "UNDECIDED" and "cannot read" in rep["steps"][0]["message"]
+
+
 def test_matrix_identity_that_is_false_is_refuted():
     front = "A: matrix(3, 3)\nB: matrix(3, 3)"
     assert marks(doc(front, r"(A B)^\top = A^\top B^\top")) == ["REFUTED"]

@@ -154,11 +154,12 @@ def parse(text: str, path: str = "<text>") -> Document:
         if tail:
             after = tail.group(1).strip()
             pos += tail.end()
-        for start, end, last in _rows(text, b.start(1), b.end(1)):
+        rows = _rows(text, b.start(1), b.end(1))
+        for start, end, last in rows:
             line = text.count("\n", 0, start) + 1
             column = start - (text.rfind("\n", 0, start) + 1) + 1
             raw = text[start:end]
-            math, reason = _comments(_blank_alignment(raw))
+            math, reason = _comments(_blank_alignment(raw, aligned=rows[0][0] != b.start(1)))
             if last:
                 reason = " ".join(r for r in (reason, after) if r)
             block = Block(len(doc.blocks) + 1, line, column, raw.strip(), reason, prose)
@@ -204,9 +205,12 @@ def _rows(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     return [(a, b, k == len(rows) - 1) for k, (a, b) in enumerate(rows)]
 
 
-def _blank_alignment(raw: str) -> str:
-    """Alignment marks and equation labels are layout: blank them (same length, columns stay right)."""
+def _blank_alignment(raw: str, aligned: bool) -> str:
+    """Equation labels, and in a row of an aligned environment its & and \\\\, are layout: blanked
+    (same length, so columns stay right). Elsewhere & and \\\\ belong to matrices."""
     out = _NOISE.sub(lambda m: " " * len(m.group(0)), raw)
+    if not aligned:
+        return out
     out = re.sub(r"\\\\(?=[ \t]*(%[^\n]*)?$)", "  ", out, flags=re.M)  # the row's own \\
     return re.sub(r"(?<!\\)&", " ", out)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import sympy as sp
 from sympy.matrices.exceptions import ShapeError
 
+from derivations import decide
 from derivations.functions import sigmoid, softplus
 from derivations.written.names import BadName, normalize
 from derivations.written.symbols import Scope
@@ -284,8 +285,13 @@ def read(text: str, scope: Scope, line: int = 1, column: int = 1) -> list[Statem
     reader = _Reader(scope, text, shift)
     try:
         return reader.top(tree)
+    except (LatexError, decide.StepTimeout):
+        raise
     except RecursionError:
         raise LatexError("expression nested too deeply", line, column) from None
+    except Exception as exc:  # noqa: BLE001 - SymPy refusing a form: an error with a position, not a traceback
+        raise LatexError(f"cannot read this ({type(exc).__name__}: {str(exc)[:120]})", line, column,
+                         text.strip()[:40]) from None
 
 
 def _original(text: str, token) -> str:

@@ -524,6 +524,8 @@ def _hypothesis(lhs, rhs, scope: Scope, rng: random.Random, differ) -> dict | No
         return got is not None and differ(got[1], got[2])
     try:
         pt = _timed(lambda: search.find(scope, free, bad), LINK_TIME_LIMIT / 2)
+    except decide.StepTimeout:
+        raise  # the step's own limit: never swallowed
     except Exception:  # noqa: BLE001 - a failed search is only a missed counterexample
         return None
     got = values(pt) if pt else None
