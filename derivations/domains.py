@@ -189,8 +189,12 @@ def _sample(domain: sp.Interval, rng: random.Random) -> sp.Rational:
         x = float(hi) - math.exp(rng.uniform(-2.5, 2.5))
     else:
         x = rng.uniform(-3, 3)
-    # A rational keeps SymPy's evaluation exact until the final evalf.
-    return sp.Rational(round(x * 10**6), 10**6)
+    # A rational keeps SymPy's evaluation exact until the final evalf; six decimals
+    # read well, but in a narrow interval they could round onto an end: then exact.
+    r = sp.Rational(round(x * 10**6), 10**6)
+    if r in (lo, hi) or domain.contains(r) is not sp.true:
+        r = sp.Rational(x)
+    return r
 
 
 def _edges(domain: sp.Interval) -> dict[str, sp.Rational]:

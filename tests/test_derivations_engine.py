@@ -395,6 +395,8 @@ def test_derivations_uniform_samples_lie_strictly_inside_open_intervals():
     assert all(v > 0 for v in half) and max(half) <= 13
     neg = [_sample(sp.Interval.open(-sp.oo, 2), rng) for _ in range(500)]
     assert all(v < 2 for v in neg)
+    narrow = sp.Interval.open(0, sp.Rational(1, 10**7))
+    assert all(0 < _sample(narrow, rng) < sp.Rational(1, 10**7) for _ in range(200))
     real = [_sample(REALS, rng) for _ in range(500)]
     assert all(-3 <= v <= 3 for v in real) and min(real) < -2 and max(real) > 2
 

@@ -12,7 +12,7 @@ import collections
 import time
 
 import pytest
-from soundness_claims import CASES, Case
+from soundness_claims import CASES, SMALL_REGION, Case
 
 from derivations import engine
 from derivations.engine import Result
@@ -75,3 +75,11 @@ def test_the_corpus_decides_most_claims(outcomes):
     false = [s for c, s, _ in outcomes.values() if c.truth is False]
     assert true.count("pass") >= 0.6 * len(true)
     assert (false.count("fail") + false.count("error")) >= 0.6 * len(false)
+
+
+def test_counterexamples_in_small_regions_are_found(outcomes):
+    small = [(i, status) for i, (c, status, _) in outcomes.items()
+             if c.truth is False and any(tag in i for tag in SMALL_REGION)]
+    assert len(small) >= 40
+    missed = [(i, status) for i, status in small if status != "fail"]
+    assert not missed, f"counterexamples in small regions not found: {missed}"
