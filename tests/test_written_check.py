@@ -153,6 +153,12 @@ def test_equal_up_to_a_constant_in_the_parameters():
     assert marks(doc(front, r"(\theta - y)^2 = \theta^2 + \text{const}")) == ["REFUTED"]
 
 
+def test_proportional_in_the_parameters():
+    front = r"\theta: real" + "\ny: real\nparameters: [theta]"
+    assert marks(doc(front, r"e^{-(y - \theta)^2 / 2} \propto e^{y \theta - \theta^2 / 2}")) == ["PROVED"]
+    assert marks(doc(front, r"e^{-(y - \theta)^2 / 2} \propto e^{y \theta}")) == ["REFUTED"]
+
+
 def test_argmin_and_min():
     front = r"\theta: real" + "\na: real"
     steps = (r"\arg\min_{\theta} (\theta - a)^2 = a", r"\min_{\theta} \left[(\theta - a)^2 + 1\right] = 1")

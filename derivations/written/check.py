@@ -90,13 +90,18 @@ def _link(link: Link, scope, rng, subs: dict, tainted: dict,
     if link.kind in ("implication", "equivalence"):
         return relations.implication(link.premises, link.conclusions, scope, rng,
                                      both=link.kind == "equivalence"), set()
-    if link.op not in ("=", "<", "<=", ">", ">="):
+    if link.op not in ("=", "<", "<=", ">", ">=", "propto"):
         return relations.Outcome("undecided", f"the relation {link.op} is not checked", None, link.op), set()
 
     def decide_(lhs, rhs):
         if scope.rewrites:
             lhs, rhs = _rewrite(lhs, scope.rewrites), _rewrite(rhs, scope.rewrites)
         lhs, rhs = _limits(lhs), _limits(rhs)
+        if link.op == "propto":
+            # A ∝ B: the ratio A/B does not depend on the parameters.
+            o = relations.up_to_constant(lhs / rhs, CONST, scope, rng)
+            o.kind = "proportional"
+            return o
         if link.op == "=":
             return relations.equality(lhs, rhs, scope, rng)
         return relations.inequality(lhs, link.op, rhs, scope, rng)
@@ -111,8 +116,8 @@ def _link(link: Link, scope, rng, subs: dict, tainted: dict,
         return general, set()
     # Evaluation at a solution found earlier (D = p/(p+q)): the step may hold only there.
     # "= const" varies the parameters, so only definitions go into it, never a solution.
-    kinds = ("definition",) if any(isinstance(x, sp.Basic) and x.has(CONST) for x in (link.lhs, link.rhs)) \
-        else ("definition", "solution")
+    kinds = ("definition",) if link.op == "propto" or any(isinstance(x, sp.Basic) and x.has(CONST)
+                                                          for x in (link.lhs, link.rhs)) else ("definition", "solution")
     try:
         at = decide_(_substitute(link.lhs, subs, kinds), _substitute(link.rhs, subs, kinds))
     except (ValueError, TypeError):
