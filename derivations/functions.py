@@ -35,8 +35,10 @@ class sigmoid(sp.Function):  # noqa: N801 - reads like the math
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _latex(self, printer):
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer, exp=None):
+        # SymPy passes ``exp`` when printing a power of a function call: σ(h)² is σ(h)^{2}.
+        body = rf"\sigma\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
 
 
 class softplus(sp.Function):  # noqa: N801
@@ -63,8 +65,9 @@ class softplus(sp.Function):  # noqa: N801
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _latex(self, printer):
-        return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer, exp=None):
+        body = rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
 
 
 def elementary(expr: sp.Basic) -> sp.Basic:
