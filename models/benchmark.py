@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.flop_counter import flop_registry
 
 from models import checkpoint, losses
 from models.datasets import Split, load_split
@@ -128,14 +130,32 @@ def matmul_gflops(n: int = 1024, seconds: float = 1.0, device: torch.device | No
 
 def step_flops(model: str, data: Split, batch_size: int, device: torch.device, work: Path) -> float:
     """Floating-point operations of one of our training steps (k D steps and one G step, forward and backward),
-    counted by torch.utils.flop_counter (convolutions and matmuls; elementwise work is not counted)."""
-    from torch.utils.flop_counter import FlopCounterMode
+    counted with torch.utils.flop_counter's formulas (convolutions and matmuls; elementwise work is not counted).
 
+    FlopCounterMode itself cannot be used: its per-module tracking fails inside the gradient penalty's
+    autograd.grad, so every dispatched operation is counted here without module attribution.
+    """
     steps = our_steps(model, data, batch_size, device, work)
     next(steps)  # build everything outside the count
-    with FlopCounterMode(display=False) as counter:
+    with _FlopCount() as counter:
         next(steps)
-    return float(counter.get_total_flops())
+    return float(counter.total)
+
+
+class _FlopCount(TorchDispatchMode):
+    """Sum of torch.utils.flop_counter's flop formulas over every operation dispatched in the block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            self.total += formula(*args, **kwargs, out_val=out)
+        return out
 
 
 class BusyLoop:

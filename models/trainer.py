@@ -490,8 +490,9 @@ class GANTrainer:
         self.save_checkpoint()
         if self.dist.is_main:
             self.log.flush()
-            # Redraw the curves at most every 5 minutes: a matplotlib figure costs about a second.
-            if time.monotonic() - self._last_plot > 300:
+            # Redraw the curves at most every 5 minutes: a matplotlib figure costs about a second (5 s on a busy
+            # machine). After the last epoch the summary draws them anyway.
+            if time.monotonic() - self._last_plot > 300 and self.epoch < self.cfg.epochs:
                 self._plot_curves()
             if self.epoch in self.sample_epochs():
                 self.write_samples(f"epoch-{self.epoch:03d}", f"{self.variant.name}, epoch {self.epoch}")
