@@ -11,6 +11,7 @@ prints the score per file::
     python scripts/mutation.py --workers 1     # on a busy machine
     python scripts/mutation.py --resume        # keep ./mutants/, re-test what changed
     python scripts/mutation.py --report        # score of the last run, no testing
+    python scripts/mutation.py --retest        # after adding tests: re-test only what was not killed
     python scripts/mutation.py --show          # also print each unexplained survivor's diff
     python scripts/mutation.py --file derivations/numeric/bounds.py   # one file only
 
@@ -207,6 +208,27 @@ def run_mutmut(workers: int, patterns: list[str], log: Path) -> int:
         return subprocess.call(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
+def _unexplained_patterns(in_scope: set[str]) -> list[str]:
+    """mutmut arguments for the last run's mutants that are neither killed nor listed as equivalent.
+
+    A survivor is named exactly; a function none of whose tests ran (no tests, not checked) by a
+    pattern, since mutmut looks up an exact name's tests and has none to find for it.
+    """
+    equivalents = load_equivalents()
+    names: set[str] = set()
+    for m in load_results(in_scope):
+        if m.status in ("killed", "timeout"):
+            continue
+        if m.status == "survived":
+            minus, plus = changed_lines(m)
+            if any(e.function == function_of(m.name) and (e.minus, e.plus) == (minus, plus) for e in equivalents):
+                continue
+            names.add(m.name)
+        else:
+            names.add(function_of(m.name) + "*")
+    return sorted(names)
+
+
 def report(mutants: list[Mutant], equivalents: list[Equivalent], show: bool) -> int:
     """Print the score per file; return the number of unexplained survivors and untested mutants."""
     used: set[int] = set()
@@ -240,7 +262,8 @@ def report(mutants: list[Mutant], equivalents: list[Equivalent], show: bool) -> 
             for ln in full_diff(m).splitlines():
                 if ln[:1] in "+-" and ln[:3] not in ("+++", "---"):
                     print("    " + ln)
-    stale = [e for k, e in enumerate(equivalents) if k not in used]
+    modules = {_module(m.file) for m in mutants}  # entries of files not in this report are not stale
+    stale = [e for k, e in enumerate(equivalents) if k not in used and e.function.rsplit(".", 1)[0] in modules]
     for e in stale:
         print(f"  note: {EQUIVALENT.relative_to(ROOT)}:{e.line} matches no surviving mutant "
               f"({e.function}: {e.plus}); remove it or update it")
@@ -260,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2, help="mutmut worker processes (default 2)")
     p.add_argument("--resume", action="store_true", help="keep ./mutants/ from the last run")
     p.add_argument("--report", action="store_true", help="print the score of the last run without testing")
+    p.add_argument("--retest", action="store_true",
+                   help="keep ./mutants/ and re-test only the last run's unexplained mutants (after adding tests)")
     p.add_argument("--show", action="store_true", help="print the diff of each unexplained survivor")
     p.add_argument("--file", action="append", default=[], metavar="PATH",
                    help="only the functions of this file (repeatable), e.g. derivations/numeric/bounds.py")
@@ -274,12 +299,16 @@ def main(argv: list[str] | None = None) -> int:
         in_scope = {f for f in in_scope if any(f.startswith(_module(path) + ".") for path in args.file)}
     t0 = time.perf_counter()
     if not args.report:
-        if not args.resume:
+        if not args.resume and not args.retest:
             shutil.rmtree(MUTANTS, ignore_errors=True)
         # A trailing * also matches mutmut's function names, so its clean run selects the right tests.
         patterns = sorted(f"{f}*" for f in in_scope)
+        if args.retest:
+            patterns = _unexplained_patterns(in_scope)
+            if not patterns:
+                print("nothing to re-test: every mutant of the last run is killed or equivalent")
         log = MUTANTS / "run.log"
-        code = run_mutmut(args.workers, patterns, log)
+        code = run_mutmut(args.workers, patterns, log) if patterns else 0
         if code != 0:
             print(f"mutmut exited with status {code}; see {log}", file=sys.stderr)
             print(log.read_text(encoding="utf-8", errors="replace")[-3000:], file=sys.stderr)
