@@ -1268,3 +1268,55 @@ def test_an_equivalence_that_fails_where_a_parameter_vanishes_does_not_pass():
 
     report = _check_steps(steps)
     assert report.steps[0].status != "pass"
+
+
+@pytest.mark.parametrize(("ok", "status"), [(True, "pass"), (False, "fail")])
+def test_a_program_claim_reports_what_the_program_says(ok, status):
+    from derivations.claims import Executable
+    from derivations.engine import Step
+
+    report = _check_steps(lambda d: [Step("run", Executable("the loss is finite", lambda: (ok, "loss = 0.69")))])
+    assert (report.steps[0].status, report.steps[0].message) == (status, "loss = 0.69")
+
+
+@pytest.mark.parametrize(("domain", "point", "status"), [
+    ("(0, 1]", 1, "pass"),          # the closed end belongs to the domain
+    ("(0, 1)", 1, "undecided"),     # the open end does not: no minimizer there
+    ("[0, 1)", 0, "pass"),
+    ("(0, 1)", 0, "undecided"),
+    ("(0, 1)", 2, "undecided"),     # beyond the upper end
+    ("(0, 1)", -1, "undecided"),    # below the lower end
+])
+def test_a_stationary_point_on_an_open_end_of_the_domain_is_not_a_minimizer(domain, point, status):
+    # (t − p)² is stationary at t = p and convex; it minimizes over the domain only if p lies in it.
+    import sympy as sp
+
+    from derivations.claims import Minimizer
+    from derivations.engine import Step
+
+    intervals = {"(0, 1]": sp.Interval.Lopen(0, 1), "(0, 1)": sp.Interval.open(0, 1), "[0, 1)": sp.Interval.Ropen(0, 1)}
+
+    def steps(d):
+        t = d.symbol("t", intervals[domain])
+        return [Step("min", Minimizer((t - point) ** 2, (t,), (sp.Integer(point),)))]
+
+    report = _check_steps(steps)
+    assert report.steps[0].status == status, report.steps[0].message
+    if status == "undecided":
+        assert report.steps[0].message.startswith("the convexity argument does not apply: ")
+
+
+def test_a_minimizer_over_a_variable_without_a_domain_is_an_error_naming_it():
+    import sympy as sp
+
+    from derivations.claims import Minimizer
+    from derivations.engine import Step
+
+    def steps(d):
+        a = d.symbol("a")
+        b = sp.Symbol("b")  # not declared, and not in f or the point
+        return [Step("min", Minimizer((a - 1) ** 2, (a, b), (sp.Integer(1), sp.Integer(0))))]
+
+    report = _check_steps(steps)
+    assert (report.steps[0].status, report.steps[0].message) == \
+        ("error", "Minimizer: variable b has no declared domain")
