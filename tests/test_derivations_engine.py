@@ -655,3 +655,54 @@ def test_derivations_minimizer_of_a_nonconvex_function_is_undecided_not_failed()
     assert step.status == "undecided" and "convexity argument does not apply" in step.message
     hump = _one(lambda x: Minimizer((x**2 - 1) ** 2, (x,), (0,)))
     assert hump.status == "fail" and hump.message.startswith("the claim is false at")
+
+
+# --- verdict bookkeeping -------------------------------------------------------------------------------
+def test_derivations_verdict_ok_and_severity_order():
+    from derivations.claims import _SEVERITY, _all, _worst
+
+    assert [Verdict(s).ok for s in ("pass", "given", "undecided", "unproved", "fail", "error")] == \
+        [True, True, False, False, False, False]
+    assert sorted(_SEVERITY, key=_SEVERITY.get) == ["pass", "given", "undecided", "unproved", "fail", "error"]
+    assert _worst([Verdict("pass"), Verdict("undecided", "u"), Verdict("given")]) == Verdict("undecided", "u")
+    assert _worst([]) == Verdict("pass")
+    ran = []
+
+    def part(status):
+        return lambda: (ran.append(status), Verdict(status))[1]
+
+    assert _all([part("undecided"), part("fail"), part("pass")]) == Verdict("fail") and ran == ["undecided", "fail"]
+    ran.clear()
+    assert _all([part("pass"), part("undecided"), part("pass")]) == Verdict("undecided") and len(ran) == 3
+
+
+def test_derivations_decide_reports_each_combination_of_proof_and_counterexample():
+    spot = Spot({"x": sp.Integer(2)}, (sp.Integer(1), sp.Integer(3)))
+    assert _decide(True, None, "it") == Verdict("pass")
+    assert _decide(None, None, "it").status == "undecided"
+    assert _decide(None, spot, "it") == Verdict("fail", "it is false at x=2.00000: 1.0000000 vs 3.0000000")
+    assert _decide(True, spot, "it").status == "error"
+
+
+def test_derivations_report_fails_unless_every_step_passes_or_is_given():
+    def build(second):
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        from derivations.claims import Definition
+        return decl, [Step("def", Definition(sp.Symbol("L"), x)), Step("r", second(x))]
+
+    good = engine.check(_result(lambda: build(lambda x: Equal(PREV, x))))
+    assert good.status == "pass" and good.failures() == [] and good.first_failure() is None
+    bad = engine.check(_result(lambda: build(lambda x: Holds(x**2, ">", 0))))
+    assert bad.status == "fail" and bad.first_failure().index == 2
+    assert [s.status for s in bad.steps] == ["given", "undecided"]
+
+
+def test_derivations_only_rechecks_the_named_steps():
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("wrong", Equal(x, x + 1)), Step("right", Equal(x, x))]
+
+    report = engine.check(_result(build), only={2})
+    assert [(s.status, s.message) for s in report.steps] == [("pass", "not re-checked"), ("pass", "")]
