@@ -944,7 +944,8 @@ def test_a_declared_function_is_replaced_by_a_stand_in_with_values_in_its_range(
     from derivations import decide
     from derivations.domains import Declarations
 
-    for rng_range, test in ((sp.Interval(0, 1), lambda v: 0 < v < 1), (sp.Interval(2, sp.oo), lambda v: v > 2),
+    for rng_range, test in ((sp.Interval(0, 1), lambda v: 0 < v < 1), (sp.Interval(2, 5), lambda v: 2 < v < 5),
+                            (sp.Interval(-5, -2), lambda v: -5 < v < -2), (sp.Interval(2, sp.oo), lambda v: v > 2),
                             (sp.Interval(-sp.oo, -1), lambda v: v < -1)):
         d = Declarations()
         h = d.function("h", rng_range)
@@ -1028,6 +1029,7 @@ def test_the_conclusion_is_the_labelled_step_or_else_the_last():
     ("h(x) = h(x + 1)", "fail"),
     ("h(x, y, z) = h(x, y, z + 1)", "fail"),
     ("h(x, y, z, x) = h(x, y, z, y)", "fail"),
+    ("h(x, y) = h(x + 1, y)", "fail"),
     ("h(x) + h(x) = 2 h(x)", "pass"),
 ])
 def test_undefined_functions_are_not_assumed_constant_symmetric_or_periodic(claim, status):
@@ -1046,6 +1048,7 @@ def test_undefined_functions_are_not_assumed_constant_symmetric_or_periodic(clai
             "h(x) = h(x + 1)": (h(x), h(x + 1)),
             "h(x, y, z) = h(x, y, z + 1)": (h(x, y, z), h(x, y, z + 1)),
             "h(x, y, z, x) = h(x, y, z, y)": (h(x, y, z, x), h(x, y, z, y)),
+            "h(x, y) = h(x + 1, y)": (h(x, y), h(x + 1, y)),
             "h(x) + h(x) = 2 h(x)": (h(x) + h(x), 2 * h(x)),
         }
         lhs, rhs = pairs[claim]
