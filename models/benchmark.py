@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -199,6 +200,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     matmul rate that our loop reaches; then (``args.thread_counts``) our ns-gan steps/s at each thread count,
     alone and beside ``args.competitors`` busy processes, and what ``runtime.choose_threads`` picks.
     """
+    load_before = _load()
     device = resolve_device(args.device)
     set_threads(getattr(args, "threads", None), device)  # both loops run in this process, with the same count
     threads = torch.get_num_threads()
@@ -245,7 +247,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     for row in results:  # every fraction against the best rate seen in the whole run
         row["matmul_gflops"] = gflops
         row["fraction_of_matmul_rate"] = row["gflop_per_step"] * row["ours_steps_per_s"] / gflops
-    table = markdown_table(results, thread_rows, choose_threads())
+    table = markdown_table(results, thread_rows, choose_threads(), (load_before, _load()))
     print(table, flush=True)
     if args.out:
         out = Path(args.out)
@@ -255,7 +257,15 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     return results + thread_rows
 
 
-def markdown_table(results: list[dict[str, Any]], thread_rows: list[dict[str, Any]], chosen: int) -> str:
+def _load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def markdown_table(results: list[dict[str, Any]], thread_rows: list[dict[str, Any]], chosen: int,
+                   load: tuple[float, float] = (math.nan, math.nan)) -> str:
     """One markdown table: a row per model (ours, plain loop, matmul rate), then a row per thread setting."""
     lines = ["| run | threads | ours steps/s | ours s/epoch | plain loop steps/s | plain loop s/epoch | ours/plain | "
              "GFLOP/step | % of matmul rate |",
@@ -269,7 +279,8 @@ def markdown_table(results: list[dict[str, Any]], thread_rows: list[dict[str, An
     for r in thread_rows:
         spe = per_epoch.get(r["model"])
         s_epoch = f"{spe / r['steps_per_s']:.1f}" if spe else "–"
-        lines.append(f"| {r['model']}, {r['competing_processes']} busy process(es) beside it | {r['threads']} | "
+        lines.append(f"| {r['model']}, {r['competing_processes']} extra busy process(es) | {r['threads']} | "
                      f"{r['steps_per_s']:.3g} | {s_epoch} | | | | | |")
-    lines.append(f"\nDefault thread count chosen now (runtime.choose_threads): {chosen}.\n")
+    lines.append(f"\nOne-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end (other processes "
+                 f"on this machine). Default thread count chosen now (runtime.choose_threads): {chosen}.\n")
     return "\n".join(lines) + "\n"

@@ -42,7 +42,7 @@ def test_models_benchmark_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     threads = [row for row in results if "competing_processes" in row]
     assert {(r["threads"], r["competing_processes"]) for r in threads} == {(1, 0), (2, 0), (1, 1), (2, 1)}
     table = (tmp_path / "bench" / "benchmark.md").read_text()
-    assert "% of matmul rate" in table and "busy process" in table
+    assert "% of matmul rate" in table and "extra busy process" in table and "load average" in table
 
 
 def test_models_matmul_rate_and_flop_count_agree_with_the_arithmetic() -> None:
