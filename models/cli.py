@@ -238,7 +238,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _print_summary(summary: object) -> None:
     if not isinstance(summary, dict) or os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports
         return
-    keys = ("model", "status", "steps", "steps_per_s", "seconds_per_epoch", "metrics")
+    keys = ("model", "status", "steps", "steps_per_s", "seconds_per_epoch", "threads", "timings", "metrics")
     print(json.dumps({k: summary[k] for k in keys if k in summary}, indent=1, default=str))
     if summary.get("status") == "interrupted":
         print("interrupted: checkpoint saved; continue with --resume", file=sys.stderr)
