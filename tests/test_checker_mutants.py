@@ -1356,3 +1356,56 @@ def test_an_undeclared_symbol_in_any_part_of_a_claim_is_named(kind):
 
     with pytest.raises(DomainError, match="ghost"):
         _check_steps(steps)
+
+
+@pytest.mark.parametrize(("weights", "why"), [
+    (((1, 2), (1, 3)), "weights summing to 5/6"),
+    (((3, 2), (-1, 2)), "a negative weight"),
+])
+def test_jensen_with_weights_that_are_not_a_distribution_never_passes(weights, why):
+    import sympy as sp
+
+    from derivations.claims import Jensen
+    from derivations.engine import Step
+
+    def steps(d):
+        x = d.symbol("x", sp.Interval.open(0, sp.oo))
+        w = tuple(sp.Rational(*p) for p in weights)
+        return [Step("j", Jensen(sp.Lambda(sp.Symbol("u"), sp.log(sp.Symbol("u"))), w, (x, x + 1)))]
+
+    report = _check_steps(steps)
+    assert report.steps[0].status != "pass", why
+
+
+def test_a_convex_jensen_step_is_checked_as_convex():
+    # e^{(a + b)/2} ≤ (e^a + e^b)/2 for every a, b: Jensen for the convex exp.
+    import sympy as sp
+
+    from derivations.claims import JensenStep
+    from derivations.engine import Step
+
+    def steps(d):
+        a = d.symbol("a", sp.Interval.open(0, sp.oo))
+        b = d.symbol("b", sp.Interval.open(0, sp.oo))
+        u = sp.Symbol("u")
+        half = sp.Rational(1, 2)
+        return [Step("j", JensenStep(sp.exp((a + b) / 2), sp.Lambda(u, sp.exp(u)), (half, half), (a, b), concave=False))]
+
+    report = _check_steps(steps)
+    assert report.steps[0].status == "pass", report.steps[0].message
+
+
+def test_an_undeclared_symbol_on_the_left_of_a_jensen_step_is_named():
+    import sympy as sp
+
+    from derivations.claims import JensenStep
+    from derivations.domains import DomainError
+    from derivations.engine import Step
+
+    def steps(d):
+        a = d.symbol("a", sp.Interval.open(0, sp.oo))
+        u = sp.Symbol("u")
+        return [Step("j", JensenStep(sp.Symbol("ghost"), sp.Lambda(u, sp.log(u)), (sp.Integer(1),), (a,)))]
+
+    with pytest.raises(DomainError, match="ghost"):
+        _check_steps(steps)
