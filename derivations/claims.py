@@ -318,7 +318,9 @@ class Equivalent(Claim):
                 den = sp.denom(sp.together(sol))
                 slope = sp.diff(src.lhs - src.rhs, self.unknown).subs(self.unknown, sol)
                 for what, d in (("divides by", den), ("has slope", slope)):
-                    if d.free_symbols and not _timed(lambda d=d: decide.symbolic_sign(ctx.decl, d**2, True),
+                    # A slope that is the constant 0 is a multiple root: x·(y−1)² = 0 is solved by
+                    # y = 1, but at x = 0 by every y, so the simple-root argument does not apply.
+                    if d == 0 or d.free_symbols and not _timed(lambda d=d: decide.symbolic_sign(ctx.decl, d**2, True),
                                                      ctx.time_limit):
                         verdicts.append(Verdict("undecided", f"the solution {self.unknown} = {sol} {what} "
                                                 f"{d}, which SymPy cannot show is non-zero"))
