@@ -1389,7 +1389,8 @@ def test_a_convex_jensen_step_is_checked_as_convex():
         b = d.symbol("b", sp.Interval.open(0, sp.oo))
         u = sp.Symbol("u")
         half = sp.Rational(1, 2)
-        return [Step("j", JensenStep(sp.exp((a + b) / 2), sp.Lambda(u, sp.exp(u)), (half, half), (a, b), concave=False))]
+        step = JensenStep(sp.exp((a + b) / 2), sp.Lambda(u, sp.exp(u)), (half, half), (a, b), concave=False)
+        return [Step("j", step)]
 
     report = _check_steps(steps)
     assert report.steps[0].status == "pass", report.steps[0].message
