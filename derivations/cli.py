@@ -18,9 +18,13 @@ def _seed(text: str) -> int:
     if text == "random":
         return secrets.randbelow(2**31)
     try:
-        return int(text)
+        seed = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"seed must be an integer or 'random', got {text!r}") from None
+    if seed < 0:
+        # NumPy's generators take only non-negative seeds; say so here rather than in a traceback.
+        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer or 'random', got {text!r}")
+    return seed
 
 
 def _count(text: str) -> int:
@@ -64,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                         f"(default file {report.EXPERIMENTS_JSON})")
     v.add_argument("--run-experiments", action="store_true",
                    help="run the chosen results' experiments now (--quick) for the section 'empirical'")
+    v.add_argument("--no-cache", action="store_true",
+                   help="re-check every step instead of reading verdicts kept from an earlier run of the same "
+                        "step under the same checker code ($GENPROOF_CACHE, default ~/.cache/genproof/verdicts)")
     m = sub.add_parser("mutants", help="plant wrong closed forms and require the numeric/fuzz checks to kill them")
     m.add_argument("ids", nargs="*", metavar="ID", help="result IDs (default: all)")
     m.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -120,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         rep = mutants.run(chosen, seed=args.seed, matrix=args.matrix or args.json)
         print(json.dumps(rep, indent=1, ensure_ascii=False) if args.json else mutants.text(rep))
         return 0 if rep["summary"]["status"] == "pass" else 1
+    if args.no_cache:
+        from derivations import verdict_cache
+
+        verdict_cache.disable()
     sections = []
     if args.numeric or args.seeds > 1:
         sections.append("numeric")

@@ -28,7 +28,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sympy as sp
 
@@ -48,7 +48,7 @@ from derivations.claims import (
 from derivations.domains import POSITIVE, REALS, UNIT, Declarations
 from derivations.engine import Result, Step
 from derivations.functions import sigmoid
-from derivations.planted import Planted, flip_sign, on, replace, scale, shift
+from derivations.planted import Planted, flip_sign, on, replace, scale, shift, swap
 from derivations.registry import register
 from derivations.theory import Arg, takes
 
@@ -227,7 +227,7 @@ def _minimax_gradient():
              Definition(sp.Symbol(r"\ell_{\mathrm{mm}}(\theta)"), minimax_loss(h_theta))),
         Step("chain rule: d/dh log(1 − σ(h)) = −σ'(h)/(1 − σ(h))",
              Equal(sp.Derivative(minimax_loss(h), h), -ds / (1 - s))),
-        Step("σ' = σ(1−σ), then cancel 1 − σ(h) > 0", Equal(PREV, -s)),
+        Step("σ' = σ(1−σ), then cancel 1 − σ(h) > 0", Equal(PREV, -s), label="σ' = σ"),
         Step("chain rule through h(θ)",
              Equal(sp.Derivative(minimax_loss(h_theta), theta),
                    sp.Subs(sp.Derivative(minimax_loss(u), u), u, h_theta) * dh)),
@@ -236,7 +236,7 @@ def _minimax_gradient():
         Step("the discriminator rejects the fake, h → −∞ (D(G(z)) = σ(h) → 0): the factor −σ(h) → 0",
              LimitIs(-s, h, -sp.oo, 0)),
         Step("so the per-sample gradient −σ(h)·∂h/∂θ → 0 (∂h/∂θ = g held fixed): the minimax loss saturates",
-             LimitIs(minimax_gradient_integrand(h, g), h, -sp.oo, 0)),
+             LimitIs(minimax_gradient_integrand(h, g), h, -sp.oo, 0), label="so the per-sample gradient −σ"),
         Step("contrast: one sample of L_G^ns(θ) = −E_z[log σ(h_φ(G_θ(z)))]",
              Definition(sp.Symbol(r"\ell_{\mathrm{ns}}(\theta)"), nonsaturating_loss(h_theta))),
         Step("chain rule: d/dh (−log σ(h)) = −σ'(h)/σ(h)", Equal(sp.Derivative(nonsaturating_loss(h), h), -ds / s)),
@@ -247,7 +247,7 @@ def _minimax_gradient():
         Step("as h → −∞, −(1 − σ(h)) → −1", LimitIs(-(1 - s), h, -sp.oo, -1)),
         Step("so the per-sample gradient → −∂h/∂θ and E_z of it → −E_z[∂h/∂θ]: the non-saturating gradient "
              "does not vanish",
-             LimitIs(nonsaturating_gradient_integrand(h, g), h, -sp.oo, -g)),
+             LimitIs(nonsaturating_gradient_integrand(h, g), h, -sp.oo, -g), label="so the per-sample gradient →"),
     ]
     return decl, steps
 
@@ -268,10 +268,12 @@ register(Result(
               "minimax_gradient_integrand": minimax_gradient_integrand,
               "nonsaturating_gradient_integrand": nonsaturating_gradient_integrand},
     planted=(
-        Planted(3, "sign flip: d/dh log(1−σ(h)) = +σ(h)", flip_sign()),
-        Planted(5, "dropped factor: the chain rule's ∂h/∂θ forgotten", on(None, _drop_dh)),
-        Planted(7, "wrong limit: the minimax gradient tends to −∂h/∂θ", replace(-_minimax_symbols()[3])),
-        Planted(13, "wrong limit: the non-saturating gradient vanishes too", replace(sp.Integer(0))),
+        Planted("σ' = σ", "sign flip: d/dh log(1−σ(h)) = +σ(h)", flip_sign()),
+        Planted("grad mm", "dropped factor: the chain rule's ∂h/∂θ forgotten", on(None, _drop_dh)),
+        Planted("so the per-sample gradient −σ",
+                "wrong limit: the minimax gradient tends to −∂h/∂θ", replace(lambda s: -s["g"])),
+        Planted("so the per-sample gradient →",
+                "wrong limit: the non-saturating gradient vanishes too", replace(sp.Integer(0))),
     ),
 ))
 
@@ -290,8 +292,9 @@ def _optimal_discriminator():
         Step("the discriminator loss −E_{p_data}[log D] − E_{p_θ}[log(1−D)] is an integral over x of "
              "this integrand at t = D(x), so it is minimized pointwise",
              Definition(sp.Symbol("f(t)"), f)),
-        Step("differentiate in t", Equal(sp.Derivative(f, t), -p / t + q / (1 - t))),
-        Step("differentiate again", Equal(sp.Derivative(f, (t, 2)), p / t**2 + q / (1 - t) ** 2)),
+        Step("differentiate in t", Equal(sp.Derivative(f, t), -p / t + q / (1 - t)), label="differentiate in t"),
+        Step("differentiate again", Equal(sp.Derivative(f, (t, 2)), p / t**2 + q / (1 - t) ** 2),
+             label="differentiate again"),
         Step("f'' > 0 on 0 < t < 1: f is strictly convex", Holds(PREV, ">", 0)),
         Step("set the derivative to zero at t* = a/(a+b)", Equal(sp.Subs(sp.Derivative(f, t), t, star), 0)),
         Step("t* lies in (0, 1)", Holds(star, "<", 1)),
@@ -299,7 +302,7 @@ def _optimal_discriminator():
              "D*(x) = p_data(x)/(p_data(x) + p_θ(x))",
              Minimizer(f, (t,), (star,)), label="D*"),
         Step("p_θ = p_data ⇒ D* = 1/2", Equal(sp.Subs(star, q, p), sp.Rational(1, 2))),
-        Step("p_θ(x) = 0 < p_data(x) ⇒ D* = 1", Equal(sp.Subs(star, q, 0), 1)),
+        Step("p_θ(x) = 0 < p_data(x) ⇒ D* = 1", Equal(sp.Subs(star, q, 0), 1), label="p_θ"),
         Step("p_data(x) = 0 < p_θ(x) ⇒ D* = 0", Equal(sp.Subs(star, p, 0), 0)),
     ]
     return decl, steps
@@ -313,13 +316,10 @@ register(Result(
     conclusion="D*",
     formulas={"D*": optimal_discriminator_value},
     planted=(
-        Planted(2, "sign flip in the derivative", flip_sign()),
-        Planted(3, "dropped factor: f'' halved", scale(sp.Rational(1, 2))),
-        Planted(7, "swapped arguments: p_θ/(p_data + p_θ)", on("point", lambda pt: (pt[0].subs(
-            {sp.Symbol("p_data", positive=True, real=True): sp.Symbol("p_theta", positive=True, real=True),
-             sp.Symbol("p_theta", positive=True, real=True): sp.Symbol("p_data", positive=True, real=True)},
-            simultaneous=True),))),
-        Planted(9, "wrong edge value: D* = 0 where p_θ = 0", replace(sp.Integer(0))),
+        Planted("differentiate in t", "sign flip in the derivative", flip_sign()),
+        Planted("differentiate again", "dropped factor: f'' halved", scale(sp.Rational(1, 2))),
+        Planted("D*", "swapped arguments: p_θ/(p_data + p_θ)", swap("p_data", "p_theta", "point")),
+        Planted("p_θ", "wrong edge value: D* = 0 where p_θ = 0", replace(sp.Integer(0))),
     ),
 ))
 
@@ -339,11 +339,11 @@ def _logit_log_ratio():
         Step("the discriminator is D = σ(h) and equals F = D* (gan.optimal_discriminator)",
              Hypothesis(sp.Eq(sigma_h, F))),
         Step("multiply by 1 + e^{−h}", Equivalent(PREV, sp.Eq((1 + sp.exp(-h)) * F, 1), h)),
-        Step("isolate e^{−h}", Equivalent(PREV, sp.Eq(sp.exp(-h), (1 - F) / F), h)),
-        Step("take logarithms", Equivalent(PREV, sp.Eq(h, sp.log(F / (1 - F))), h)),
+        Step("isolate e^{−h}", Equivalent(PREV, sp.Eq(sp.exp(-h), (1 - F) / F), h), label="isolate e^{−h}"),
+        Step("take logarithms", Equivalent(PREV, sp.Eq(h, sp.log(F / (1 - F))), h), label="take logarithms"),
         Step("substitute F = D* = p_data/(p_data + p_θ); 1 − D* = p_θ/(p_data + p_θ); "
              "so h*(x) = log(p_data(x)/p_θ(x))",
-             Equal(sp.Subs(sp.log(F / (1 - F)), F, star), optimal_logit(p, q))),
+             Equal(sp.Subs(sp.log(F / (1 - F)), F, star), optimal_logit(p, q)), label="substitute F = D* ="),
     ]
     return decl, steps
 
@@ -356,10 +356,10 @@ register(Result(
     uses=("gan.optimal_discriminator",),
     formulas={"h*": optimal_logit},
     planted=(
-        Planted(3, "sign flip: e^{h} instead of e^{−h}", on("after", lambda eq: sp.Eq(
+        Planted("isolate e^{−h}", "sign flip: e^{h} instead of e^{−h}", on("after", lambda eq: sp.Eq(
             eq.lhs.subs(eq.lhs.args[0], -eq.lhs.args[0]), eq.rhs))),
-        Planted(4, "swapped ratio: log((1−F)/F)", on("after", lambda eq: sp.Eq(eq.lhs, -eq.rhs))),
-        Planted(5, "swapped arguments: log(p_θ/p_data)", flip_sign()),
+        Planted("take logarithms", "swapped ratio: log((1−F)/F)", on("after", lambda eq: sp.Eq(eq.lhs, -eq.rhs))),
+        Planted("substitute F = D* =", "swapped arguments: log(p_θ/p_data)", flip_sign()),
     ),
 ))
 
@@ -384,14 +384,17 @@ def _hybrid_loss_kl():
              Definition(sp.Symbol("ℓ(D)"), integrand)),
         Step("substitute D = D* = p_data/(p_data + p_θ) (gan.optimal_discriminator); "
              "1 − D* = p_θ/(p_data + p_θ)",
-             Equal(sp.Subs(integrand, d, star), sp.log(q / (p + q)) - sp.log(p / (p + q)))),
-        Step("log a − log b = log(a/b): the p_data + p_θ cancels", Equal(PREV, hybrid_loss_integrand(p, q))),
+             Equal(sp.Subs(integrand, d, star), sp.log(q / (p + q)) - sp.log(p / (p + q))),
+             label="substitute D = D* ="),
+        Step("log a − log b = log(a/b): the p_data + p_θ cancels", Equal(PREV, hybrid_loss_integrand(p, q)),
+             label="log a − log b"),
         Step("per sample the integrand is −h*(x) (gan.logit_log_ratio)", Equal(PREV, -optimal_logit(p, q))),
         Step("E_{p_θ} on a finite support {x₁, x₂, x₃} with masses p_i = p_data(x_i), q_i = p_θ(x_i) "
              "(any positive masses; probability vectors in particular), at D = D*",
              Definition(loss, at_star), label="L_G"),
         Step("integrate the per-sample identity (step 4) over p_θ: L_G = −E_{p_θ}[h*]",
-             Equal(PREV, -sp.Add(*(qi * optimal_logit(pi, qi) for pi, qi in zip(ps, qs, strict=True))))),
+             Equal(PREV, -sp.Add(*(qi * optimal_logit(pi, qi) for pi, qi in zip(ps, qs, strict=True)))),
+             label="integrate the per-sample identity"),
         Step("−log(p_data/p_θ) = log(p_θ/p_data): the definition of KL(p_θ ‖ p_data)",
              Equal(PREV, kl_divergence(qs, ps)), label="KL"),
         Step("chain of steps 5–7: at the optimal discriminator the hybrid loss is the reverse KL",
@@ -409,10 +412,11 @@ register(Result(
     uses=("gan.optimal_discriminator", "gan.logit_log_ratio"),
     formulas={"hybrid_loss_integrand": hybrid_loss_integrand, "KL": kl_divergence},
     planted=(
-        Planted(2, "swapped 1 − D* and D*: log(p_data/(p_data+p_θ)) − log(p_θ/(p_data+p_θ))", flip_sign()),
-        Planted(3, "wrong constant: a stray log 2 from p_data + p_θ = 2m", shift(sp.log(2))),
-        Planted(6, "dropped sign: L_G = +E_{p_θ}[h*]", flip_sign()),
-        Planted(7, "swapped arguments: KL(p_data ‖ p_θ)", on(None, _swap_measures("p", "q"))),
+        Planted("substitute D = D* =",
+                "swapped 1 − D* and D*: log(p_data/(p_data+p_θ)) − log(p_θ/(p_data+p_θ))", flip_sign()),
+        Planted("log a − log b", "wrong constant: a stray log 2 from p_data + p_θ = 2m", shift(sp.log(2))),
+        Planted("integrate the per-sample identity", "dropped sign: L_G = +E_{p_θ}[h*]", flip_sign()),
+        Planted("KL", "swapped arguments: KL(p_data ‖ p_θ)", on(None, _swap_measures("p", "q"))),
     ),
 ))
 
@@ -442,7 +446,7 @@ def _nll_forward_kl():
              "p_i = p_data(x_i), q_i = p_θ(x_i) (any positive masses; probability vectors in particular)",
              Definition(nll, nll_expr), label="NLL"),
         Step("add and subtract E_{p_data}[log p_data]; log p − log q = log(p/q)",
-             Equal(PREV, _nll_split(ps, qs))),
+             Equal(PREV, _nll_split(ps, qs)), label="add and subtract E_{p_data}[log p_data]"),
         Step("the definitions of KL(p_data ‖ p_θ) and H(p_data)",
              Equal(PREV, kl_divergence(ps, qs) + entropy(ps)), label="KL+H"),
         Step("chain of steps 1–3", Conclude(nll, "=", kl_divergence(ps, qs) + entropy(ps), "NLL", "KL+H")),
@@ -450,7 +454,7 @@ def _nll_forward_kl():
              Equal(sp.Matrix([sp.Derivative(entropy(ps), qi) for qi in qs]), sp.zeros(3, 1))),
         Step("differentiate the NLL in the model's masses q_i",
              Equal(sp.Matrix([sp.Derivative(nll_expr, qi) for qi in qs]),
-                   sp.Matrix([-pi / qi for pi, qi in zip(ps, qs, strict=True)]))),
+                   sp.Matrix([-pi / qi for pi, qi in zip(ps, qs, strict=True)])), label="differentiate the NLL in the"),
         Step("the forward KL has the same gradient: maximum likelihood (and the ELBO, a lower bound on "
              "the log-likelihood) minimizes KL(p_data ‖ p_θ), while gan.hybrid_loss_kl minimizes "
              "the reverse KL(p_θ ‖ p_data)",
@@ -458,7 +462,8 @@ def _nll_forward_kl():
                    sp.Matrix([-pi / qi for pi, qi in zip(ps, qs, strict=True)]))),
         Step("a concrete pair: p = Bernoulli(1/2), q = Bernoulli(3/4); KL(p‖q) = ½log 2 + ½log(2/3)",
              Equal(kl_divergence(p, q), sp.log(sp.Rational(4, 3)) / 2)),
-        Step("KL(q‖p) = ¼log(1/2) + ¾log(3/2)", Equal(kl_divergence(q, p), sp.Rational(3, 4) * sp.log(3) - sp.log(2))),
+        Step("KL(q‖p) = ¼log(1/2) + ¾log(3/2)", Equal(kl_divergence(q, p), sp.Rational(3, 4) * sp.log(3) - sp.log(2)),
+             label="KL"),
         Step("½log(4/3) ≈ 0.1438 > ¾log 3 − log 2 ≈ 0.1308: KL(p‖q) ≠ KL(q‖p), KL is not symmetric",
              Holds(kl_divergence(p, q), ">", kl_divergence(q, p))),
     ]
@@ -475,14 +480,14 @@ register(Result(
     conclusion="KL+H",
     formulas={"KL": kl_divergence, "H": entropy},
     planted=(
-        Planted(2, "sign flip: + E_{p_data}[log p_data] instead of −",
+        Planted("add and subtract E_{p_data}[log p_data]", "sign flip: + E_{p_data}[log p_data] instead of −",
                 on(None, lambda e: _nll_split(*_mass_pair("p", "q"), sign=1))),
-        Planted(3, "swapped arguments: KL(p_θ ‖ p_data) + H(p_data)",
+        Planted("KL+H", "swapped arguments: KL(p_θ ‖ p_data) + H(p_data)",
                 on(None, lambda e: _swap_measures("p", "q")(e - entropy(_mass_pair("p", "q")[0]))
                    + entropy(_mass_pair("p", "q")[0]))),
-        Planted(6, "dropped factor: ∂/∂q_i (−p_i log q_i) = −1/q_i",
+        Planted("differentiate the NLL in the", "dropped factor: ∂/∂q_i (−p_i log q_i) = −1/q_i",
                 on(None, lambda m: sp.Matrix([-1 / qi for qi in _mass_pair("p", "q")[1]]))),
-        Planted(9, "wrong constant: KL(q‖p) = ¾log 3 − ½log 2", shift(sp.log(2) / 2)),
+        Planted("KL", "wrong constant: KL(q‖p) = ¾log 3 − ½log 2", shift(sp.log(2) / 2)),
     ),
 ))
 
@@ -512,11 +517,11 @@ def _value_jsd():
         Step("V is a sum of separate terms p_i log t_i + g_i log(1 − t_i); each is maximized at "
              "t_i = D*_i = p_i/(p_i + g_i) (gan.optimal_discriminator; shown for i = 1, the others alike)",
              Minimizer(-(p[0] * sp.log(ts[0]) + g[0] * sp.log(1 - ts[0])), (ts[0],), (star[0],))),
-        Step("C(G) = max_D V(G, D) = V(G, D*)", Equal(sp.Subs(v, ts, star), value_at_optimum(p, g))),
+        Step("C(G) = max_D V(G, D) = V(G, D*)", Equal(sp.Subs(v, ts, star), value_at_optimum(p, g)), label="C"),
         Step("log(p_i/(p_i + g_i)) = log(2p_i/(p_i + g_i)) − log 2, and 2p_i/(p_i + g_i) = p_i/m_i "
              "with m = (p + g)/2",
              Equal(PREV, sp.Add(*(pi * sp.log(2 * pi / (pi + gi)) + gi * sp.log(2 * gi / (pi + gi))
-                                  for pi, gi in zip(p, g, strict=True))) - sp.log(2) * mass)),
+                                  for pi, gi in zip(p, g, strict=True))) - sp.log(2) * mass), label="log"),
         Step("the definition of JSD (step 6)", Equal(PREV, 2 * jsd(p, g) - sp.log(2) * mass)),
         Step("JSD(p‖g) = ½KL(p‖m) + ½KL(g‖m), m = (p + g)/2",
              Equal(jsd(p, g), kl_divergence(p, m) / 2 + kl_divergence(g, m) / 2)),
@@ -529,12 +534,12 @@ def _value_jsd():
         Step("strictly convex in x, so x = p is its only zero: JSD(p_data ‖ p_g) = 0 exactly when p_g = p_data",
              PositiveSemidefinite(sp.Symbol(r"\nabla^2_x \mathrm{JSD}(p\|x)"), sp.hessian(jsd_in_x, xs), strict=True)),
         Step("log(2P_i/(P_i + G_i)) ≤ log 2 and log(2G_i/(P_i + G_i)) ≤ log 2, with ΣP = ΣG = 1: JSD ≤ log 2",
-             Holds(jsd(prob_p, prob_g), "<=", sp.log(2), witness=_jsd_gap(prob_p, prob_g))),
+             Holds(jsd(prob_p, prob_g), "<=", sp.log(2), witness=_jsd_gap(prob_p, prob_g)), label="log (2)"),
         Step("at p_g = p_data the optimal discriminator is D* = 1/2",
              Equal(sp.Subs(star[0], g[0], p[0]), sp.Rational(1, 2))),
         Step("and C(G) = −log 4 there: with JSD ≥ 0 (step 8) and JSD = 0 only at p_g = p_data (step 9), "
              "−log 4 is the minimum of C, attained exactly at p_g = p_data",
-             Equal(value_at_optimum(prob_p, prob_p), -sp.log(4))),
+             Equal(value_at_optimum(prob_p, prob_p), -sp.log(4)), label="and C"),
     ]
     return decl, steps
 
@@ -566,12 +571,12 @@ register(Result(
     conclusion="C(G)",
     formulas={"V": minimax_value, "C(G)": value_at_optimum, "JSD": jsd, "KL": kl_divergence},
     planted=(
-        Planted(3, "swapped D* and 1 − D*: V(G, 1 − D*)", on(None, _value_at_flipped_discriminator)),
-        Planted(4, "wrong constant: −log 4 per unit mass instead of −log 2",
+        Planted("C", "swapped D* and 1 − D*: V(G, 1 − D*)", on(None, _value_at_flipped_discriminator)),
+        Planted("log", "wrong constant: −log 4 per unit mass instead of −log 2",
                 on(None, lambda e: e - sp.log(2) * sp.Add(*_mass_pair("p", "g")[0], *_mass_pair("p", "g")[1]))),
-        Planted(7, "dropped factor: C(G) = −log 4 + JSD", on(None, lambda e: -sp.log(4) + jsd(*_jsd_vectors()))),
-        Planted(10, "wrong constant: JSD ≤ ½log 2", replace(sp.log(2) / 2)),
-        Planted(12, "wrong value: min C(G) = −log 2", replace(-sp.log(2))),
+        Planted("C(G)", "dropped factor: C(G) = −log 4 + JSD", on(None, lambda e: -sp.log(4) + jsd(*_jsd_vectors()))),
+        Planted("log (2)", "wrong constant: JSD ≤ ½log 2", replace(sp.log(2) / 2)),
+        Planted("and C", "wrong value: min C(G) = −log 2", replace(-sp.log(2))),
     ),
 ))
 
@@ -626,20 +631,20 @@ def _projection_discriminator():
                        for m, mh in zip(mus, muhats, strict=True)])
     steps = [
         Step("split the joint ratio: p(x, y) = p(x|y)·p(y), and log of a product",
-             Equal(sp.log(cd * pid / (ct * pit)), sp.log(cd / ct) + sp.log(pid / pit))),
+             Equal(sp.log(cd * pid / (ct * pit)), sp.log(cd / ct) + sp.log(pid / pit)), label="split the joint ratio"),
         Step("equal label marginals p_data(y) = p_θ(y): the label ratio is 1, its log 0",
              Equal(sp.Subs(sp.log(pid / pit), pit, pid), 0)),
         Step("the conditional ratio N(φ; μ_y, I)/N(φ; μ̂_y, I) (d = 2): the (2π)^{−d/2} cancel",
              Equal(sp.log(gaussian_density(phi, mu) / gaussian_density(phi, muhat)),
                    -_sq(phi - mu) / 2 + _sq(phi - muhat) / 2)),
         Step("expand both squared norms ‖φ − μ‖² = ‖φ‖² − 2μᵀφ + ‖μ‖²",
-             Equal(PREV, _expanded_norms(phi, mu, muhat))),
+             Equal(PREV, _expanded_norms(phi, mu, muhat)), label="expand both squared norms ‖φ"),
         Step("the ‖φ‖² terms cancel; the cross terms give +μᵀφ − μ̂ᵀφ = (μ_y − μ̂_y)ᵀφ",
-             Equal(PREV, projection_logit(phi, mu, muhat))),
+             Equal(PREV, projection_logit(phi, mu, muhat)), label="the ‖φ‖² terms cancel"),
         Step("stack the classes: row i of A is (μ_i − μ̂_i)ᵀ (K = 3 classes)", Definition(sp.Symbol("A"), A)),
         Step("b_i = ½(‖μ̂_i‖² − ‖μ_i‖²)", Definition(sp.Symbol("b"), b)),
         Step("a one-hot y = e_k picks row k: yᵀ(Aφ + b) = (μ_k − μ̂_k)ᵀφ + b_k, for each k",
-             Equal(one_hot_form, _onehot_logits(phi, mus, muhats))),
+             Equal(one_hot_form, _onehot_logits(phi, mus, muhats)), label="a one-hot y = e_k"),
         Step("so for every class, h*(x, y) = log(p_data(x, y)/p_θ(x, y)) = yᵀ(Aφ(x) + b)",
              Equal(ratio, one_hot_form), label="h*"),
     ]
@@ -661,11 +666,9 @@ def _projection_wrong_bias(_: sp.Basic) -> sp.Basic:
     return _onehot_logits(phi, mus, muhats, bias_sign=-1)
 
 
-def _projection_label_subtracted(_: sp.Basic) -> sp.Basic:
-    decl = Declarations()
-    cd, ct = decl.symbol("c_data", POSITIVE), decl.symbol("c_theta", POSITIVE)
-    pid, pit = decl.symbol("pi_data", POSITIVE), decl.symbol("pi_theta", POSITIVE)
-    return sp.log(cd / ct) - sp.log(pid / pit)
+def _projection_label_subtracted(_: sp.Basic, s: Mapping[str, sp.Basic]) -> sp.Basic:
+    """A planted error: the label ratio log(π_data/π_θ) subtracted instead of added."""
+    return sp.log(s["c_data"] / s["c_theta"]) - sp.log(s["pi_data"] / s["pi_theta"])
 
 
 register(Result(
@@ -678,9 +681,11 @@ register(Result(
     conclusion="h*",
     formulas={"h*": projection_logit, "A": projection_matrix, "b": projection_bias, "N": gaussian_density},
     planted=(
-        Planted(1, "sign flip: the label ratio subtracted", on(None, _projection_label_subtracted)),
-        Planted(4, "sign of the cross terms: +2μᵀφ", on(None, _projection_wrong_cross)),
-        Planted(5, "swapped arguments: (μ̂_y − μ_y)ᵀφ", on(None, lambda e: _projection_swap()(e))),
-        Planted(8, "wrong bias sign: b_k = ½(‖μ_k‖² − ‖μ̂_k‖²)", on(None, _projection_wrong_bias)),
+        Planted("split the joint ratio",
+                "sign flip: the label ratio subtracted", on(None, _projection_label_subtracted)),
+        Planted("expand both squared norms ‖φ", "sign of the cross terms: +2μᵀφ", on(None, _projection_wrong_cross)),
+        Planted("the ‖φ‖² terms cancel",
+                "swapped arguments: (μ̂_y − μ_y)ᵀφ", on(None, lambda e: _projection_swap()(e))),
+        Planted("a one-hot y = e_k", "wrong bias sign: b_k = ½(‖μ_k‖² − ‖μ̂_k‖²)", on(None, _projection_wrong_bias)),
     ),
 ))

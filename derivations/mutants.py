@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from derivations import mutation
 from derivations.engine import Result
+from derivations.mutation import Mutation, map_entries, nodes, numbers
 from derivations.numeric import checks_for, load, properties_for, run_check, run_property
 from derivations.numeric.core import ARG_SAMPLERS, Sides, close, to_float
 
@@ -102,97 +104,27 @@ def standins(args: tuple) -> tuple[tuple, dict, tuple]:
     return new, back, tuple(key)
 
 
-# --- expression transformations ----------------------------------------------------------------------------------
+# --- expression transformations: derivations.mutation, shared with the planted errors ---------------------------
+
+#: The whole-formula operators, by the name the mutant reports carry.
+OPERATORS: dict[str, Mutation] = {
+    "sign flip": mutation.flip_sign(),
+    "factor 2": mutation.scale(2),
+    "wrong constant (shifted by 1)": mutation.shift(1),
+}
 
 
-def _elements(e: Any) -> list[sp.Basic]:
-    if isinstance(e, sp.MatrixBase):
-        return list(e)
-    if isinstance(e, (list, tuple)):
-        return [x for v in e for x in _elements(v)]
-    return [sp.sympify(e)]
+def transformed(formula: Callable[..., Any], transform: Mutation, operator: str | None = None) -> Callable[..., Any]:
+    """``formula`` rewritten by the mutation ``transform``, as a formula of the same arguments.
 
+    Args:
+        formula: a closed form of SymPy arguments.
+        transform: the mistake (:mod:`derivations.mutation`), applied to the formula's expression.
+        operator: the operator's name in the mutant's name (default: the mutation's).
 
-def _map_out(e: Any, fn: Callable[[sp.Basic], sp.Basic]) -> Any:
-    if isinstance(e, sp.MatrixBase):
-        return e.applyfunc(fn)
-    if isinstance(e, (list, tuple)):
-        return type(e)(_map_out(v, fn) for v in e)
-    return fn(sp.sympify(e))
-
-
-def _nodes(e: Any, kind: type) -> list[sp.Basic]:
-    """Distinct nodes of type ``kind`` in preorder over all output entries."""
-    seen: list[sp.Basic] = []
-    for el in _elements(e):
-        for node in sp.preorder_traversal(el):
-            if isinstance(node, kind) and node not in seen:
-                seen.append(node)
-    return seen
-
-
-def _numbers(e: Any) -> list[sp.Basic]:
-    seen: list[sp.Basic] = []
-    for el in _elements(e):
-        for node in sp.preorder_traversal(el):
-            if (isinstance(node, sp.Number) and node not in (sp.Integer(0), sp.Integer(1), sp.Integer(-1))) or \
-                    isinstance(node, sp.NumberSymbol):
-                if node not in seen:
-                    seen.append(node)
-    return seen
-
-
-def _wrong_number(c: sp.Basic) -> sp.Basic:
-    if isinstance(c, sp.Integer):
-        return c + 1 if c > 0 else c - 1
-    return 2 * c
-
-
-@dataclass(frozen=True)
-class Transform:
-    """A positional rewrite of an expression: the k-th node of a kind, changed in one way."""
-
-    operator: str
-    index: int = 0
-    sub: int = -1
-
-    def apply(self, e: Any) -> Any:
-        if self.operator == "sign flip":
-            return _map_out(e, lambda x: -x)
-        if self.operator == "factor 2":
-            return _map_out(e, lambda x: 2 * x)
-        if self.operator == "wrong constant (shifted by 1)":
-            return _map_out(e, lambda x: x + 1)
-        if self.operator == "wrong constant":
-            c = _numbers(e)[self.index]
-            return _map_out(e, lambda x: x.xreplace({c: _wrong_number(c)}))
-        if self.operator == "dropped term":
-            node = _nodes(e, sp.Add)[self.index]
-            terms = node.args
-            new = sp.Add(*(t for k, t in enumerate(terms) if k != self.sub % len(terms)))
-            return _map_out(e, lambda x: x.xreplace({node: new}))
-        if self.operator == "dropped factor":
-            node = [m for m in _nodes(e, sp.Mul) if len(m.args) >= 2][self.index]
-            facs = node.args
-            new = sp.Mul(*(t for k, t in enumerate(facs) if k != self.sub % len(facs)))
-            return _map_out(e, lambda x: x.xreplace({node: new}))
-        raise ValueError(f"unknown operator {self.operator!r}")
-
-    def describe(self, e: Any) -> str:
-        if self.operator == "wrong constant":
-            c = _numbers(e)[self.index]
-            return f"{sp.sstr(c)} → {sp.sstr(_wrong_number(c))}"
-        if self.operator == "dropped term":
-            node = _nodes(e, sp.Add)[self.index]
-            return f"drop {sp.sstr(node.args[self.sub % len(node.args)])} from {sp.sstr(node)}"[:120]
-        if self.operator == "dropped factor":
-            node = [m for m in _nodes(e, sp.Mul) if len(m.args) >= 2][self.index]
-            return f"drop {sp.sstr(node.args[self.sub % len(node.args)])} from {sp.sstr(node)}"[:120]
-        return {"sign flip": "−f", "factor 2": "2f", "wrong constant (shifted by 1)": "f + 1"}[self.operator]
-
-
-def transformed(formula: Callable[..., Any], transform: Transform) -> Callable[..., Any]:
-    """``formula`` rewritten by ``transform``, as a formula of the same arguments."""
+    Returns:
+        The wrong formula.
+    """
     cache: dict[tuple, Any] = {}
 
     def mutant(*args: Any) -> Any:
@@ -200,9 +132,9 @@ def transformed(formula: Callable[..., Any], transform: Transform) -> Callable[.
         if key not in cache:
             cache[key] = transform.apply(formula(*sym))
         expr = cache[key]
-        return _map_out(expr, lambda x: x.xreplace(back)) if back else expr
+        return map_entries(expr, lambda x: x.xreplace(back)) if back else expr
 
-    mutant.__name__ = f"{getattr(formula, '__name__', 'formula')}__{transform.operator.replace(' ', '_')}"
+    mutant.__name__ = f"{getattr(formula, '__name__', 'formula')}__{(operator or transform.operator).replace(' ', '_')}"
     return mutant
 
 
@@ -252,6 +184,26 @@ def _equivalent(a: list[Any], b: list[Any]) -> bool:
     return True
 
 
+def _theory_sampler(result_id: str, name: str) -> Callable[[np.random.Generator], tuple]:
+    """A sampler of arguments inside the formula's ``@takes`` declaration (derivations.theory).
+
+    Raises:
+        LookupError: the formula declares no arguments and no override was given with ``formula_args``.
+    """
+    from derivations import theory
+
+    try:
+        theory.arguments(result_id, name)
+    except Exception as exc:
+        raise LookupError(f"{result_id}: no argument declaration for formula {name!r} ({exc}); declare its "
+                          "arguments with derivations.theory.takes, or a sampler with "
+                          "derivations.numeric.core.formula_args") from exc
+
+    def draw(rng: np.random.Generator) -> tuple:
+        return theory.sample(result_id, name, rng)
+    return draw
+
+
 def mutants_of(result: Result, seed: int = 0) -> tuple[list[Mutant], list[str]]:
     """Non-equivalent mutants of every formula of ``result``, and a note per discarded equivalent one."""
     load()
@@ -259,32 +211,28 @@ def mutants_of(result: Result, seed: int = 0) -> tuple[list[Mutant], list[str]]:
     found: list[Mutant] = []
     skipped: list[str] = []
     for fname, formula in result.formulas.items():
-        sampler = ARG_SAMPLERS.get((result.id, fname))
-        if sampler is None:
-            raise LookupError(f"{result.id}: no argument sampler for formula {fname!r} "
-                              "(declare one with derivations.numeric.core.formula_args)")
+        sampler = ARG_SAMPLERS.get((result.id, fname)) or _theory_sampler(result.id, fname)
         points = [sampler(rng) for _ in range(4)]
         base_values = _values(formula, points)
         base_expr = formula(*standins(_sympy_args(points[0]))[0])
         candidates: list[tuple[str, str, Callable]] = []
-        for op in ("sign flip", "factor 2", "wrong constant (shifted by 1)"):
-            t = Transform(op)
-            candidates.append((op, t.describe(base_expr), transformed(formula, t)))
+        for op, t in OPERATORS.items():
+            candidates.append((op, t.describe(base_expr), transformed(formula, t, op)))
         structural: list[tuple[str, str, Callable]] = []
-        for k in range(len(_numbers(base_expr))):
-            t = Transform("wrong constant", k)
+        for k in range(len(numbers(base_expr))):
+            t = mutation.wrong_constant(k)
             structural.append(("wrong constant", t.describe(base_expr), transformed(formula, t)))
-        adds = _nodes(base_expr, sp.Add)
+        adds = nodes(base_expr, sp.Add)
         for k, node in enumerate(adds):
             for s in range(len(node.args)):
-                t = Transform("dropped term", k, s)
+                t = mutation.drop_term(k, s)
                 structural.append(("dropped term", t.describe(base_expr), transformed(formula, t)))
-        muls = [m for m in _nodes(base_expr, sp.Mul) if len(m.args) >= 2]
+        muls = [m for m in nodes(base_expr, sp.Mul) if len(m.args) >= 2]
         for k, node in enumerate(muls):
             for s in range(len(node.args)):
                 if node.args[s].is_Number:
                     continue  # dropping a numeric factor is a "wrong constant"
-                t = Transform("dropped factor", k, s)
+                t = mutation.drop_factor(k, s)
                 structural.append(("dropped factor", t.describe(base_expr), transformed(formula, t)))
         p0 = points[0]
         for i in range(len(p0)):

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from derivations import engine
+from derivations import engine, planted
 from derivations.engine import Result
 
 #: Extra per-result sections: name -> function(result, options) -> dict or None.
@@ -90,7 +90,7 @@ def result_entry(result: Result, options: dict) -> dict:
         "uses": list(result.uses),
         "assumptions": result.assumptions_latex(),
         "symbolic": symbolic_section(result, options.get("seed", 0)),
-        "planted": [{"step": p.step, "what": p.what} for p in result.planted],
+        "planted": planted.as_json(result),
     }
     for name, section in SECTIONS.items():
         if name in options.get("sections", ()):

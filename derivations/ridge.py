@@ -136,7 +136,8 @@ def _closed_form():
              Equal(sp.Matrix([sp.Derivative(L, b) for b in beta]), grad),
              label="gradient"),
         Step("differentiate the gradient again: ∇²L = (2/n)ZᵀZ + 2λA, constant in β",
-             Equal(sp.Matrix(1 + P, 1 + P, lambda i, j: sp.Derivative(grad[i], beta[j])), H)),
+             Equal(sp.Matrix(1 + P, 1 + P, lambda i, j: sp.Derivative(grad[i], beta[j])), H),
+             label="differentiate the gradient again"),
         Step("quadratic form vᵀHv = (2/n)‖Zv‖² + 2λΣ_{i≥1}v_i² ≥ 0 for every v: H ⪰ 0, L is convex, "
              "so a stationary point is a global minimum",
              Holds((v.T * H * v)[0], ">=", 0,
@@ -145,7 +146,8 @@ def _closed_form():
         Step("set the gradient to zero: (n/2)∇L = (ZᵀZ + nλA)β − Zᵀy, the normal equations Mβ = Zᵀy",
              Equal(sp.Rational(N, 2) * grad, M * beta - Z.T * y)),
         Step("adjugate identity M·adj(M) = det(M)·I",
-             Equal(sp.MatMul(M.as_immutable(), M.adjugate().as_immutable()), M.det() * sp.eye(1 + P))),
+             Equal(sp.MatMul(M.as_immutable(), M.adjugate().as_immutable()), M.det() * sp.eye(1 + P)),
+             label="adjugate identity M·adj"),
         Step("det M = n·Σz_i² − (Σz_i)² + n²λ = Σ_{i<j}(z_i − z_j)² + n²λ > 0 (Lagrange's identity): "
              "M is invertible for λ > 0",
              Holds(M.det(), ">", 0,
@@ -154,7 +156,8 @@ def _closed_form():
              Equal(sp.MatMul(M.as_immutable(), bhat.as_immutable()), Z.T * y), label="beta-hat"),
         Step("scikit-learn's Ridge(alpha = nλ, fit_intercept=True) minimizes n·L with w = β₁, intercept b = β₀: "
              "the same β̂",
-             Equal(N * L, sklearn_ridge_objective(Z[:, 1:], y, beta[1:, :], beta[0], N * lam))),
+             Equal(N * L, sklearn_ridge_objective(Z[:, 1:], y, beta[1:, :], beta[0], N * lam)),
+             label="scikit-learn's Ridge"),
     ]
     return decl, steps
 
@@ -175,12 +178,11 @@ register(Result(
     formulas={"beta_hat": ridge_solution, "L": ridge_loss, "grad": ridge_gradient, "hessian": ridge_hessian,
               "M": ridge_system, "A": penalty_matrix, "sklearn_objective": sklearn_ridge_objective},
     planted=(
-        Planted(3, "dropped factor: gradient (1/n)Zᵀ(Zβ − y) + λAβ (the 2 lost)", scale(sp.Rational(1, 2))),
-        Planted(4, "sign flip: Hessian (2/n)ZᵀZ − 2λA", on(None, lambda H: H.applyfunc(
-            lambda e: e.subs(sp.Symbol("lambda", positive=True, real=True),
-                             -sp.Symbol("lambda", positive=True, real=True))))),
-        Planted(7, "wrong constant: M·adj(M) = 2det(M)·I", scale(2)),
-        Planted(9, "sign flip: β̂ = −M⁻¹Zᵀy", flip_sign()),
-        Planted(10, "wrong constant: alpha = λ instead of nλ", _alpha_lambda),
+        Planted("gradient", "dropped factor: gradient (1/n)Zᵀ(Zβ − y) + λAβ (the 2 lost)", scale(sp.Rational(1, 2))),
+        Planted("differentiate the gradient again", "sign flip: Hessian (2/n)ZᵀZ − 2λA",
+                on(None, lambda H, s: H.subs(s["lambda"], -s["lambda"]))),
+        Planted("adjugate identity M·adj", "wrong constant: M·adj(M) = 2det(M)·I", scale(2)),
+        Planted("beta-hat", "sign flip: β̂ = −M⁻¹Zᵀy", flip_sign()),
+        Planted("scikit-learn's Ridge", "wrong constant: alpha = λ instead of nλ", _alpha_lambda),
     ),
 ))

@@ -113,22 +113,26 @@ def _card(result: Result) -> str:
 
 
 def _experiment(result_id: str) -> str | None:
-    """file:line of the experiment run for ``result_id``, read from models/experiments (never imported here)."""
-    index = REPO / "models" / "experiments" / "__init__.py"
-    if not index.is_file():
+    """file:line of the experiment run for ``result_id``, read from models/experiments (never imported here).
+
+    An experiment is a function of models/experiments decorated ``@experiment("ID", "title")``.
+    """
+    folder = REPO / "models" / "experiments"
+    if not folder.is_dir():
         return None
-    text = index.read_text(encoding="utf-8")
-    m = re.search(r'Experiment\(\s*"' + re.escape(result_id) + r'"\s*,\s*"(?:[^"\\]|\\.)*"\s*,\s*(\w+)\.(\w+)\s*\)',
-                  text)
-    if m is None:
-        return None
-    module, func = m.groups()
-    path = REPO / "models" / "experiments" / f"{module}.py"
-    if path.is_file():
-        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if re.match(rf"def {re.escape(func)}\(", line):
-                return f"{_shown(path)}:{i} ({func}; run: python -m models experiment {result_id} --quick)"
-    return f"models.experiments.{module}.{func}"
+    mark = re.compile(r"""^@experiment\(\s*["']""" + re.escape(result_id) + r"""["']""")
+    for path in sorted(folder.glob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if not mark.match(line):
+                continue
+            for k in range(i + 1, min(len(lines), i + 8)):  # the def below this and any further decorators
+                m = re.match(r"def (\w+)\(", lines[k])
+                if m:
+                    return (f"{_shown(path)}:{k + 1} ({m.group(1)}; run: python -m models experiment {result_id} "
+                            "--quick)")
+            return f"{_shown(path)}:{i + 1}"
+    return None
 
 
 def where(result: Result) -> list[tuple[str, str]]:

@@ -267,7 +267,8 @@ def _elbo_jensen() -> tuple[Declarations, list[Step]]:
              Equal(log_px, sp.log(sp.Add(*[_mul(qk, jk / qk) for qk, jk in zip(q, joint, strict=True)]))),
              label="start"),
         Step("Jensen: log is concave and q(·|x) is a probability vector, so log E_q[Y] ≥ E_q[log Y]",
-             JensenStep(PREV, sp.Lambda(y, sp.log(y)), q, tuple(jk / qk for qk, jk in zip(q, joint, strict=True)))),
+             JensenStep(PREV, sp.Lambda(y, sp.log(y)), q, tuple(jk / qk for qk, jk in zip(q, joint, strict=True))),
+             label="Jensen"),
         Step("log(p_θ(x|z)p(z)/q) = log p_θ(x|z) − log(q/p(z)): the reconstruction term E_q[log p_θ(x|z)] "
              "minus KL(q(z|x) ‖ p(z))",
              Equal(PREV, bound), label="ELBO"),
@@ -294,14 +295,14 @@ register(Result(
     formulas={"marginal_likelihood": marginal_likelihood, "elbo": elbo, "posterior": posterior,
               "kl_discrete": kl_discrete},
     planted=(
-        Planted(1, "importance weights forgotten: log Σ p(x,z)/q instead of log Σ q·p(x,z)/q",
+        Planted("start", "importance weights forgotten: log Σ p(x,z)/q instead of log Σ q·p(x,z)/q",
                 on("rhs_", _drop_weights)),
-        Planted(2, "Jensen applied in the wrong direction (log treated as convex)",
+        Planted("Jensen", "Jensen applied in the wrong direction (log treated as convex)",
                 on("concave", lambda c: not c)),
-        Planted(3, "sign flip: reconstruction + KL(q ‖ p(z))", on("rhs_", _flip_kl_term)),
-        Planted(5, "swapped arguments: gap KL(p_θ(z|x) ‖ q) instead of KL(q ‖ p_θ(z|x))",
+        Planted("ELBO", "sign flip: reconstruction + KL(q ‖ p(z))", on("rhs_", _flip_kl_term)),
+        Planted("gap", "swapped arguments: gap KL(p_θ(z|x) ‖ q) instead of KL(q ‖ p_θ(z|x))",
                 on("rhs_", _swap_kl)),
-        Planted(6, "wrong constant: gap ≥ 1", shift(sp.Integer(1), "bound")),
+        Planted("gap>=0", "wrong constant: gap ≥ 1", shift(sp.Integer(1), "bound")),
     ),
 ))
 
@@ -335,12 +336,13 @@ def _kl_properties() -> tuple[Declarations, list[Step]]:
         Step("the chain: KL(q‖p) ≥ 0", Conclude(kl, ">=", sp.Integer(0), "kl", "kl>=0"), label="nonneg"),
         Step("q = p: every log-ratio is log 1 = 0, so KL(q‖q) = 0; conversely KL(q‖p) = 0 forces every "
              "term q(z)·g(t_z) to vanish, so t_z = 1 (the unique zero of g, step 1), i.e. q = p",
-             Equal(kl_discrete(q, q), sp.Integer(0))),
+             Equal(kl_discrete(q, q), sp.Integer(0)), label="q = p"),
         Step("second derivatives of the summand φ(a, b) = a log(a/b) in (a, b) = (q(z), p(z))",
              Equal(sp.Matrix([[sp.Derivative(phi, a, a), sp.Derivative(phi, a, b)],
-                              [sp.Derivative(phi, b, a), sp.Derivative(phi, b, b)]]), hess_phi)),
+                              [sp.Derivative(phi, b, a), sp.Derivative(phi, b, b)]]), hess_phi),
+                              label="second derivatives of the summand"),
         Step("principal minors 1/a > 0, a/b² > 0 and det = 1/b² − 1/b² = 0: φ is jointly convex on (0,∞)²",
-             PositiveSemidefinite(r"\nabla^2\varphi", hess_phi)),
+             PositiveSemidefinite(r"\nabla^2\varphi", hess_phi), label="principal minors 1/a > 0"),
         Step("KL(q‖p) = Σ_z φ(q(z), p(z)) is a sum of jointly convex functions: its Hessian in "
              "(q(z₁), p(z₁), …, q(z₃), p(z₃)) is block diagonal with PSD blocks, so KL is jointly convex "
              "on the positive orthant and hence on pairs of probability vectors",
@@ -358,12 +360,12 @@ register(Result(
     conclusion="nonneg",
     formulas={"kl_discrete": kl_discrete, "kl_integrand": kl_integrand, "gibbs_gap": gibbs_gap},
     planted=(
-        Planted(1, "wrong constant: minimizer of t − 1 − log t claimed at t = e", replace((sp.E,), "point")),
-        Planted(3, "dropped the −1 of log t ≤ t − 1", shift(sp.Integer(1))),
-        Planted(4, "swapped arguments: t_z = q(z)/p(z)", on("at", lambda at: tuple(1 / r for r in at))),
-        Planted(6, "wrong constant: KL(q‖q) = 1", replace(sp.Integer(1))),
-        Planted(7, "dropped factor: Hessian halved", scale(sp.Rational(1, 2))),
-        Planted(8, "sign flip: −∇²φ claimed PSD", flip_sign()),
+        Planted("unique", "wrong constant: minimizer of t − 1 − log t claimed at t = e", replace((sp.E,), "point")),
+        Planted("kl", "dropped the −1 of log t ≤ t − 1", shift(sp.Integer(1))),
+        Planted("kl>=0", "swapped arguments: t_z = q(z)/p(z)", on("at", lambda at: tuple(1 / r for r in at))),
+        Planted("q = p", "wrong constant: KL(q‖q) = 1", replace(sp.Integer(1))),
+        Planted("second derivatives of the summand", "dropped factor: Hessian halved", scale(sp.Rational(1, 2))),
+        Planted("principal minors 1/a > 0", "sign flip: −∇²φ claimed PSD", flip_sign()),
     ),
 ))
 
@@ -396,10 +398,10 @@ def _gaussian_kl() -> tuple[Declarations, list[Step]]:
              Definition(sp.Symbol(r"\mathrm{KL}(q \| p)"),
                         E(sp.log(q_pdf(Zq)) - sp.log(p_pdf(Zq)), evaluate=False))),
         Step("log of the Gaussian densities N(z; μ, σ²) = exp(−(z−μ)²/(2σ²))/√(2πσ²): the √(2π) cancel",
-             Equal(sp.log(q_pdf(z)) - sp.log(p_pdf(z)), pointwise)),
+             Equal(sp.log(q_pdf(z)) - sp.log(p_pdf(z)), pointwise), label="log of the Gaussian densities"),
         Step("the variance of q", Equal(E((Zq - mq) ** 2, evaluate=False), sq**2)),
         Step("E_q(z − μ_p)² = Var_q(z) + (E_q z − μ_p)²",
-             Equal(E((Zq - mp) ** 2, evaluate=False), sq**2 + (mq - mp) ** 2)),
+             Equal(E((Zq - mp) ** 2, evaluate=False), sq**2 + (mq - mp) ** 2), label="E_q"),
         Step("take E_q of step 2 (linearity) and use steps 3–4: the general 1-D formula",
              Equal(E(pointwise.subs(z, Zq), evaluate=False), kl_normal(mq, sq, mp, spp)), label="general"),
         Step("equal variances σ_q = σ_p = σ: the log term and the ½ cancel",
@@ -427,13 +429,13 @@ register(Result(
     formulas={"kl_normal": kl_normal, "kl_normal_equal_variance": kl_normal_equal_variance,
               "kl_to_standard_normal": kl_to_standard_normal},
     planted=(
-        Planted(2, "swapped arguments: log(σ_q/σ_p)", on("rhs_", lambda e: e.subs(
+        Planted("log of the Gaussian densities", "swapped arguments: log(σ_q/σ_p)", on("rhs_", lambda e: e.subs(
             sp.log(_sym("sigma_p", POSITIVE) / _sym("sigma_q", POSITIVE)),
             sp.log(_sym("sigma_q", POSITIVE) / _sym("sigma_p", POSITIVE))))),
-        Planted(4, "dropped the bias term (μ_q − μ_p)²", replace(_sym("sigma_q", POSITIVE) ** 2)),
-        Planted(5, "wrong constant: +½ instead of −½", shift(sp.Integer(1))),
-        Planted(6, "dropped factor 2 in 2σ²", scale(sp.Integer(2))),
-        Planted(9, "sign flip of log σ_d²", on("rhs_", lambda e: e.replace(sp.log, lambda u: -sp.log(u)))),
+        Planted("E_q", "dropped the bias term (μ_q − μ_p)²", replace(_sym("sigma_q", POSITIVE) ** 2)),
+        Planted("general", "wrong constant: +½ instead of −½", shift(sp.Integer(1))),
+        Planted("equal", "dropped factor 2 in 2σ²", scale(sp.Integer(2))),
+        Planted("standard", "sign flip of log σ_d²", on("rhs_", lambda e: e.replace(sp.log, lambda u: -sp.log(u)))),
     ),
 ))
 
@@ -457,13 +459,15 @@ def _optimal_posterior() -> tuple[Declarations, list[Step]]:
         Step("Lagrangian for the constraint Σ_z q(z|x) = 1, over q(z|x) > 0",
              Definition(sp.Symbol(r"\mathcal{L}(q, \lambda)"), lagrangian)),
         Step("differentiate: ∂/∂q_z [q_z log p_θ(x|z) − q_z log(q_z/p(z))] = log p_θ(x|z) − log(q_z/p(z)) − 1",
-             Equal(sp.Matrix([sp.Derivative(lagrangian, qk) for qk in qs]), sp.Matrix(stationary))),
+             Equal(sp.Matrix([sp.Derivative(lagrangian, qk) for qk in qs]), sp.Matrix(stationary)),
+             label="differentiate"),
         Step("Lagrange condition ∂𝓛/∂q_z = 0, solved for q_z (the same for every z): q_z ∝ p_θ(x|z)p(z)",
-             Equivalent(sp.Eq(stationary[0], 0), sp.Eq(qs[0], q_of_lam[0]), qs[0])),
+             Equivalent(sp.Eq(stationary[0], 0), sp.Eq(qs[0], q_of_lam[0]), qs[0]),
+             label="Lagrange condition ∂𝓛/∂q_z = 0"),
         Step("the constraint Σ_z q_z = 1 fixes the multiplier: e^{1+λ} = Σ_z p_θ(x|z)p(z) = p_θ(x)",
              Equivalent(sp.Eq(sp.Add(*q_of_lam), 1), sp.Eq(lam, lam_star), lam)),
         Step("Bayes' rule: q*(z|x) = p_θ(x|z)p(z)/Σ_{z'} p_θ(x|z')p(z') = p_θ(z|x)",
-             Equal(sp.Matrix([sp.Subs(e, lam, lam_star) for e in q_of_lam]), sp.Matrix(q_star))),
+             Equal(sp.Matrix([sp.Subs(e, lam, lam_star) for e in q_of_lam]), sp.Matrix(q_star)), label="Bayes' rule"),
         Step("−𝓛(·, λ*) is convex in q (Hessian diag(1/q_z) ⪰ 0) and stationary at q*, so q* maximizes "
              "𝓛(·, λ*) over q > 0, hence the ELBO over the simplex, where 𝓛 = ELBO",
              Minimizer(-lagrangian.subs(lam, lam_star), qs, q_star), label="q*"),
@@ -483,14 +487,15 @@ register(Result(
     conclusion="q*",
     formulas={"posterior": posterior, "elbo": elbo, "marginal_likelihood": marginal_likelihood},
     planted=(
-        Planted(3, "sign flip of the gradient", flip_sign()),
-        Planted(4, "sign flip in the exponent: q ∝ p(x|z)p(z)e^{1+λ}", on("after", lambda eq: sp.Eq(
+        Planted("differentiate", "sign flip of the gradient", flip_sign()),
+        Planted("Lagrange condition ∂𝓛/∂q_z = 0",
+                "sign flip in the exponent: q ∝ p(x|z)p(z)e^{1+λ}", on("after", lambda eq: sp.Eq(
             eq.lhs, eq.rhs.replace(sp.exp, lambda u: sp.exp(-u))))),
-        Planted(6, "dropped the prior: q* ∝ p(x|z)", on("rhs_", lambda m: m.subs(
+        Planted("Bayes' rule", "dropped the prior: q* ∝ p(x|z)", on("rhs_", lambda m: m.subs(
             {_sym(f"pi_{k}", POSITIVE): 1 for k in range(1, LATENT_POINTS + 1)}))),
-        Planted(7, "wrong constant: the uniform q claimed optimal", replace(
+        Planted("q*", "wrong constant: the uniform q claimed optimal", replace(
             (sp.Rational(1, 3),) * LATENT_POINTS, "point")),
-        Planted(8, "wrong constant: ELBO(q*) = 0", replace(sp.Integer(0))),
+        Planted("tight", "wrong constant: ELBO(q*) = 0", replace(sp.Integer(0))),
     ),
 ))
 
@@ -513,14 +518,14 @@ def _reparameterization() -> tuple[Declarations, list[Step]]:
              Definition(sp.Symbol("z"), z)),
         Step("E[ε] = 0", Equal(E(z, evaluate=False), mu)),
         Step("Var[ε] = 1; an affine image of a Gaussian is Gaussian, so z ~ N(μ, σ²)",
-             Equal(E((z - E(z, evaluate=False)) ** 2, evaluate=False), sigma**2)),
+             Equal(E((z - E(z, evaluate=False)) ** 2, evaluate=False), sigma**2), label="Var[ε] = 1"),
         Step("σ = exp(½ log σ²): an encoder's unconstrained output s = log σ² gives σ² = e^s > 0",
              Equal(sigma_s**2, sp.exp(s))),
         Step("f(z) = z²: E[ε] = 0 and E[ε²] = 1",
              Equal(E(z**2, evaluate=False), second_moment(mu, sigma)), label="moment"),
         Step("the exact gradient of E[f(z)] = μ² + σ² in (μ, σ)",
              Equal(sp.Matrix([sp.Derivative(second_moment(mu, sigma), v) for v in (mu, sigma)]),
-                   second_moment_gradient(mu, sigma))),
+                   second_moment_gradient(mu, sigma)), label="the exact gradient of E[f"),
         Step("the reparameterized estimator ∇f(μ + σε) = f'(z)·(∂z/∂μ, ∂z/∂σ) = 2z·(1, ε) has the same "
              "mean: it is unbiased",
              Equal(sp.Matrix([E(2 * z * 1, evaluate=False), E(2 * z * eps, evaluate=False)]),
@@ -533,7 +538,8 @@ def _reparameterization() -> tuple[Declarations, list[Step]]:
              Equal(E(z**3, evaluate=False), third_moment(mu, sigma))),
         Step("differentiate under the expectation: ∇_{(μ,σ)} E[f(μ + σε)] = E[f'(μ + σε)·(1, ε)]",
              Equal(sp.Matrix([sp.Derivative(third_moment(mu, sigma), v) for v in (mu, sigma)]),
-                   sp.Matrix([E(3 * z**2, evaluate=False), E(3 * z**2 * eps, evaluate=False)]))),
+                   sp.Matrix([E(3 * z**2, evaluate=False), E(3 * z**2 * eps, evaluate=False)])),
+                   label="differentiate under the expectation"),
     ]
     return decl, steps
 
@@ -549,11 +555,11 @@ register(Result(
               "second_moment": second_moment, "second_moment_gradient": second_moment_gradient,
               "third_moment": third_moment},
     planted=(
-        Planted(3, "wrong constant: Var[z] = σ", on("rhs_", sp.sqrt)),
-        Planted(5, "dropped σ²: E[z²] = μ²", replace(_sym("mu") ** 2)),
-        Planted(6, "dropped factor 2 in the gradient", scale(sp.Rational(1, 2))),
-        Planted(7, "swapped arguments: ∂/∂σ claimed 2μ", on("rhs_", lambda m: sp.Matrix([m[1], m[0]]))),
-        Planted(10, "dropped ∂z/∂σ = ε: E[f'(z)] claimed for the σ-gradient",
+        Planted("Var[ε] = 1", "wrong constant: Var[z] = σ", on("rhs_", sp.sqrt)),
+        Planted("moment", "dropped σ²: E[z²] = μ²", replace(_sym("mu") ** 2)),
+        Planted("the exact gradient of E[f", "dropped factor 2 in the gradient", scale(sp.Rational(1, 2))),
+        Planted("unbiased", "swapped arguments: ∂/∂σ claimed 2μ", on("rhs_", lambda m: sp.Matrix([m[1], m[0]]))),
+        Planted("differentiate under the expectation", "dropped ∂z/∂σ = ε: E[f'(z)] claimed for the σ-gradient",
                 on("rhs_", lambda m: sp.Matrix([m[0], m[0]]))),
     ),
 ))
@@ -730,15 +736,15 @@ def _reparameterization_needed() -> tuple[Declarations, list[Step]]:
     steps = [
         _torch_step("PyTorch: sample() draws under no_grad, rsample() draws loc + scale·ε in the graph",
                     "sample() carries no gradient; rsample() does",
-                    _probe_sample_vs_rsample, (False, True)),
+                    _probe_sample_vs_rsample, (False, True), label="sample vs rsample"),
         _torch_step("(1) z ~ N(x, I_D), h = g_λ(z), x̃ = f_ψ(h): the sampled distribution does not depend "
                     "on λ or ψ, so the Monte Carlo gradient of the loss is already unbiased: not needed",
                     "sketch 1: N(x, I) is free of λ, ψ; with sample() both networks get gradients",
-                    _probe_sketch1, (False, True, True)),
+                    _probe_sketch1, (False, True, True), label="sketch 1"),
         _torch_step("(2) h = g_λ(x), z ~ N(h, I_L), x̃ = f_ψ(z): the distribution depends on λ and the draw "
                     "cuts the graph, so λ gets no gradient: needed",
                     "sketch 2 with sample(): the distribution depends on λ, no gradient reaches λ",
-                    _probe_sketch2_sample, (True, False, True)),
+                    _probe_sketch2_sample, (True, False, True), label="sketch 2"),
         _torch_step("(2) fixed by z = h + ε, ε ~ N(0, I_L): rsample() draws exactly that, and the gradient "
                     "flows to λ",
                     "sketch 2 with rsample(): z = h + ε and the gradient reaches λ",
@@ -746,11 +752,11 @@ def _reparameterization_needed() -> tuple[Declarations, list[Step]]:
         _torch_step("(3) h = g_λ(x), z ~ N(0, I_L), x̃ = f_ψ(h + z): the noise is parameter-free, "
                     "already reparameterized: not needed",
                     "sketch 3 with sample(): gradients reach λ and ψ",
-                    _probe_sketch3, (False, True, True)),
+                    _probe_sketch3, (False, True, True), label="sketch 3"),
         _torch_step("(4) z ~ N(0, diag(h)) with h = g_λ(x) linear: h can be ≤ 0 but a variance must be > 0, "
                     "so the model is ill-defined; argument validation rejects it",
                     "sketch 4: a non-positive variance is rejected with validate_args=True",
-                    _probe_sketch4_invalid, (True, True)),
+                    _probe_sketch4_invalid, (True, True), label="sketch 4"),
         _torch_step("(4) fixed: variance = exp(h) or softplus(h) > 0, z = sqrt(variance)⊙ε by rsample(): "
                     "gradients reach λ and training reduces the loss",
                     "sketch 4 fixed with exp / softplus variances: it trains",
@@ -776,11 +782,11 @@ register(Result(
     formulas={"reparameterize": reparameterize, "positive_variance_exp": positive_variance_exp,
               "positive_variance_softplus": positive_variance_softplus},
     planted=(
-        Planted(1, "claims sample() carries a gradient", _claims((True, True))),
-        Planted(2, "claims sketch 1's sampled distribution depends on λ, ψ", _claims((True, True, True))),
-        Planted(3, "claims the gradient reaches λ through sample() in sketch 2", _claims((True, True, True))),
-        Planted(5, "claims sketch 3 gives λ no gradient", _claims((False, False, True))),
-        Planted(6, "claims a non-positive scale is accepted with validate_args=True", _claims((True, False))),
+        Planted("sample vs rsample", "claims sample() carries a gradient", _claims((True, True))),
+        Planted("sketch 1", "claims sketch 1's sampled distribution depends on λ, ψ", _claims((True, True, True))),
+        Planted("sketch 2", "claims the gradient reaches λ through sample() in sketch 2", _claims((True, True, True))),
+        Planted("sketch 3", "claims sketch 3 gives λ no gradient", _claims((False, False, True))),
+        Planted("sketch 4", "claims a non-positive scale is accepted with validate_args=True", _claims((True, False))),
     ),
 ))
 
@@ -812,7 +818,8 @@ def _decoder_nll() -> tuple[Declarations, list[Step]]:
         Step("Gaussian decoder p(x|z) = N(x; f(z), σ²I_D), D = 3: independent coordinates",
              Definition(sp.Symbol("p(x|z)"), sp.Mul(*pdfs))),
         Step("one coordinate: −log of the Gaussian density N(x_d; f_d, σ²) = exp(−(x_d − f_d)²/(2σ²))/√(2πσ²)",
-             Equal(-sp.log(pdfs[0]), (x[0] - f[0]) ** 2 / (2 * sigma**2) + sp.log(2 * sp.pi * sigma**2) / 2)),
+             Equal(-sp.log(pdfs[0]), (x[0] - f[0]) ** 2 / (2 * sigma**2) + sp.log(2 * sp.pi * sigma**2) / 2),
+             label="one coordinate"),
         Step("−log of a product is the sum of the −logs",
              Equal(-sp.log(sp.Mul(*pdfs)), sp.Add(*[-sp.log(pdf) for pdf in pdfs])), label="product"),
         Step("step 2 for each d, collected: ‖x − f(z)‖²/(2σ²) + (D/2) log(2πσ²)",
@@ -834,10 +841,11 @@ def _decoder_nll() -> tuple[Declarations, list[Step]]:
                    sp.Matrix([bernoulli_nll(img, g) for img in images])), label="bernoulli"),
         Step("with logits g = σ(h), per coordinate (the sum over d follows): −log σ(h) = softplus(h) − h and "
              "−log(1 − σ(h)) = softplus(h), the binary cross-entropy with logits, for any target y ∈ [0, 1]",
-             Equal(bernoulli_nll(y, [sigmoid(h)]), bernoulli_nll_logits(y, [h]))),
+             Equal(bernoulli_nll(y, [sigmoid(h)]), bernoulli_nll_logits(y, [h])), label="with logits g = σ"),
         Step("the reconstruction term is estimated by (1/M)Σ_m −log p(x|z_m) with z_m ~ q(z|x) i.i.d.; "
              "for M = 2 on the 3-point latent set its mean is E_q[−log p(x|z)]: unbiased",
-             Equal(two_draws, sp.Add(*[qk * ck for qk, ck in zip(q, c, strict=True)]))),
+             Equal(two_draws, sp.Add(*[qk * ck for qk, ck in zip(q, c, strict=True)])),
+             label="the reconstruction term is estimated"),
     ]
     return decl, steps
 
@@ -852,15 +860,15 @@ register(Result(
     formulas={"gaussian_nll": gaussian_nll, "bernoulli_nll": bernoulli_nll,
               "bernoulli_nll_logits": bernoulli_nll_logits, "bernoulli_pmf": bernoulli_pmf},
     planted=(
-        Planted(2, "dropped factor 2 in 2σ²", on("rhs_", lambda e: e.subs(
+        Planted("one coordinate", "dropped factor 2 in 2σ²", on("rhs_", lambda e: e.subs(
             _sym("sigma", POSITIVE) ** 2, _sym("sigma", POSITIVE) ** 2 / 2))),
-        Planted(4, "wrong constant: D log(2πσ²) instead of (D/2) log(2πσ²)",
+        Planted("collected", "wrong constant: D log(2πσ²) instead of (D/2) log(2πσ²)",
                 on("rhs_", lambda e: e.replace(sp.log, lambda u: 2 * sp.log(u)))),
-        Planted(9, "swapped arguments: x log(1 − g) + (1 − x) log g", on("rhs_", lambda e: e.subs(
+        Planted("bernoulli", "swapped arguments: x log(1 − g) + (1 − x) log g", on("rhs_", lambda e: e.subs(
             {_sym(f"g_{d}", UNIT): 1 - _sym(f"g_{d}", UNIT) for d in (1, 2, 3)}, simultaneous=True))),
-        Planted(10, "sign flip of the y·h term", on("rhs_", lambda e: e.replace(
+        Planted("with logits g = σ", "sign flip of the y·h term", on("rhs_", lambda e: e.replace(
             lambda t: t.is_Mul and not t.has(softplus)
             and any(a.is_Symbol and a.name == "h" for a in t.args), lambda t: -t))),
-        Planted(11, "dropped the 1/M", scale(sp.Integer(2))),
+        Planted("the reconstruction term is estimated", "dropped the 1/M", scale(sp.Integer(2))),
     ),
 ))

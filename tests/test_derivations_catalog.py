@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from derivations import engine, registry
-from derivations.planted import check_planted
+from derivations.planted import check_planted, step_index
 
 CATALOG_IDS = registry.ids()
 PLANTED = [(r.id, k) for r in registry.results() for k in range(len(r.planted))]
@@ -28,9 +28,10 @@ def test_derivations_planted_error_is_rejected_at_its_step(result_id, k):
     result = registry.get(result_id)
     planted = result.planted[k]
     report = check_planted(result, planted)
+    at = step_index(result.build()[1], planted, result_id)  # the step labelled planted.at
     failed = [s.index for s in report.steps if s.status in ("fail", "error", "undecided")]
-    assert failed == [planted.step], (
-        f"{result_id}: planted '{planted.what}' at step {planted.step}, "
+    assert failed == [at], (
+        f"{result_id}: planted '{planted.what}' at step {at} ({planted.at!r}), "
         f"engine flagged {failed}: {[(s.index, s.status, s.message) for s in report.steps if s.index in failed]}")
     assert report.status == "fail"
 
@@ -39,3 +40,28 @@ def test_derivations_planted_error_is_rejected_at_its_step(result_id, k):
 def test_derivations_last_steps_state_the_theorem(result_id):
     result = registry.get(result_id)
     assert result.statement_latex, f"{result_id}: conclusion renders as empty LaTeX"
+
+
+def test_derivations_planted_error_at_an_unknown_label_is_a_clear_error():
+    from derivations.planted import Planted, flip_sign
+
+    result = registry.get("gan.optimal_discriminator")
+    with pytest.raises(LookupError, match="no step carries"):
+        check_planted(result, Planted("no such label", "nothing", flip_sign()))
+
+
+def test_derivations_planted_error_needs_a_label_not_a_number():
+    from derivations.planted import Planted, flip_sign
+
+    with pytest.raises(TypeError, match="step label"):
+        Planted(3, "a step number", flip_sign())
+
+
+@pytest.mark.parametrize("seed", ["-1", "-7"])
+def test_derivations_verify_rejects_a_negative_seed_with_a_usage_error(seed, capsys):
+    from derivations.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["verify", "gan.optimal_discriminator", f"--seed={seed}"])
+    assert stop.value.code == 2  # argparse's usage error, not a traceback
+    assert "seed must be a non-negative integer" in capsys.readouterr().err

@@ -8,7 +8,7 @@ import sympy as sp
 from scipy import integrate, stats
 
 from derivations import registry
-from derivations.change_of_variables import (
+from derivations.cov import (
     actnorm_forward,
     affine_pushforward_density,
     coupling_forward,
@@ -28,7 +28,7 @@ u, v, x = sp.symbols("u v x", real=True)
 @pytest.mark.parametrize("result_id", ["cov.uv_jacobian", "cov.flow_density"])
 def test_derivations_cov_planted_errors_on_distinct_steps(result_id):
     planted = registry.get(result_id).planted
-    assert len(planted) >= 3 and len({p.step for p in planted}) == len(planted)
+    assert len(planted) >= 3 and len({p.at for p in planted}) == len(planted)
 
 
 def test_derivations_cov_uv_density_is_two_independent_n02():

@@ -73,4 +73,4 @@ def test_derivations_ridge_sklearn_objective_is_n_times_loss():
 
 def test_derivations_ridge_planted_errors_on_distinct_steps():
     planted = registry.get("ridge.closed_form").planted
-    assert len(planted) >= 3 and len({p.step for p in planted}) == len(planted)
+    assert len(planted) >= 3 and len({p.at for p in planted}) == len(planted)

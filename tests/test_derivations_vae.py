@@ -16,7 +16,7 @@ from derivations import engine, registry, vae
 from derivations.claims import PREV, Conclude, Context, ConvexBound, Equal, JensenStep
 from derivations.domains import POSITIVE, REALS, Declarations, DomainError
 from derivations.functions import elementary
-from derivations.planted import planted_copy
+from derivations.planted import located, planted_copy
 
 #: The results whose cards live in derivations/vae.py, found in the registry (no hand-kept list).
 VAE_IDS = [r.id for r in registry.results() if r.build.__module__ == vae.__name__]
@@ -48,12 +48,12 @@ def test_derivations_vae_formulas_are_public_sympy_functions(result_id):
 @pytest.mark.parametrize("result_id", VAE_IDS)
 def test_derivations_vae_planted_errors_on_distinct_steps(result_id):
     result = registry.get(result_id)
-    steps = [p.step for p in result.planted]
+    steps = [k for k, _ in located(result)]
     assert len(set(steps)) >= 3, f"{result_id}: needs ≥ 3 planted errors on different steps"
-    for p in result.planted:
-        original = result.steps[p.step - 1].claim
-        mutated = planted_copy(result, p).steps[p.step - 1].claim
-        assert mutated != original, f"{result_id}: planted '{p.what}' leaves step {p.step} unchanged"
+    for k, p in located(result):
+        original = result.steps[k - 1].claim
+        mutated = planted_copy(result, p).steps[k - 1].claim
+        assert mutated != original, f"{result_id}: planted '{p.what}' leaves step {k} ({p.at!r}) unchanged"
         assert original.kind not in ("definition", "hypothesis"), "planted on an unchecked step"
 
 

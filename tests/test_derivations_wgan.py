@@ -10,7 +10,7 @@ import sympy as sp
 from scipy import integrate, stats
 
 from derivations import registry
-from derivations import wasserstein as w
+from derivations import wgan as w
 
 IDS = ("wgan.gaussian_kl", "wgan.unbounded_critic", "wgan.lipschitz_critic")
 CASES = [(0.7, -0.4, 1.3), (-1.2, 0.5, 0.4), (2.0, 1.9, 0.05)]  # (θ, θ₀, ε)
@@ -24,7 +24,7 @@ def _num(fn, *args) -> float:
 def test_derivations_wgan_planted_errors_on_distinct_steps(result_id):
     planted = registry.get(result_id).planted
     assert len(planted) >= 3
-    assert len({p.step for p in planted}) == len(planted)
+    assert len({p.at for p in planted}) == len(planted)
 
 
 def test_derivations_wgan_lipschitz_answers_unbounded_critic():

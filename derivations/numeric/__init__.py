@@ -6,9 +6,10 @@
 >>> section["status"]
 'pass'
 
-Modules are named after the math (``gan``, ``wasserstein``, ``vae``,
-``duality``, ``ridge``, ``change_of_variables``); ``bounds`` holds the
-concentration bounds and the false-fail budget; ``core`` the machinery.
+Each check module is named after the card module whose results it checks
+(``gan``, ``wgan``, ``vae``, ``duality``, ``ridge``, ``cov``) and is found by
+discovery (:func:`modules`); ``bounds`` holds the concentration bounds and the
+false-fail budget; ``core`` the machinery.
 """
 
 from __future__ import annotations
@@ -36,13 +37,34 @@ from derivations.numeric.core import (
 __all__ = ["load", "budget", "checks_for", "properties_for", "run_check", "run_numeric", "run_property",
            "run_fuzz", "check_seeds", "Outcome"]
 
-MODULES = ("gan", "wasserstein", "vae", "duality", "ridge", "change_of_variables")
+def modules() -> list[str]:
+    """The check modules of this package, found by reading their source (none imported to look).
+
+    A check module registers with ``numeric_check`` or ``fuzz_property``; it is named after the card module
+    whose results it checks (``derivations.numeric.gan`` checks ``derivations.gan``). Alphabetical order.
+
+    Returns:
+        Their dotted module names.
+
+    >>> "derivations.numeric.gan" in modules() and "derivations.numeric.core" not in modules()
+    True
+    """
+    import pkgutil
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent
+    found = []
+    for info in sorted(pkgutil.iter_modules([str(package)]), key=lambda m: m.name):
+        source = "" if info.ispkg else (package / f"{info.name}.py").read_text(encoding="utf-8")
+        if "@numeric_check(" in source or "@fuzz_property(" in source:
+            found.append(f"derivations.numeric.{info.name}")
+    return found
 
 
 def load() -> None:
     """Import every check module (registration happens at import)."""
-    for name in MODULES:
-        importlib.import_module(f"derivations.numeric.{name}")
+    for name in modules():
+        importlib.import_module(name)
 
 
 def budget() -> bounds.Budget:

@@ -323,12 +323,17 @@ class FuzzProperty:
 CHECKS: dict[str, list[NumericCheck]] = {}
 PROPERTIES: dict[str, list[FuzzProperty]] = {}
 #: (result ID, formula name) -> function(rng) returning one valid tuple of numeric arguments of the formula;
-#: the mutant generator evaluates formulas there to discard mutants equivalent to the original.
+#: the mutant generator evaluates formulas there to discard mutants equivalent to the original. Only overrides
+#: live here: by default the arguments are drawn from the formula's ``@takes`` declaration (derivations.theory).
 ARG_SAMPLERS: dict[tuple[str, str], Callable[[np.random.Generator], tuple]] = {}
 
 
 def formula_args(result_id: str, name: str, sampler: Callable[[np.random.Generator], tuple]) -> None:
-    """Declare how to draw valid arguments of formula ``name`` of ``result_id`` (floats, arrays, ints)."""
+    """Override how the mutant search draws arguments of formula ``name`` of ``result_id`` (floats, arrays, ints).
+
+    Needed only where the ``@takes`` declaration cannot say what a valid point is (a probability vector, a
+    matrix shape, a {0, 1} label); otherwise :func:`derivations.theory.sample` draws them.
+    """
     ARG_SAMPLERS[(result_id, name)] = sampler
 
 

@@ -48,18 +48,11 @@ def _lams(rng: np.random.Generator, m: int = 2) -> list[float]:
     return list(rng.uniform(-0.95, -0.05, m))
 
 
-for _name in ("p_w", "real_term", "fake_term"):
-    formula_args("duality.logistic_discriminator", _name, lambda rng: (float(rng.uniform(-4, 4)),))
 formula_args("duality.logistic_discriminator", "objective",
              lambda rng: (_vec(rng), _points(rng), _points(rng), float(rng.uniform(0.2, 2))))
 formula_args("duality.convexity", "quadratic", lambda rng: (_vec(rng), _vec(rng), float(rng.uniform(0.2, 2))))
 formula_args("duality.convexity", "logistic_hessian", lambda rng: (_vec(rng), _vec(rng)))
-formula_args("duality.conjugates", "w*", lambda rng: (_vec(rng), float(rng.uniform(0.2, 2))))
 formula_args("duality.conjugates", "quadratic_value", lambda rng: (_vec(rng), float(rng.uniform(0.2, 2))))
-formula_args("duality.conjugates", "y*", lambda rng: (float(rng.uniform(-0.95, -0.05)),))
-formula_args("duality.conjugates", "softplus_value", lambda rng: (float(rng.uniform(-0.95, -0.05)),))
-for _rid in ("duality.conjugates", "duality.dual_program"):
-    formula_args(_rid, "H_b", lambda rng: (float(rng.uniform(0.05, 0.95)),))
 for _name in ("g", "w*"):
     formula_args("duality.dual_program", _name,
                  lambda rng: (_lams(rng), _lams(rng), _points(rng), _points(rng), float(rng.uniform(0.2, 2))))

@@ -43,7 +43,6 @@ def _sample_labelled(rng: np.random.Generator, n: int, p: np.ndarray, q: np.ndar
 
 # ============================== gan.optimal_discriminator ==============================
 
-formula_args("gan.optimal_discriminator", "D*", _positive_pair)
 
 
 def _f_prime(t: float, a: float, b: float) -> float:
@@ -124,7 +123,6 @@ def optimal_discriminator_fuzz_posterior(formulas: Formulas, example: tuple[np.n
 
 # ============================== gan.logit_log_ratio ==============================
 
-formula_args("gan.logit_log_ratio", "h*", _positive_pair)
 
 
 def _logit_loss_grad(h: float, a: float, b: float) -> float:
@@ -203,10 +201,6 @@ def _real_pair(rng: np.random.Generator) -> tuple[float, float]:
     return float(rng.uniform(-4, 4)), float(rng.uniform(-3, 3))
 
 
-formula_args("gan.minimax_gradient", "minimax_loss", lambda rng: (float(rng.uniform(-4, 4)),))
-formula_args("gan.minimax_gradient", "nonsaturating_loss", lambda rng: (float(rng.uniform(-4, 4)),))
-formula_args("gan.minimax_gradient", "minimax_gradient_integrand", _real_pair)
-formula_args("gan.minimax_gradient", "nonsaturating_gradient_integrand", _real_pair)
 
 
 def _autograd_gan(loss_name: str, formulas: Formulas, ctx: Context) -> Outcome:
@@ -340,13 +334,10 @@ def _prob_pair(rng: np.random.Generator, k: int = 4) -> tuple[list[float], list[
     return list(p / p.sum()), list(q / q.sum())
 
 
-formula_args("gan.hybrid_loss_kl", "hybrid_loss_integrand", _positive_pair)
 formula_args("gan.hybrid_loss_kl", "KL", _prob_pair)
 formula_args("gan.nll_forward_kl", "KL", _prob_pair)
 formula_args("gan.nll_forward_kl", "H", lambda rng: (_prob_pair(rng)[0],))
 formula_args("gan.value_jsd", "KL", _prob_pair)
-formula_args("gan.value_jsd", "JSD", _prob_pair)
-formula_args("gan.value_jsd", "C(G)", _prob_pair)
 formula_args("gan.value_jsd", "V", lambda rng: (*_prob_pair(rng), list(rng.uniform(0.05, 0.95, 4))))
 
 K4 = ("list", 4, "+")
@@ -602,7 +593,6 @@ def _cols_pair(rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndar
 formula_args("gan.projection_discriminator", "h*", lambda rng: tuple(rng.normal(size=2) for _ in range(3)))
 formula_args("gan.projection_discriminator", "A", _cols_pair)
 formula_args("gan.projection_discriminator", "b", _cols_pair)
-formula_args("gan.projection_discriminator", "N", lambda rng: tuple(rng.normal(size=2) for _ in range(2)))
 
 
 def _log_ratio_scipy(phi: np.ndarray, mu: np.ndarray, muhat: np.ndarray) -> np.ndarray:

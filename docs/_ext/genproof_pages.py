@@ -185,14 +185,14 @@ def _relation_at(latex: str, i: int) -> bool:
 
 def symbolic_entry(result_id: str) -> dict:
     """The report entry of one result, checked now, plus what the proof display needs per step."""
-    from derivations import registry, report
+    from derivations import planted, registry, report
 
     result = registry.get(result_id)
     try:
         entry = report.result_entry(result, {})
     except Exception as exc:  # a result whose check cannot run still gets a page saying why
         entry = {"id": result.id, "title": result.title, "statement": result.statement, "uses": list(result.uses),
-                 "assumptions": [], "planted": [{"step": p.step, "what": p.what} for p in result.planted],
+                 "assumptions": [], "planted": planted.as_json(result),
                  "symbolic": {"status": "error", "seconds": 0.0, "steps": [],
                               "message": f"{type(exc).__name__}: {exc}"}}
         try:
@@ -211,7 +211,7 @@ def unchecked_entry(result_id: str) -> dict:
 
     For the fast docs test (``-D genproof_symbolic=skip``); every page of such a build says so.
     """
-    from derivations import registry
+    from derivations import planted, registry
 
     result = registry.get(result_id)
     steps = [{"index": i, "latex": s.latex(), "rule": s.rule, "kind": s.claim.kind, "status": "not run",
@@ -221,7 +221,7 @@ def unchecked_entry(result_id: str) -> dict:
             "statement_latex": result.statement_latex, "uses": list(result.uses),
             "assumptions": result.assumptions_latex(),
             "symbolic": {"status": "not run", "seconds": 0.0, "steps": steps},
-            "planted": [{"step": p.step, "what": p.what} for p in result.planted]}
+            "planted": planted.as_json(result)}
 
 
 def symbolic_entries(ids: list[str], run_checks: bool = True) -> list[dict]:
@@ -566,8 +566,8 @@ def result_page(inputs: Inputs, entry: dict, registered: set[str], used_by: list
     if planted:
         out.append("Wrong copies of this proof that the engine must reject, each at exactly its step "
                    "(``python -m pytest -k derivations`` checks this):\n")
-        out.append(list_table(["step", "what is planted"], [[str(p["step"]), esc(p["what"])] for p in planted],
-                              [10, 90]))
+        rows = [[f'{p["step"]} ({esc(p.get("label") or "")})', esc(p["what"])] for p in planted]
+        out.append(list_table(["step (label)", "what is planted"], rows, [15, 85]))
     else:
         out.append("None declared.\n")
     return "\n".join(out)

@@ -15,21 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.experiments import (
-    change_of_variables,
-    duality,
-    elbo,
-    flow_density,
-    forward_kl,
-    hybrid_loss,
-    minimax_gradient,
-    optimal_discriminator,
-    projection,
-    reparameterization,
-    ridge,
-    value_jsd,
-    wasserstein,
-)
 from models.experiments.report import to_json, write_json
 
 DEFAULT_OUT = Path("runs/experiments")
@@ -44,37 +29,44 @@ class Experiment:
     run: Callable[..., list[dict]]
 
 
-EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in [
-    Experiment("gan.minimax_gradient", "minimax vs non-saturating generator gradients as D improves",
-               minimax_gradient.run_minimax_gradient),
-    Experiment("gan.optimal_discriminator", "trained D against p/(p+q), 1/2, 1 and 0",
-               optimal_discriminator.run_optimal_discriminator),
-    Experiment("gan.logit_log_ratio", "trained logit against log(p_data/p_θ), 1-D and 2-D",
-               optimal_discriminator.run_logit_log_ratio),
-    Experiment("gan.hybrid_loss_kl", "hybrid generator loss at trained D against KL(p_θ‖p_data)",
-               hybrid_loss.run_hybrid_loss_kl),
-    Experiment("gan.nll_forward_kl", "forward (max likelihood) vs reverse KL fits of one Gaussian to two modes",
-               forward_kl.run_nll_forward_kl),
-    Experiment("gan.value_jsd", "V(G, D) at trained D against −log 4 + 2 JSD", value_jsd.run_value_jsd),
-    Experiment("gan.projection_discriminator", "projection discriminator recovers A and b",
-               projection.run_projection_discriminator),
-    Experiment("wgan.gaussian_kl", "KL gradient ∝ 1/ε² vs Wasserstein gradient ±1", wasserstein.run_gaussian_kl),
-    Experiment("wgan.unbounded_critic", "unconstrained critic loss diverges on two point masses",
-               wasserstein.run_unbounded_critic),
-    Experiment("wgan.lipschitz_critic", "gradient-penalty critic: slope ±1, L_D → −|θ−θ₀|",
-               wasserstein.run_lipschitz_critic),
-    Experiment("vae.elbo_jensen", "ELBO gap = KL(q‖p(z|x)) on a linear Gaussian model", elbo.run_elbo_jensen),
-    Experiment("vae.optimal_posterior", "ELBO ascent over a finite latent set reaches the posterior",
-               elbo.run_optimal_posterior),
-    Experiment("vae.reparameterization", "reparameterized vs score-function gradient variance",
-               reparameterization.run_reparameterization),
-    Experiment("ridge.closed_form", "ridge closed form vs gradient descent vs scikit-learn", ridge.run_ridge),
-    Experiment("cov.uv_jacobian", "sampled (U, V) = (X+Y, X−Y) vs independent N(0, 2)",
-               change_of_variables.run_uv_jacobian),
-    Experiment("duality.dual_program", "primal and dual optimum values equal", duality.run_dual_program),
-    Experiment("cov.flow_density", "trained flow: log-dets vs autograd Jacobian, ∫ p_θ = 1, NLL ≥ entropy",
-               flow_density.run_flow_density),
-]}
+#: Catalog ID → its experiment, filled by :func:`experiment` as the experiment modules are imported (below).
+EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def experiment(result_id: str, title: str) -> Callable[[Callable[..., list[dict]]], Callable[..., list[dict]]]:
+    """Register the decorated ``run(quick, out, seed=0) -> rows`` as the experiment of catalog result ``result_id``.
+
+    Args:
+        result_id: the catalog ID whose prediction the experiment measures.
+        title: one line saying what is measured against what.
+
+    Returns:
+        A decorator returning the function unchanged.
+
+    Raises:
+        ValueError: another function is already registered for ``result_id``.
+    """
+    def register(run: Callable[..., list[dict]]) -> Callable[..., list[dict]]:
+        known = EXPERIMENTS.get(result_id)
+        if known is not None and getattr(known.run, "__qualname__", None) != getattr(run, "__qualname__", None):
+            raise ValueError(f"experiment {result_id!r} registered twice ({known.run.__qualname__} and "
+                             f"{run.__qualname__})")
+        EXPERIMENTS[result_id] = Experiment(result_id, title, run)
+        return run
+    return register
+
+
+def _load() -> None:
+    """Import every module of this package; those that define experiments register them with :func:`experiment`."""
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name not in ("__main__", "report"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_load()
 
 
 def run_experiment(result_id: str, quick: bool, out: Path, seed: int = 0) -> list[dict]:

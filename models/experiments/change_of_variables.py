@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 from derivations import formula
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 EDGES = np.linspace(-5.0, 5.0, 21)  # 20 × 20 bins of width 0.5 for the density check
@@ -46,6 +47,7 @@ def bin_probabilities(abs_det_jacobian: float | None = None) -> np.ndarray:
     return cell.reshape(k, 4, k, 4).sum(axis=(1, 3))
 
 
+@experiment("cov.uv_jacobian", "sampled (U, V) = (X+Y, X−Y) vs independent N(0, 2)")
 @single_threaded
 def run_uv_jacobian(quick: bool, out: Path, seed: int = 0, abs_det_jacobian: float | None = None,
                     v_from: str = "x - y") -> list[dict]:

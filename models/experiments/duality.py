@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 from torch.nn.functional import softplus
 
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 #: The dual's linear term b(λ_x, λ_z, x, g) (the planted error passes one with λ_z in place of 1 + λ_z).
@@ -64,6 +65,7 @@ def minimize(objective: Callable[[], Tensor], params: list[Tensor], iterations: 
     return path
 
 
+@experiment("duality.dual_program", "primal and dual optimum values equal")
 @single_threaded
 def run_dual_program(quick: bool, out: Path, seed: int = 0, vector: DualVector = dual_vector) -> list[dict]:
     """duality.dual_program: primal min vs dual max, w* from both, and λ_x* = −σ(w*ᵀx) (stationarity in y_x).

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution, MultivariateNormal, kl_divergence
 
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 LATENT, OBSERVED, NOISE = 2, 3, 0.5
@@ -78,6 +79,7 @@ def scale_tril(raw: Tensor) -> Tensor:
     return torch.tril(raw, -1) + torch.diag(raw.diagonal().exp())
 
 
+@experiment("vae.elbo_jensen", "ELBO gap = KL(q‖p(z|x)) on a linear Gaussian model")
 @single_threaded
 def run_elbo_jensen(quick: bool, out: Path, seed: int = 0, prior_kl: PriorKL = kl_divergence) -> list[dict]:
     """vae.elbo_jensen: log p(x) − ELBO(q) against KL(q‖p(z|x)) for random diagonal q, and ≈ 0 for a trained q.
@@ -152,6 +154,7 @@ def discrete_elbo(logits: Tensor, log_lik: Tensor, log_prior: Tensor, entropy_si
     return (q * (log_lik + log_prior - entropy_sign * log_q)).sum(-1)
 
 
+@experiment("vae.optimal_posterior", "ELBO ascent over a finite latent set reaches the posterior")
 @single_threaded
 def run_optimal_posterior(quick: bool, out: Path, seed: int = 0, entropy_sign: float = 1.0) -> list[dict]:
     """vae.optimal_posterior: q trained on the simplex reaches p(z|x) = p(x|z)p(z)/Σ p(x|z')p(z') and ELBO = log p(x).

@@ -14,12 +14,14 @@ import numpy as np
 import torch
 
 from models import flow
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.toy import moons_standardized_log_density
 
 EDGE, STEP = 4.0, 0.02  # the grid for ∫ p_θ: [−4, 4]², spacing well below the moons' standardized width ≈ 0.06
 
 
+@experiment("cov.flow_density", "trained flow: log-dets vs autograd Jacobian, ∫ p_θ = 1, NLL ≥ entropy")
 @single_threaded
 def run_flow_density(quick: bool, out: Path, seed: int = 0) -> list[dict]:
     """cov.flow_density: log-det vs autograd, ∫ p_θ = 1, and test NLL − H(p_data) ≥ 0 for a trained MAF.

@@ -18,6 +18,7 @@ from scipy import optimize, stats
 from torch import Tensor
 from torch.distributions import Normal
 
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.toy import gaussian_mixture
 
@@ -82,6 +83,7 @@ def expected_reverse_fit(start: tuple[float, float]) -> tuple[float, float]:
     return float(result.x[0]), float(math.exp(result.x[1]))
 
 
+@experiment("gan.nll_forward_kl", "forward (max likelihood) vs reverse KL fits of one Gaussian to two modes")
 @single_threaded
 def run_nll_forward_kl(quick: bool, out: Path, seed: int = 0, forward: Objective = forward_objective,
                        reverse: Objective = reverse_objective) -> list[dict]:

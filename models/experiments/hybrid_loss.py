@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 from torch.distributions import kl_divergence
 
+from models.experiments import experiment
 from models.experiments.optimal_discriminator import fit
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan, g_loss_hybrid
@@ -23,6 +24,7 @@ from models.toy import DiscriminatorLoss, gaussian, logit
 PAIRS: tuple[tuple[float, float], ...] = ((0.2, 1.0), (0.5, 0.8), (1.0, 1.2), (0.8, 0.6))
 
 
+@experiment("gan.hybrid_loss_kl", "hybrid generator loss at trained D against KL(p_θ‖p_data)")
 @single_threaded
 def run_hybrid_loss_kl(quick: bool, out: Path, seed: int = 0, d_loss: DiscriminatorLoss = d_loss_gan,
                        g_loss: Callable[[Tensor], Tensor] = g_loss_hybrid) -> list[dict]:

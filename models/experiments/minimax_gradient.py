@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan, g_loss_minimax, g_loss_nonsaturating
 from models.toy import logit, mlp
@@ -77,6 +78,7 @@ def train_generator(loss: GeneratorLoss, steps: int, seed: int) -> list[float]:
     return means
 
 
+@experiment("gan.minimax_gradient", "minimax vs non-saturating generator gradients as D improves")
 @single_threaded
 def run_minimax_gradient(quick: bool, out: Path, seed: int = 0, minimax_loss: GeneratorLoss = g_loss_minimax,
                          nonsaturating_loss: GeneratorLoss = g_loss_nonsaturating) -> list[dict]:

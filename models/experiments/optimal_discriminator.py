@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from torch.distributions import Distribution
 
 from derivations import formula
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan
 from models.toy import DiscriminatorLoss, gaussian, gaussian_mixture, logit, mlp, train_discriminator, uniform
@@ -81,6 +82,7 @@ def pairs() -> dict[str, tuple[Distribution, Distribution, Tensor]]:
     }
 
 
+@experiment("gan.logit_log_ratio", "trained logit against log(p_data/p_θ), 1-D and 2-D")
 @single_threaded
 def run_logit_log_ratio(quick: bool, out: Path, seed: int = 0, loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:
     """gan.logit_log_ratio: the trained logit h against log(p_data/p_θ) on a grid, in 1-D and 2-D.
@@ -130,6 +132,7 @@ def plot_logit(e: dict[str, Tensor], grid: Tensor, out: Path, name: str) -> str:
     return save(fig, out, name)
 
 
+@experiment("gan.optimal_discriminator", "trained D against p/(p+q), 1/2, 1 and 0")
 @single_threaded
 def run_optimal_discriminator(quick: bool, out: Path, seed: int = 0,
                               loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from derivations import formula
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan
 from models.toy import DiscriminatorLoss
@@ -47,6 +48,7 @@ def sample(means: Tensor, batch: int) -> tuple[Tensor, Tensor]:
     return means[y] + torch.randn(batch, means.shape[1]), y
 
 
+@experiment("gan.projection_discriminator", "projection discriminator recovers A and b")
 @single_threaded
 def run_projection_discriminator(quick: bool, out: Path, seed: int = 0,
                                  loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:

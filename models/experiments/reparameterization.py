@@ -18,6 +18,7 @@ from torch import Tensor
 from torch.distributions import Normal
 
 from derivations import formula
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 MU = 1.0
@@ -70,6 +71,7 @@ def gradient(mu: float, sigma: float) -> np.ndarray:
     return formula("vae.reparameterization", "second_moment_gradient", backend="numpy")(mu, sigma)
 
 
+@experiment("vae.reparameterization", "reparameterized vs score-function gradient variance")
 @single_threaded
 def run_reparameterization(quick: bool, out: Path, seed: int = 0, draw: Draw = Normal.rsample) -> list[dict]:
     """vae.reparameterization: both estimators' means against (2μ, 2σ) and their variances against quadrature.

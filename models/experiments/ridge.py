@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import Ridge
 
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 
 #: (Z, y, λ) → β̂: the closed form under test (the planted error passes one that also penalizes the bias).
@@ -49,6 +50,7 @@ def gradient_descent(Z: np.ndarray, y: np.ndarray, lam: float, steps: int) -> tu
     return beta, norms
 
 
+@experiment("ridge.closed_form", "ridge closed form vs gradient descent vs scikit-learn")
 @single_threaded
 def run_ridge(quick: bool, out: Path, seed: int = 0, solve: ClosedForm = closed_form) -> list[dict]:
     """ridge.closed_form: closed form vs gradient descent vs scikit-learn on n = 200, 5 features, λ = 0.1.

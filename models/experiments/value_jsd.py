@@ -18,6 +18,7 @@ import torch
 from scipy import integrate, stats
 from torch import Tensor, nn
 
+from models.experiments import experiment
 from models.experiments.optimal_discriminator import fit
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_gan, log_one_minus_sigmoid, log_sigmoid
@@ -72,6 +73,7 @@ def train_table(p: np.ndarray, q: np.ndarray, quick: bool, loss: DiscriminatorLo
     return h.detach()
 
 
+@experiment("gan.value_jsd", "V(G, D) at trained D against −log 4 + 2 JSD")
 @single_threaded
 def run_value_jsd(quick: bool, out: Path, seed: int = 0, loss: DiscriminatorLoss = d_loss_gan) -> list[dict]:
     """gan.value_jsd: V at a trained discriminator against −log 4 + 2 JSD, on discrete and Gaussian pairs.

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from derivations import formula
+from models.experiments import experiment
 from models.experiments.report import figure, row, save, seed_everything, single_threaded
 from models.losses import d_loss_wasserstein, gradient_penalty
 from models.toy import logit, mlp
@@ -47,6 +48,7 @@ def w1_gradient(theta: float, theta0: float, eps: float, z: Tensor, w: Tensor) -
     return float(grad)
 
 
+@experiment("wgan.gaussian_kl", "KL gradient ∝ 1/ε² vs Wasserstein gradient ±1")
 @single_threaded
 def run_gaussian_kl(quick: bool, out: Path, seed: int = 0, pathwise: bool = True) -> list[dict]:
     """wgan.gaussian_kl: sampled ∂KL/∂θ against (θ−θ₀)/ε², sampled ∂W₁/∂θ against ±1, for ε from 1 to 0.01.
@@ -95,6 +97,7 @@ def plot_gradients(kl: list[float], kl_theory: list[float], w1: list[float], out
     return save(fig, out, "wgan.gaussian_kl.png")
 
 
+@experiment("wgan.unbounded_critic", "unconstrained critic loss diverges on two point masses")
 @single_threaded
 def run_unbounded_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss = d_loss_wasserstein) -> list[dict]:
     """wgan.unbounded_critic: an unconstrained MLP critic on δ_θ vs δ_θ₀ drives L_D = D(θ) − D(θ₀) down forever.
@@ -140,6 +143,7 @@ def plot_unbounded(gap: list[float], out: Path) -> str:
     return save(fig, out, "wgan.unbounded_critic.png")
 
 
+@experiment("wgan.lipschitz_critic", "gradient-penalty critic: slope ±1, L_D → −|θ−θ₀|")
 @single_threaded
 def run_lipschitz_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss = d_loss_wasserstein,
                          penalty_weight: float = 50.0) -> list[dict]:

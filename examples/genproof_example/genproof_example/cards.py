@@ -51,8 +51,9 @@ def _bernoulli_mle() -> tuple[Declarations, list[Step]]:
     star = bernoulli_mle(s, f)
     steps = [
         Step("the negative log-likelihood of s successes and f failures", Definition(sp.Symbol("NLL(θ)"), nll)),
-        Step("differentiate in θ", Equal(sp.Derivative(nll, theta), -s / theta + f / (1 - theta))),
-        Step("differentiate again", Equal(sp.Derivative(nll, (theta, 2)), s / theta**2 + f / (1 - theta) ** 2)),
+        Step("differentiate in θ", Equal(sp.Derivative(nll, theta), -s / theta + f / (1 - theta)), label="NLL'"),
+        Step("differentiate again", Equal(sp.Derivative(nll, (theta, 2)), s / theta**2 + f / (1 - theta) ** 2),
+             label="NLL''"),
         Step("NLL'' > 0 on 0 < θ < 1: the NLL is strictly convex", Holds(PREV, ">", 0)),
         Step("the derivative vanishes at θ̂ = s/(s + f)", Equal(sp.Subs(sp.Derivative(nll, theta), theta, star), 0)),
         Step("θ̂ lies in (0, 1)", Holds(star, "<", 1)),
@@ -70,8 +71,8 @@ register(Result(
     conclusion="MLE",
     formulas={"theta_hat": bernoulli_mle, "NLL": bernoulli_nll},
     planted=(
-        Planted(2, "sign flip in the derivative", flip_sign()),
-        Planted(3, "dropped factor: NLL'' halved", scale(sp.Rational(1, 2))),
+        Planted("NLL'", "sign flip in the derivative", flip_sign()),
+        Planted("NLL''", "dropped factor: NLL'' halved", scale(sp.Rational(1, 2))),
     ),
 ))
 
@@ -97,7 +98,7 @@ register(Result(
     conclusion="symmetry",
     formulas={"sigma(-h)": sigmoid_of_minus},
     planted=(
-        Planted(1, "sign flip: σ(−h) = σ(h) − 1", flip_sign()),
+        Planted("symmetry", "sign flip: σ(−h) = σ(h) − 1", flip_sign()),
     ),
 ))
 

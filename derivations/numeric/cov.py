@@ -32,19 +32,8 @@ from derivations.numeric.core import (
 
 _pt = lambda rng: (float(rng.normal(0, 2)), float(rng.normal(0, 2)))  # noqa: E731
 
-formula_args("cov.uv_jacobian", "f_XY", _pt)
-formula_args("cov.uv_jacobian", "f_UV", _pt)
-formula_args("cov.uv_jacobian", "inverse map", _pt)
-formula_args("cov.uv_jacobian", "J", lambda rng: ())
-formula_args("cov.uv_jacobian", "J^-1", lambda rng: ())
-formula_args("cov.uv_jacobian", "normal", lambda rng: (float(rng.normal(0, 2)), float(rng.uniform(0.3, 4))))
 formula_args("cov.flow_density", "affine p_X",
              lambda rng: (float(rng.normal()), float(rng.choice([-1, 1]) * rng.uniform(0.3, 3)), float(rng.normal())))
-formula_args("cov.flow_density", "coupling", lambda rng: tuple(float(v) for v in rng.normal(size=4)))
-formula_args("cov.flow_density", "coupling inverse", lambda rng: tuple(float(v) for v in rng.normal(size=4)))
-formula_args("cov.flow_density", "coupling log-det", lambda rng: (float(rng.normal()),))
-formula_args("cov.flow_density", "actnorm", lambda rng: tuple(float(v) for v in rng.normal(size=6)))
-formula_args("cov.flow_density", "log N(0, I)", _pt)
 formula_args("cov.flow_density", "flow log p_X", lambda rng: tuple(float(v) for v in rng.normal(size=4)))
 
 EDGES = np.array([-15.0, -1.5, 0.0, 1.5, 15.0])  # cells of the (u, v) plane; beyond ±15 the mass is < 1e-24

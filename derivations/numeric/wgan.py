@@ -34,19 +34,6 @@ def _separated(rng: np.random.Generator) -> tuple[float, float]:
     return theta0 + float(rng.choice([-1, 1]) * rng.uniform(0.2, 2)), theta0
 
 
-formula_args("wgan.gaussian_kl", "KL", lambda rng: (*_separated(rng), float(rng.uniform(0.1, 2))))
-formula_args("wgan.gaussian_kl", "dKL/dθ", lambda rng: (*_separated(rng), float(rng.uniform(0.1, 2))))
-formula_args("wgan.gaussian_kl", "log-ratio",
-             lambda rng: (float(rng.normal()), *_separated(rng), float(rng.uniform(0.1, 2))))
-formula_args("wgan.gaussian_kl", "density",
-             lambda rng: (float(rng.normal()), float(rng.normal()), float(rng.uniform(0.2, 2))))
-formula_args("wgan.unbounded_critic", "D_k", lambda rng: (float(rng.normal()), *_separated(rng),
-                                                           float(rng.uniform(0.5, 5))))
-formula_args("wgan.unbounded_critic", "L_D(D_k)", lambda rng: (*_separated(rng), float(rng.uniform(0.5, 5))))
-formula_args("wgan.lipschitz_critic", "D*", lambda rng: (float(rng.normal()), *_separated(rng),
-                                                          float(rng.uniform(0.5, 2))))
-formula_args("wgan.lipschitz_critic", "min L_D", _separated)
-formula_args("wgan.lipschitz_critic", "W1", lambda rng: (*_separated(rng), float(rng.uniform(0.1, 2))))
 formula_args("wgan.lipschitz_critic", "dW1/dθ", lambda rng: (*_separated(rng), float(rng.uniform(0.1, 2))))
 
 _separated_st = st.tuples(gst.bounded_floats(-5, 5), gst.bounded_floats(0.05, 5), st.sampled_from([-1.0, 1.0])).map(

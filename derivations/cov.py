@@ -165,10 +165,10 @@ def _uv_jacobian():
         Step("solve u = x + y, v = x − y for (x, y): x = (u+v)/2, y = (u−v)/2",
              Equal(sp.Matrix([sp.Subs(x + y, (x, y), tuple(xy)), sp.Subs(x - y, (x, y), tuple(xy))]),
                    sp.Matrix([u, v]))),
-        Step("Jacobian of the inverse map", Equal(_jacobian(xy, [u, v]), J)),
+        Step("Jacobian of the inverse map", Equal(_jacobian(xy, [u, v]), J), label="Jacobian of the inverse map"),
         Step("its determinant", Equal(sp.Determinant(J), sp.Rational(-1, 2)), label="det"),
         Step("change of variables: f_{U,V}(u, v) = f_{X,Y}(x(u,v), y(u,v))·|det J|",
-             Equal(xy_density(*xy) * sp.Abs(sp.Determinant(J)), uv_density(u, v))),
+             Equal(xy_density(*xy) * sp.Abs(sp.Determinant(J)), uv_density(u, v)), label="change of variables"),
         Step("it factorizes into N(u; 0, 2)·N(v; 0, 2): U and V are independent N(0, 2)",
              Equal(uv_density(u, v), normal_density(u, 2) * normal_density(v, 2)), label="f_UV"),
         Step("the forward map's Jacobian ∂(u, v)/∂(x, y)",
@@ -176,7 +176,8 @@ def _uv_jacobian():
         Step("chain rule: the two Jacobians are inverse matrices, so det J⁻¹ = 1/det J = −2",
              Equal(sp.MatMul(Jinv.as_immutable(), J.as_immutable()), sp.eye(2))),
         Step("inverse direction: f_{X,Y}(x, y) = f_{U,V}(x+y, x−y)·|det J⁻¹|",
-             Equal(uv_density(x + y, x - y) * sp.Abs(sp.Determinant(Jinv)), xy_density(x, y))),
+             Equal(uv_density(x + y, x - y) * sp.Abs(sp.Determinant(Jinv)), xy_density(x, y)),
+             label="inverse direction"),
     ]
     return decl, steps
 
@@ -196,12 +197,13 @@ register(Result(
     formulas={"f_XY": xy_density, "f_UV": uv_density, "inverse map": uv_inverse_map,
               "J": uv_inverse_jacobian, "J^-1": uv_forward_jacobian, "normal": normal_density},
     planted=(
-        Planted(4, "swapped arguments: ∂y/∂v written as +½", lambda c: dataclasses.replace(
+        Planted("Jacobian of the inverse map", "swapped arguments: ∂y/∂v written as +½", lambda c: dataclasses.replace(
             c, rhs_=sp.Matrix([[sp.Rational(1, 2)] * 2] * 2))),
-        Planted(5, "sign flip: det J = +½", flip_sign()),
-        Planted(6, "dropped factor: |det J| left out", scale(2)),
-        Planted(7, "wrong constant: U, V said to be N(0, 1)", _unit_variances),
-        Planted(10, "wrong Jacobian: |det J| = ½ used in the inverse direction", scale(sp.Rational(1, 4))),
+        Planted("det", "sign flip: det J = +½", flip_sign()),
+        Planted("change of variables", "dropped factor: |det J| left out", scale(2)),
+        Planted("f_UV", "wrong constant: U, V said to be N(0, 1)", _unit_variances),
+        Planted("inverse direction",
+                "wrong Jacobian: |det J| = ½ used in the inverse direction", scale(sp.Rational(1, 4))),
     ),
 ))
 
@@ -269,7 +271,8 @@ def _flow_density():
              Equal(sp.Derivative(cdf(Z)(fl.f(x)), x), density(Z)(fl.f(x)) * sp.Derivative(fl.f(x), x))),
         Step("check on an affine f(x) = ax + b (either sign of a): the law of X = (Z − b)/a (sympy.stats) is "
              "p_Z(ax + b)·|a|",
-             Equal(density((Z - fl.b) / fl.a)(x), affine_pushforward_density(x, fl.a, fl.b))),
+             Equal(density((Z - fl.b) / fl.a)(x), affine_pushforward_density(x, fl.a, fl.b)),
+             label="check on an affine f"),
         Step("in d dimensions (change-of-variables theorem): p_X(x) = p_Z(f(x))·|det ∂f/∂x|",
              Hypothesis(r"p_X(x) = p_Z(f(x)) \left|\det \frac{\partial f}{\partial x}\right|")),
         Step("layer 1, an affine coupling, is invertible: (x₁, x₂) = (z₁, (z₂ − t(z₁))e^{−s(z₁)})",
@@ -278,14 +281,15 @@ def _flow_density():
                    sp.Matrix([x1, x2]))),
         Step("its Jacobian is lower triangular", Equal(_jacobian(h, [x1, x2]), J1)),
         Step("so its determinant is the product of the diagonal, e^{s(x₁)}: log|det J_{f₁}| = s(x₁)",
-             Equal(sp.Determinant(J1), sp.exp(log_det1))),
+             Equal(sp.Determinant(J1), sp.exp(log_det1)), label="so its determinant is the"),
         Step("layer 2, an elementwise affine (ActNorm) layer: J_{f₂} = diag(e^{σ₁}, e^{σ₂}), "
              "log|det J_{f₂}| = σ₁ + σ₂",
              Equal(sp.Determinant(_jacobian(fl.layer2(w1, w2), [w1, w2])), sp.exp(log_det2))),
         Step("chain rule: J_f(x) = J_{f₂}(f₁(x))·J_{f₁}(x)",
              Equal(_jacobian(z, [x1, x2]), sp.MatMul(J2.as_immutable(), J1.as_immutable())), label="chain"),
         Step("det(J₂J₁) = det J₂·det J₁: the log-determinants add",
-             Equal(sp.log(sp.Determinant(sp.MatMul(J2.as_immutable(), J1.as_immutable()))), log_det1 + log_det2)),
+             Equal(sp.log(sp.Determinant(sp.MatMul(J2.as_immutable(), J1.as_immutable()))), log_det1 + log_det2),
+             label="det"),
         Step("take logs at z = f(x), with p_Z = N(0, I₂) and |det J_f| = e^{s(x₁) + σ₁ + σ₂}: "
              "log p_X(x) = log p_Z(f(x)) + s(x₁) + σ₁ + σ₂",
              Equal(sp.log(normal_density(fl.z1, 1) * normal_density(fl.z2, 1) * sp.exp(log_det1 + log_det2)),
@@ -324,10 +328,10 @@ register(Result(
               "coupling inverse": coupling_inverse, "coupling log-det": coupling_log_det, "actnorm": actnorm_forward,
               "log N(0, I)": standard_normal_log_density, "flow log p_X": flow_log_density},
     planted=(
-        Planted(3, "wrong Jacobian: p_Z(ax + b)/|a|", _inverse_scale),
-        Planted(7, "sign flip: log|det J_{f₁}| = −s(x₁)", lambda c: dataclasses.replace(
+        Planted("check on an affine f", "wrong Jacobian: p_Z(ax + b)/|a|", _inverse_scale),
+        Planted("so its determinant is the", "sign flip: log|det J_{f₁}| = −s(x₁)", lambda c: dataclasses.replace(
             c, rhs_=sp.exp(-sp.log(c.rhs_)))),
-        Planted(9, "swapped arguments: J_f = J_{f₁}·J_{f₂}", _reversed_chain),
-        Planted(10, "dropped term: layer 2's log-determinant", _dropped_layer),
+        Planted("chain", "swapped arguments: J_f = J_{f₁}·J_{f₂}", _reversed_chain),
+        Planted("det", "dropped term: layer 2's log-determinant", _dropped_layer),
     ),
 ))
