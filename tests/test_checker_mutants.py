@@ -1410,3 +1410,138 @@ def test_an_undeclared_symbol_on_the_left_of_a_jensen_step_is_named():
 
     with pytest.raises(DomainError, match="ghost"):
         _check_steps(steps)
+
+
+# --- definiteness, minimizers, chains ----------------------------------------------------------------------------
+
+
+def test_definiteness_of_a_non_square_matrix_is_an_error_naming_its_shape():
+    import sympy as sp
+
+    from derivations.claims import PositiveSemidefinite
+    from derivations.engine import Step
+
+    report = _check_steps(lambda d: [Step("psd", PositiveSemidefinite("M", sp.Matrix([[1, 0, 0], [0, 1, 0]])))])
+    assert (report.steps[0].status, report.steps[0].message) == \
+        ("error", "PositiveSemidefinite needs a non-empty square matrix, got shape (2, 3)")
+
+
+def test_definiteness_is_refuted_by_a_negative_eigenvalue_which_the_message_gives():
+    import re
+
+    import sympy as sp
+
+    from derivations.claims import PositiveSemidefinite
+    from derivations.engine import Step
+
+    def steps(d):
+        x = d.symbol("x")
+        return [Step("psd", PositiveSemidefinite("M", sp.Matrix([[-x**2 - 1, 0], [0, 1]])))]
+
+    step = _check_steps(steps).steps[0]
+    m = re.fullmatch(r"definiteness is false at x=(\S+): (\S+) vs 0", step.message)
+    assert step.status == "fail" and m, step.message
+    x, low = float(m.group(1)), float(m.group(2))
+    assert low == pytest.approx(-x**2 - 1, rel=1e-5)
+
+
+def test_definiteness_is_refuted_where_an_entry_is_not_real():
+    import sympy as sp
+
+    from derivations.claims import PositiveSemidefinite
+    from derivations.engine import Step
+
+    def steps(d):
+        x = d.symbol("x")
+        return [Step("psd", PositiveSemidefinite("M", sp.Matrix([[sp.sqrt(x) + 1]])))]
+
+    step = _check_steps(steps).steps[0]
+    assert step.status == "fail", step.message
+
+
+def test_a_constant_has_no_unique_minimizer():
+    # Every t minimizes f = 7: "argmin f = 3" claims a unique minimizer, which f'' = 0 does not give.
+    import sympy as sp
+
+    from derivations.claims import Minimizer
+    from derivations.engine import Step
+
+    def steps(d):
+        t = d.symbol("t")
+        return [Step("min", Minimizer(sp.Integer(7) + 0 * t, (t,), (sp.Integer(3),)))]
+
+    assert _check_steps(steps).steps[0].status != "pass"
+
+
+def test_a_minimizer_with_a_value_per_variable_missing_is_an_error_saying_so():
+    import sympy as sp
+
+    from derivations.claims import Minimizer
+    from derivations.engine import Step
+
+    def steps(d):
+        a, b = d.symbols("a b")
+        return [Step("min", Minimizer((a - 1) ** 2 + b**2, (a, b), (sp.Integer(1),)))]
+
+    step = _check_steps(steps).steps[0]
+    assert (step.status, step.message) == \
+        ("error", "Minimizer needs one value per variable, got 2 variable(s) and 1 value(s)")
+
+
+def test_a_step_after_a_minimizer_continues_from_the_point():
+    import sympy as sp
+
+    from derivations.claims import Equal, Minimizer
+    from derivations.engine import PREV, Step
+
+    def one(d):
+        a = d.symbol("a")
+        return [Step("min", Minimizer((a - 1) ** 2, (a,), (sp.Integer(1),))), Step("then", Equal(PREV, sp.Integer(1)))]
+
+    def two(d):
+        a, b = d.symbols("a b")
+        return [Step("min", Minimizer((a - 1) ** 2 + (b + 2) ** 2, (a, b), (sp.Integer(1), sp.Integer(-2)))),
+                Step("then", Equal(PREV, sp.Matrix([1, -2])))]
+
+    for steps in (one, two):
+        report = _check_steps(steps)
+        assert [s.status for s in report.steps] == ["pass", "pass"], [s.message for s in report.steps]
+
+
+@pytest.mark.parametrize(("ops", "conclusion"), [((">=", ">"), ">"), (("<=", "<"), "<")])
+def test_a_chain_of_equalities_weak_and_strict_links_concludes_the_strict_relation(ops, conclusion):
+    # x² + 2 = x² + 2 ≥ x² + 1 > x² (and the reverse chain with ≤, <).
+    import sympy as sp
+
+    from derivations.claims import Conclude, Equal, Holds
+    from derivations.engine import PREV, Step
+
+    def steps(d):
+        x = d.symbol("x")
+        sign = 1 if conclusion == ">" else -1
+        start = sign * (x**2 + 2)
+        return [
+            Step("eq", Equal(start, sign * (2 + x**2)), label="a"),
+            Step("weak", Holds(PREV, ops[0], sign * (x**2 + 1))),
+            Step("strict", Holds(PREV, ops[1], sign * x**2), label="b"),
+            Step("so", Conclude(start, conclusion, sign * x**2, "a", "b")),
+        ]
+
+    report = _check_steps(steps)
+    assert [s.status for s in report.steps] == ["pass"] * 4, [s.message for s in report.steps]
+
+
+@pytest.mark.parametrize(("first", "last"), [("a", "nowhere"), ("nowhere", "a")])
+def test_a_conclusion_from_an_unknown_label_is_an_error_naming_both(first, last):
+    import sympy as sp
+
+    from derivations.claims import Conclude, Equal
+    from derivations.engine import Step
+
+    def steps(d):
+        x = d.symbol("x")
+        return [Step("eq", Equal(x + x, 2 * x), label="a"), Step("so", Conclude(x + x, "=", 2 * x, first, last))]
+
+    step = _check_steps(steps).steps[-1]
+    assert (step.status, step.message) == \
+        ("error", f"Conclude refers to unknown step labels {first!r}, {last!r}")
