@@ -1511,7 +1511,6 @@ def test_a_step_after_a_minimizer_continues_from_the_point():
 @pytest.mark.parametrize(("ops", "conclusion"), [((">=", ">"), ">"), (("<=", "<"), "<")])
 def test_a_chain_of_equalities_weak_and_strict_links_concludes_the_strict_relation(ops, conclusion):
     # x² + 2 = x² + 2 ≥ x² + 1 > x² (and the reverse chain with ≤, <).
-    import sympy as sp
 
     from derivations.claims import Conclude, Equal, Holds
     from derivations.engine import PREV, Step
@@ -1533,7 +1532,6 @@ def test_a_chain_of_equalities_weak_and_strict_links_concludes_the_strict_relati
 
 @pytest.mark.parametrize(("first", "last"), [("a", "nowhere"), ("nowhere", "a")])
 def test_a_conclusion_from_an_unknown_label_is_an_error_naming_both(first, last):
-    import sympy as sp
 
     from derivations.claims import Conclude, Equal
     from derivations.engine import Step
