@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derivations import decide
+from derivations import decide, verdict_cache
 from derivations.claims import PREV, Claim, Context, Verdict
 from derivations.decide import STEP_TIME_LIMIT
 from derivations.domains import Declarations, DomainError
@@ -159,7 +159,7 @@ def check(result: Result, seed: int = 0, points: int = 5, only: set[int] | None 
                 verdict = Verdict("unproved", f"continues from step {source[0]}, which did not pass")
             else:
                 with decide.time_limit(time_limit):
-                    verdict = step.claim.verify(ctx)
+                    verdict = verdict_cache.verify(step.claim, ctx)
         except decide.StepTimeout:
             verdict = Verdict("undecided", f"the step ran past its CPU-time limit of {time_limit:g} s")
         except DomainError as exc:
