@@ -1543,3 +1543,38 @@ def test_a_conclusion_from_an_unknown_label_is_an_error_naming_both(first, last)
     step = _check_steps(steps).steps[-1]
     assert (step.status, step.message) == \
         ("error", f"Conclude refers to unknown step labels {first!r}, {last!r}")
+
+
+def test_a_refuted_limit_names_the_parameter_and_the_value_reached():
+    import re
+
+    import sympy as sp
+
+    from derivations.claims import LimitIs
+    from derivations.engine import Step
+
+    def steps(d):
+        a = d.symbol("a", sp.Interval.open(1, 2))
+        x = d.symbol("x", sp.Interval.open(0, sp.oo))
+        return [Step("limit", LimitIs(a + 10**6 * x**2, x, sp.Integer(0), sp.Integer(0)))]
+
+    step = _check_steps(steps).steps[0]
+    m = re.fullmatch(r"the limit is false at a=(\S+): (\S+) vs 0", step.message)
+    assert step.status == "fail" and m, step.message
+    assert float(m.group(2)) == pytest.approx(float(m.group(1)), rel=1e-5)  # the values settle at a
+
+
+def test_a_convex_bound_over_a_variable_without_a_domain_is_an_error_naming_it():
+    import sympy as sp
+
+    from derivations.claims import ConvexBound
+    from derivations.engine import Step
+
+    def steps(d):
+        t = d.symbol("t", sp.Interval.open(0, sp.oo))
+        s = sp.Symbol("s", positive=True)  # not declared, and not in any expression
+        f = t - 1 - sp.log(t)
+        return [Step("c", ConvexBound(f, sp.Integer(0), f, (s,), (t,), (sp.Integer(1),)))]
+
+    step = _check_steps(steps).steps[0]
+    assert (step.status, step.message) == ("error", "ConvexBound: variable s has no declared domain")
