@@ -281,7 +281,7 @@ def _flow_density():
                    sp.Matrix([x1, x2]))),
         Step("its Jacobian is lower triangular", Equal(_jacobian(h, [x1, x2]), J1)),
         Step("so its determinant is the product of the diagonal, e^{s(x₁)}: log|det J_{f₁}| = s(x₁)",
-             Equal(sp.Determinant(J1), sp.exp(log_det1)), label="so its determinant is the"),
+             Equal(sp.Determinant(J1), sp.exp(log_det1)), label="det J"),
         Step("layer 2, an elementwise affine (ActNorm) layer: J_{f₂} = diag(e^{σ₁}, e^{σ₂}), "
              "log|det J_{f₂}| = σ₁ + σ₂",
              Equal(sp.Determinant(_jacobian(fl.layer2(w1, w2), [w1, w2])), sp.exp(log_det2))),
@@ -329,7 +329,7 @@ register(Result(
               "log N(0, I)": standard_normal_log_density, "flow log p_X": flow_log_density},
     planted=(
         Planted("check on an affine f", "wrong Jacobian: p_Z(ax + b)/|a|", _inverse_scale),
-        Planted("so its determinant is the", "sign flip: log|det J_{f₁}| = −s(x₁)", lambda c: dataclasses.replace(
+        Planted("det J", "sign flip: log|det J_{f₁}| = −s(x₁)", lambda c: dataclasses.replace(
             c, rhs_=sp.exp(-sp.log(c.rhs_)))),
         Planted("chain", "swapped arguments: J_f = J_{f₁}·J_{f₂}", _reversed_chain),
         Planted("det", "dropped term: layer 2's log-determinant", _dropped_layer),

@@ -23,7 +23,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sympy as sp
 
@@ -171,19 +171,14 @@ def _gradient(f: sp.Basic, variables: Sequence[sp.Symbol]) -> sp.Matrix:
     return sp.Matrix([sp.Derivative(f, v) for v in variables])
 
 
-# Planted errors are built outside ``build``, so they need the very symbols a
-# derivation declares: the same name and the same assumptions (from the domain).
-def _like(name: str, domain: sp.Interval = REALS) -> sp.Symbol:
-    return Declarations().symbol(name, domain)
+def _vec(symbols: Mapping[str, sp.Basic], name: str) -> sp.Matrix:
+    """The declared vector (name_1, name_2) of a derivation, read from its symbols (for its planted errors)."""
+    return sp.Matrix([symbols[f"{name}_{i}"] for i in (1, 2)])
 
 
-def _like_vector(name: str) -> sp.Matrix:
-    return _vector(Declarations(), name)
-
-
-_W, _X, _G, _A, _B = (_like_vector(n) for n in ("w", "x", "G", "a", "b"))
-_C_NONNEG, _C_POS = _like("c", NONNEGATIVE), _like("c", POSITIVE)
-_LX, _LZ = _like("lambda_x", MULTIPLIERS), _like("lambda_z", MULTIPLIERS)
+def _t(symbols: Mapping[str, sp.Basic]) -> sp.Basic:
+    """t = wᵀG(z) of duality.logistic_discriminator, from its declared symbols."""
+    return dot(_vec(symbols, "w"), _vec(symbols, "G"))
 
 
 # --- duality.logistic_discriminator ------------------------------------------------
@@ -201,7 +196,7 @@ def _logistic_discriminator() -> tuple[Declarations, list[Step]]:
         Step("−log(1/u) = log u", Equal(-sp.log(p(s)), sp.log(1 + sp.exp(s)))),
         Step("definition of softplus", Equal(PREV, real_term(s)), label="real"),
         Step("put 1 − 1/(1+e^t) over the common denominator, t = wᵀG(z)",
-             Equal(1 - p(t), sp.exp(t) / (1 + sp.exp(t))), label="put 1 − 1/"),
+             Equal(1 - p(t), sp.exp(t) / (1 + sp.exp(t))), label="1 − D*"),
         Step("log of a quotient, log e^t = t", Equal(-sp.log(sp.exp(t) / (1 + sp.exp(t))), sp.log(1 + sp.exp(t)) - t),
              label="log of a quotient"),
         Step("definition of softplus", Equal(PREV, fake_term(t)), label="fake"),
@@ -226,11 +221,11 @@ register(Result(
               "objective": discriminator_objective},
     planted=(
         Planted("real", "sign flip: −softplus(wᵀx)", flip_sign()),
-        Planted("put 1 − 1/", "confused p and 1 − p: 1 − p_w = 1/(1+e^t)", replace(1 / (1 + sp.exp(dot(_W, _G))))),
+        Planted("1 − D*", "confused p and 1 − p: 1 − p_w = 1/(1+e^t)", replace(lambda s: 1 / (1 + sp.exp(_t(s))))),
         Planted("log of a quotient", "sign flip of the linear term: log(1+e^t) + t",
-                replace(sp.log(1 + sp.exp(dot(_W, _G))) + dot(_W, _G))),
+                replace(lambda s: sp.log(1 + sp.exp(_t(s))) + _t(s))),
         Planted("objective", "dropped factor 1/2 in the regularizer: c‖w‖²",
-                replace(discriminator_objective(_W, [_X], [_G], 2 * _C_NONNEG))),
+                replace(lambda s: discriminator_objective(_vec(s, "w"), [_vec(s, "x")], [_vec(s, "G")], 2 * s["c"]))),
     ),
 ))
 
@@ -274,7 +269,7 @@ def _convexity() -> tuple[Declarations, list[Step]]:
         Step("the objective of duality.logistic_discriminator (one x, one G(z)): Hessians add, and the "
              "linear term −wᵀG(z) contributes 0",
              Equal(_hessian(discriminator_objective(w, [x], [g], c), list(w)), hess_j),
-             label="the objective of duality.logistic_discriminator"),
+             label="logistic objective"),
         Step("its quadratic form at any v ∈ ℝ²", Equal((v.T * hess_j * v)[0], form)),
         Step("each term is ≥ 0 (0 < σ < 1, c ≥ 0): vᵀ∇²J v ≥ 0 for every v, so the Hessian is positive "
              "semidefinite and the objective is convex in w",
@@ -296,11 +291,12 @@ register(Result(
         Planted("differentiate twice", "dropped factor: Hessian cI/2", scale(sp.Rational(1, 2))),
         Planted("conversely", "sign flip: second derivative −c₋", flip_sign()),
         Planted("chain rule",
-                "swapped arguments: gradient σ(aᵀb)·a", on(None, lambda m: m.subs(dict(zip(_B, _A, strict=True))))),
+                "swapped arguments: gradient σ(aᵀb)·a",
+                on(None, lambda m, s: m.subs(dict(zip(_vec(s, "b"), _vec(s, "a"), strict=True))))),
         Planted("logistic convex", "sign flip of the logistic Hessian", flip_sign()),
-        Planted("the objective of duality.logistic_discriminator",
+        Planted("logistic objective",
                 "dropped the regularizer's cI from the objective's Hessian",
-                on(None, lambda m: m - _C_NONNEG * sp.eye(2))),
+                on(None, lambda m, s: m - s["c"] * sp.eye(2))),
     ),
 ))
 
@@ -338,7 +334,7 @@ def _conjugates() -> tuple[Declarations, list[Step]]:
              Equal(sp.Subs(phi, y, y_star), softplus_conjugate_value(lam)), label="softplus value"),
         Step("this is the binary entropy of −λ", Equal(softplus_conjugate_value(lam), binary_entropy(-lam))),
         Step("for λ = λ₊ > 0 the infimum is −∞: let y → −∞ (softplus → 0, λy → −∞)",
-             LimitIs(log1pexp + lam_pos * y, y, -sp.oo, -sp.oo), label="for λ = λ₊ >"),
+             LimitIs(log1pexp + lam_pos * y, y, -sp.oo, -sp.oo), label="λ = λ₊"),
         Step("for λ = −1 − κ < −1 the infimum is −∞: let y → +∞ (softplus(y) − y → 0, −κy → −∞)",
              LimitIs(log1pexp - (1 + kappa) * y, y, sp.oo, -sp.oo)),
         Step("for λ = 0: softplus(y) > 0 for every y …", Holds(softplus(y), ">", 0)),
@@ -362,11 +358,11 @@ register(Result(
               "y*": softplus_conjugate_minimizer, "softplus_value": softplus_conjugate_value,
               "H_b": binary_entropy},
     planted=(
-        Planted("w*", "dropped factor 1/c: w* = b", on("point", lambda pt: tuple(p * _C_POS for p in pt))),
+        Planted("w*", "dropped factor 1/c: w* = b", on("point", lambda pt, s: tuple(p * s["c"] for p in pt))),
         Planted("quadratic value", "sign flip: +‖b‖²/(2c)", flip_sign()),
         Planted("y*", "swapped ratio: y* = log((1+λ)/(−λ))", on("point", lambda pt: (-pt[0],))),
         Planted("softplus value", "wrong constant: an extra log 2", shift(sp.log(2))),
-        Planted("for λ = λ₊ >", "wrong limit: +∞ for λ > 0", replace(sp.oo)),
+        Planted("λ = λ₊", "wrong limit: +∞ for λ > 0", replace(sp.oo)),
     ),
 ))
 
@@ -456,12 +452,14 @@ register(Result(
     conclusion="g",
     formulas={"g": dual_function, "w*": optimal_weights, "H_b": binary_entropy},
     planted=(
-        Planted("collect terms", "sign flip of λ_z in b: λ_x x + (1−λ_z)G(z)", on(None, lambda e: e.subs(_LZ, -_LZ))),
+        Planted("collect terms", "sign flip of λ_z in b: λ_x x + (1−λ_z)G(z)",
+                on(None, lambda e, s: e.subs(s["lambda_z"], -s["lambda_z"]))),
         Planted("w*", "dropped the 1 in (1+λ_z): w* = (λ_x x + λ_z G(z))/c",
-                on("point", lambda pt: tuple(p - gi / _C_POS for p, gi in zip(pt, _G, strict=True)))),
+                on("point", lambda pt, s: tuple(p - gi / s["c"] for p, gi in zip(pt, _vec(s, "G"), strict=True)))),
         Planted("min y_x", "swapped arguments: λ_x log(1+λ_x) − (1+λ_x) log(−λ_x)",
-                replace(_LX * sp.log(1 + _LX) - (1 + _LX) * sp.log(-_LX))),
-        Planted("g", "dropped factor 1/2 in −‖b‖²/(2c)", on(None, lambda e: e + quadratic_min_value(
-            _dual_direction([_LX], [_LZ], [_X], [_G]), _C_POS))),
+                replace(lambda s: s["lambda_x"] * sp.log(1 + s["lambda_x"])
+                        - (1 + s["lambda_x"]) * sp.log(-s["lambda_x"]))),
+        Planted("g", "dropped factor 1/2 in −‖b‖²/(2c)", on(None, lambda e, s: e + quadratic_min_value(
+            _dual_direction([s["lambda_x"]], [s["lambda_z"]], [_vec(s, "x")], [_vec(s, "G")]), s["c"]))),
     ),
 ))

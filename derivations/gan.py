@@ -184,10 +184,15 @@ def _normalized(masses: Sequence[sp.Basic]) -> list[sp.Basic]:
     return [a / total for a in masses]
 
 
-def _mass_pair(first: str, second: str) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
-    """Two measures' masses, the same symbols a derivation declares (for its planted errors)."""
-    decl = Declarations()
-    return _masses(decl, first), _masses(decl, second)
+def _mass_pair(symbols: Mapping[str, sp.Basic], first: str, second: str
+               ) -> tuple[tuple[sp.Basic, ...], tuple[sp.Basic, ...]]:
+    """Two measures' masses first_1, first_2, … and second_1, … as the derivation declared them (by name)."""
+    def masses(name: str) -> tuple[sp.Basic, ...]:
+        out: list[sp.Basic] = []
+        while f"{name}_{len(out) + 1}" in symbols:
+            out.append(symbols[f"{name}_{len(out) + 1}"])
+        return tuple(out)
+    return masses(first), masses(second)
 
 
 def _swap_all(pairs: Sequence[tuple[sp.Symbol, sp.Symbol]]):
@@ -198,7 +203,7 @@ def _swap_all(pairs: Sequence[tuple[sp.Symbol, sp.Symbol]]):
 
 def _swap_measures(first: str, second: str):
     """A planted error: exchange the masses of two measures, e.g. KL(p‖q) ↔ KL(q‖p)."""
-    return _swap_all(list(zip(*_mass_pair(first, second), strict=True)))
+    return lambda e, s: _swap_all(list(zip(*_mass_pair(s, first, second), strict=True)))(e)
 
 
 # --- gan.minimax_gradient --------------------------------------------------------------
@@ -236,7 +241,7 @@ def _minimax_gradient():
         Step("the discriminator rejects the fake, h → −∞ (D(G(z)) = σ(h) → 0): the factor −σ(h) → 0",
              LimitIs(-s, h, -sp.oo, 0)),
         Step("so the per-sample gradient −σ(h)·∂h/∂θ → 0 (∂h/∂θ = g held fixed): the minimax loss saturates",
-             LimitIs(minimax_gradient_integrand(h, g), h, -sp.oo, 0), label="so the per-sample gradient −σ"),
+             LimitIs(minimax_gradient_integrand(h, g), h, -sp.oo, 0), label="mm limit"),
         Step("contrast: one sample of L_G^ns(θ) = −E_z[log σ(h_φ(G_θ(z)))]",
              Definition(sp.Symbol(r"\ell_{\mathrm{ns}}(\theta)"), nonsaturating_loss(h_theta))),
         Step("chain rule: d/dh (−log σ(h)) = −σ'(h)/σ(h)", Equal(sp.Derivative(nonsaturating_loss(h), h), -ds / s)),
@@ -247,7 +252,7 @@ def _minimax_gradient():
         Step("as h → −∞, −(1 − σ(h)) → −1", LimitIs(-(1 - s), h, -sp.oo, -1)),
         Step("so the per-sample gradient → −∂h/∂θ and E_z of it → −E_z[∂h/∂θ]: the non-saturating gradient "
              "does not vanish",
-             LimitIs(nonsaturating_gradient_integrand(h, g), h, -sp.oo, -g), label="so the per-sample gradient →"),
+             LimitIs(nonsaturating_gradient_integrand(h, g), h, -sp.oo, -g), label="ns limit"),
     ]
     return decl, steps
 
@@ -270,9 +275,9 @@ register(Result(
     planted=(
         Planted("σ' = σ", "sign flip: d/dh log(1−σ(h)) = +σ(h)", flip_sign()),
         Planted("grad mm", "dropped factor: the chain rule's ∂h/∂θ forgotten", on(None, _drop_dh)),
-        Planted("so the per-sample gradient −σ",
+        Planted("mm limit",
                 "wrong limit: the minimax gradient tends to −∂h/∂θ", replace(lambda s: -s["g"])),
-        Planted("so the per-sample gradient →",
+        Planted("ns limit",
                 "wrong limit: the non-saturating gradient vanishes too", replace(sp.Integer(0))),
     ),
 ))
@@ -302,7 +307,7 @@ def _optimal_discriminator():
              "D*(x) = p_data(x)/(p_data(x) + p_θ(x))",
              Minimizer(f, (t,), (star,)), label="D*"),
         Step("p_θ = p_data ⇒ D* = 1/2", Equal(sp.Subs(star, q, p), sp.Rational(1, 2))),
-        Step("p_θ(x) = 0 < p_data(x) ⇒ D* = 1", Equal(sp.Subs(star, q, 0), 1), label="p_θ"),
+        Step("p_θ(x) = 0 < p_data(x) ⇒ D* = 1", Equal(sp.Subs(star, q, 0), 1), label="D* at p_θ = 0"),
         Step("p_data(x) = 0 < p_θ(x) ⇒ D* = 0", Equal(sp.Subs(star, p, 0), 0)),
     ]
     return decl, steps
@@ -319,7 +324,7 @@ register(Result(
         Planted("differentiate in t", "sign flip in the derivative", flip_sign()),
         Planted("differentiate again", "dropped factor: f'' halved", scale(sp.Rational(1, 2))),
         Planted("D*", "swapped arguments: p_θ/(p_data + p_θ)", swap("p_data", "p_theta", "point")),
-        Planted("p_θ", "wrong edge value: D* = 0 where p_θ = 0", replace(sp.Integer(0))),
+        Planted("D* at p_θ = 0", "wrong edge value: D* = 0 where p_θ = 0", replace(sp.Integer(0))),
     ),
 ))
 
@@ -343,7 +348,7 @@ def _logit_log_ratio():
         Step("take logarithms", Equivalent(PREV, sp.Eq(h, sp.log(F / (1 - F))), h), label="take logarithms"),
         Step("substitute F = D* = p_data/(p_data + p_θ); 1 − D* = p_θ/(p_data + p_θ); "
              "so h*(x) = log(p_data(x)/p_θ(x))",
-             Equal(sp.Subs(sp.log(F / (1 - F)), F, star), optimal_logit(p, q)), label="substitute F = D* ="),
+             Equal(sp.Subs(sp.log(F / (1 - F)), F, star), optimal_logit(p, q)), label="F = D*"),
     ]
     return decl, steps
 
@@ -359,7 +364,7 @@ register(Result(
         Planted("isolate e^{−h}", "sign flip: e^{h} instead of e^{−h}", on("after", lambda eq: sp.Eq(
             eq.lhs.subs(eq.lhs.args[0], -eq.lhs.args[0]), eq.rhs))),
         Planted("take logarithms", "swapped ratio: log((1−F)/F)", on("after", lambda eq: sp.Eq(eq.lhs, -eq.rhs))),
-        Planted("substitute F = D* =", "swapped arguments: log(p_θ/p_data)", flip_sign()),
+        Planted("F = D*", "swapped arguments: log(p_θ/p_data)", flip_sign()),
     ),
 ))
 
@@ -385,7 +390,7 @@ def _hybrid_loss_kl():
         Step("substitute D = D* = p_data/(p_data + p_θ) (gan.optimal_discriminator); "
              "1 − D* = p_θ/(p_data + p_θ)",
              Equal(sp.Subs(integrand, d, star), sp.log(q / (p + q)) - sp.log(p / (p + q))),
-             label="substitute D = D* ="),
+             label="D = D*"),
         Step("log a − log b = log(a/b): the p_data + p_θ cancels", Equal(PREV, hybrid_loss_integrand(p, q)),
              label="log a − log b"),
         Step("per sample the integrand is −h*(x) (gan.logit_log_ratio)", Equal(PREV, -optimal_logit(p, q))),
@@ -412,7 +417,7 @@ register(Result(
     uses=("gan.optimal_discriminator", "gan.logit_log_ratio"),
     formulas={"hybrid_loss_integrand": hybrid_loss_integrand, "KL": kl_divergence},
     planted=(
-        Planted("substitute D = D* =",
+        Planted("D = D*",
                 "swapped 1 − D* and D*: log(p_data/(p_data+p_θ)) − log(p_θ/(p_data+p_θ))", flip_sign()),
         Planted("log a − log b", "wrong constant: a stray log 2 from p_data + p_θ = 2m", shift(sp.log(2))),
         Planted("integrate the per-sample identity", "dropped sign: L_G = +E_{p_θ}[h*]", flip_sign()),
@@ -454,7 +459,7 @@ def _nll_forward_kl():
              Equal(sp.Matrix([sp.Derivative(entropy(ps), qi) for qi in qs]), sp.zeros(3, 1))),
         Step("differentiate the NLL in the model's masses q_i",
              Equal(sp.Matrix([sp.Derivative(nll_expr, qi) for qi in qs]),
-                   sp.Matrix([-pi / qi for pi, qi in zip(ps, qs, strict=True)])), label="differentiate the NLL in the"),
+                   sp.Matrix([-pi / qi for pi, qi in zip(ps, qs, strict=True)])), label="dNLL"),
         Step("the forward KL has the same gradient: maximum likelihood (and the ELBO, a lower bound on "
              "the log-likelihood) minimizes KL(p_data ‖ p_θ), while gan.hybrid_loss_kl minimizes "
              "the reverse KL(p_θ ‖ p_data)",
@@ -481,12 +486,12 @@ register(Result(
     formulas={"KL": kl_divergence, "H": entropy},
     planted=(
         Planted("add and subtract E_{p_data}[log p_data]", "sign flip: + E_{p_data}[log p_data] instead of −",
-                on(None, lambda e: _nll_split(*_mass_pair("p", "q"), sign=1))),
+                on(None, lambda e, s: _nll_split(*_mass_pair(s, "p", "q"), sign=1))),
         Planted("KL+H", "swapped arguments: KL(p_θ ‖ p_data) + H(p_data)",
-                on(None, lambda e: _swap_measures("p", "q")(e - entropy(_mass_pair("p", "q")[0]))
-                   + entropy(_mass_pair("p", "q")[0]))),
-        Planted("differentiate the NLL in the", "dropped factor: ∂/∂q_i (−p_i log q_i) = −1/q_i",
-                on(None, lambda m: sp.Matrix([-1 / qi for qi in _mass_pair("p", "q")[1]]))),
+                on(None, lambda e, s: _swap_measures("p", "q")(e - entropy(_mass_pair(s, "p", "q")[0]), s)
+                   + entropy(_mass_pair(s, "p", "q")[0]))),
+        Planted("dNLL", "dropped factor: ∂/∂q_i (−p_i log q_i) = −1/q_i",
+                on(None, lambda m, s: sp.Matrix([-1 / qi for qi in _mass_pair(s, "p", "q")[1]]))),
         Planted("KL", "wrong constant: KL(q‖p) = ¾log 3 − ½log 2", shift(sp.log(2) / 2)),
     ),
 ))
@@ -534,7 +539,7 @@ def _value_jsd():
         Step("strictly convex in x, so x = p is its only zero: JSD(p_data ‖ p_g) = 0 exactly when p_g = p_data",
              PositiveSemidefinite(sp.Symbol(r"\nabla^2_x \mathrm{JSD}(p\|x)"), sp.hessian(jsd_in_x, xs), strict=True)),
         Step("log(2P_i/(P_i + G_i)) ≤ log 2 and log(2G_i/(P_i + G_i)) ≤ log 2, with ΣP = ΣG = 1: JSD ≤ log 2",
-             Holds(jsd(prob_p, prob_g), "<=", sp.log(2), witness=_jsd_gap(prob_p, prob_g)), label="log (2)"),
+             Holds(jsd(prob_p, prob_g), "<=", sp.log(2), witness=_jsd_gap(prob_p, prob_g)), label="log 2"),
         Step("at p_g = p_data the optimal discriminator is D* = 1/2",
              Equal(sp.Subs(star[0], g[0], p[0]), sp.Rational(1, 2))),
         Step("and C(G) = −log 4 there: with JSD ≥ 0 (step 8) and JSD = 0 only at p_g = p_data (step 9), "
@@ -549,15 +554,15 @@ def _jsd_gap(p: Sequence[sp.Basic], g: Sequence[sp.Basic]) -> sp.Basic:
     return sp.Add(*(pi * sp.log(1 + gi / pi) + gi * sp.log(1 + pi / gi) for pi, gi in zip(p, g, strict=True))) / 2
 
 
-def _value_at_flipped_discriminator(_: sp.Basic) -> sp.Basic:
+def _value_at_flipped_discriminator(_: sp.Basic, symbols: Mapping[str, sp.Basic]) -> sp.Basic:
     """A planted error: V(G, 1 − D*) in place of V(G, D*)."""
-    p, g = _mass_pair("p", "g")
+    p, g = _mass_pair(symbols, "p", "g")
     return minimax_value(p, g, [1 - optimal_discriminator_value(a, b) for a, b in zip(p, g, strict=True)])
 
 
-def _jsd_vectors() -> tuple[list[sp.Basic], list[sp.Basic]]:
+def _jsd_vectors(symbols: Mapping[str, sp.Basic]) -> tuple[list[sp.Basic], list[sp.Basic]]:
     """The probability vectors P, G of gan.value_jsd (for the planted errors)."""
-    p, g = _mass_pair("p", "g")
+    p, g = _mass_pair(symbols, "p", "g")
     return _normalized(p), _normalized(g)
 
 
@@ -573,9 +578,11 @@ register(Result(
     planted=(
         Planted("C", "swapped D* and 1 − D*: V(G, 1 − D*)", on(None, _value_at_flipped_discriminator)),
         Planted("log", "wrong constant: −log 4 per unit mass instead of −log 2",
-                on(None, lambda e: e - sp.log(2) * sp.Add(*_mass_pair("p", "g")[0], *_mass_pair("p", "g")[1]))),
-        Planted("C(G)", "dropped factor: C(G) = −log 4 + JSD", on(None, lambda e: -sp.log(4) + jsd(*_jsd_vectors()))),
-        Planted("log (2)", "wrong constant: JSD ≤ ½log 2", replace(sp.log(2) / 2)),
+                on(None, lambda e, s: e - sp.log(2) * sp.Add(
+                    *_mass_pair(s, "p", "g")[0], *_mass_pair(s, "p", "g")[1]))),
+        Planted("C(G)", "dropped factor: C(G) = −log 4 + JSD",
+                on(None, lambda e, s: -sp.log(4) + jsd(*_jsd_vectors(s)))),
+        Planted("log 2", "wrong constant: JSD ≤ ½log 2", replace(sp.log(2) / 2)),
         Planted("and C", "wrong value: min C(G) = −log 2", replace(-sp.log(2))),
     ),
 ))
@@ -638,9 +645,9 @@ def _projection_discriminator():
              Equal(sp.log(gaussian_density(phi, mu) / gaussian_density(phi, muhat)),
                    -_sq(phi - mu) / 2 + _sq(phi - muhat) / 2)),
         Step("expand both squared norms ‖φ − μ‖² = ‖φ‖² − 2μᵀφ + ‖μ‖²",
-             Equal(PREV, _expanded_norms(phi, mu, muhat)), label="expand both squared norms ‖φ"),
+             Equal(PREV, _expanded_norms(phi, mu, muhat)), label="expand the norms"),
         Step("the ‖φ‖² terms cancel; the cross terms give +μᵀφ − μ̂ᵀφ = (μ_y − μ̂_y)ᵀφ",
-             Equal(PREV, projection_logit(phi, mu, muhat)), label="the ‖φ‖² terms cancel"),
+             Equal(PREV, projection_logit(phi, mu, muhat)), label="‖φ‖² cancel"),
         Step("stack the classes: row i of A is (μ_i − μ̂_i)ᵀ (K = 3 classes)", Definition(sp.Symbol("A"), A)),
         Step("b_i = ½(‖μ̂_i‖² − ‖μ_i‖²)", Definition(sp.Symbol("b"), b)),
         Step("a one-hot y = e_k picks row k: yᵀ(Aφ + b) = (μ_k − μ̂_k)ᵀφ + b_k, for each k",
@@ -651,18 +658,29 @@ def _projection_discriminator():
     return decl, steps
 
 
-def _projection_swap():
-    _, _, mus, muhats = _projection_symbols()
-    return _swap_all([(x, y) for m, mh in zip(mus, muhats, strict=True) for x, y in zip(m, mh, strict=True)])
+def _projection_symbols_of(s: Mapping[str, sp.Basic]) -> tuple[sp.Matrix, list[sp.Matrix], list[sp.Matrix]]:
+    """φ, the μ_y and the μ̂_y as gan.projection_discriminator declared them (read by name, for its planted errors)."""
+    phi = sp.Matrix([s[f"phi_{j}"] for j in range(1, DIM + 1)])
+    mus = [sp.Matrix([s[f"mu_{k}{j}"] for j in range(1, DIM + 1)]) for k in range(1, CLASSES + 1)]
+    muhats = [sp.Matrix([s[f"muhat_{k}{j}"] for j in range(1, DIM + 1)]) for k in range(1, CLASSES + 1)]
+    return phi, mus, muhats
 
 
-def _projection_wrong_cross(_: sp.Basic) -> sp.Basic:
-    _, phi, mus, muhats = _projection_symbols()
+def _projection_swap(e: sp.Basic, s: Mapping[str, sp.Basic]) -> sp.Basic:
+    """A planted error: μ_y and μ̂_y exchanged."""
+    _, mus, muhats = _projection_symbols_of(s)
+    return _swap_all([(x, y) for m, mh in zip(mus, muhats, strict=True) for x, y in zip(m, mh, strict=True)])(e)
+
+
+def _projection_wrong_cross(_: sp.Basic, s: Mapping[str, sp.Basic]) -> sp.Basic:
+    """A planted error: the cross terms of the expanded norms with the wrong sign."""
+    phi, mus, muhats = _projection_symbols_of(s)
     return _expanded_norms(phi, mus[0], muhats[0], cross=2)
 
 
-def _projection_wrong_bias(_: sp.Basic) -> sp.Basic:
-    _, phi, mus, muhats = _projection_symbols()
+def _projection_wrong_bias(_: sp.Basic, s: Mapping[str, sp.Basic]) -> sp.Basic:
+    """A planted error: the bias b_k with its sign flipped."""
+    phi, mus, muhats = _projection_symbols_of(s)
     return _onehot_logits(phi, mus, muhats, bias_sign=-1)
 
 
@@ -683,9 +701,9 @@ register(Result(
     planted=(
         Planted("split the joint ratio",
                 "sign flip: the label ratio subtracted", on(None, _projection_label_subtracted)),
-        Planted("expand both squared norms ‖φ", "sign of the cross terms: +2μᵀφ", on(None, _projection_wrong_cross)),
-        Planted("the ‖φ‖² terms cancel",
-                "swapped arguments: (μ̂_y − μ_y)ᵀφ", on(None, lambda e: _projection_swap()(e))),
+        Planted("expand the norms", "sign of the cross terms: +2μᵀφ", on(None, _projection_wrong_cross)),
+        Planted("‖φ‖² cancel",
+                "swapped arguments: (μ̂_y − μ_y)ᵀφ", on(None, _projection_swap)),
         Planted("a one-hot y = e_k", "wrong bias sign: b_k = ½(‖μ_k‖² − ‖μ̂_k‖²)", on(None, _projection_wrong_bias)),
     ),
 ))

@@ -238,11 +238,6 @@ def _flip_kl_term(e: sp.Basic) -> sp.Basic:
     return sp.Add(*[t if is_reconstruction(t) else -t for t in sp.Add.make_args(e)])
 
 
-def _sym(name: str, domain: sp.Interval = REALS) -> sp.Symbol:
-    """The symbol a derivation declares as ``name`` (same name and assumptions), for mutators."""
-    return Declarations().symbol(name, domain)
-
-
 def _drop_weights(expr: sp.Basic) -> sp.Basic:
     """log Σ_k q_k·(p_k/q_k) → log Σ_k p_k/q_k: the weights forgotten."""
     inner = expr.args[0]
@@ -429,10 +424,9 @@ register(Result(
     formulas={"kl_normal": kl_normal, "kl_normal_equal_variance": kl_normal_equal_variance,
               "kl_to_standard_normal": kl_to_standard_normal},
     planted=(
-        Planted("log of the Gaussian densities", "swapped arguments: log(σ_q/σ_p)", on("rhs_", lambda e: e.subs(
-            sp.log(_sym("sigma_p", POSITIVE) / _sym("sigma_q", POSITIVE)),
-            sp.log(_sym("sigma_q", POSITIVE) / _sym("sigma_p", POSITIVE))))),
-        Planted("E_q", "dropped the bias term (μ_q − μ_p)²", replace(_sym("sigma_q", POSITIVE) ** 2)),
+        Planted("log of the Gaussian densities", "swapped arguments: log(σ_q/σ_p)", on("rhs_", lambda e, s: e.subs(
+            sp.log(s["sigma_p"] / s["sigma_q"]), sp.log(s["sigma_q"] / s["sigma_p"])))),
+        Planted("E_q", "dropped the bias term (μ_q − μ_p)²", replace(lambda s: s["sigma_q"] ** 2)),
         Planted("general", "wrong constant: +½ instead of −½", shift(sp.Integer(1))),
         Planted("equal", "dropped factor 2 in 2σ²", scale(sp.Integer(2))),
         Planted("standard", "sign flip of log σ_d²", on("rhs_", lambda e: e.replace(sp.log, lambda u: -sp.log(u)))),
@@ -491,8 +485,8 @@ register(Result(
         Planted("Lagrange condition ∂𝓛/∂q_z = 0",
                 "sign flip in the exponent: q ∝ p(x|z)p(z)e^{1+λ}", on("after", lambda eq: sp.Eq(
             eq.lhs, eq.rhs.replace(sp.exp, lambda u: sp.exp(-u))))),
-        Planted("Bayes' rule", "dropped the prior: q* ∝ p(x|z)", on("rhs_", lambda m: m.subs(
-            {_sym(f"pi_{k}", POSITIVE): 1 for k in range(1, LATENT_POINTS + 1)}))),
+        Planted("Bayes' rule", "dropped the prior: q* ∝ p(x|z)", on("rhs_", lambda m, s: m.subs(
+            {s[f"pi_{k}"]: 1 for k in range(1, LATENT_POINTS + 1)}))),
         Planted("q*", "wrong constant: the uniform q claimed optimal", replace(
             (sp.Rational(1, 3),) * LATENT_POINTS, "point")),
         Planted("tight", "wrong constant: ELBO(q*) = 0", replace(sp.Integer(0))),
@@ -525,7 +519,7 @@ def _reparameterization() -> tuple[Declarations, list[Step]]:
              Equal(E(z**2, evaluate=False), second_moment(mu, sigma)), label="moment"),
         Step("the exact gradient of E[f(z)] = μ² + σ² in (μ, σ)",
              Equal(sp.Matrix([sp.Derivative(second_moment(mu, sigma), v) for v in (mu, sigma)]),
-                   second_moment_gradient(mu, sigma)), label="the exact gradient of E[f"),
+                   second_moment_gradient(mu, sigma)), label="exact gradient"),
         Step("the reparameterized estimator ∇f(μ + σε) = f'(z)·(∂z/∂μ, ∂z/∂σ) = 2z·(1, ε) has the same "
              "mean: it is unbiased",
              Equal(sp.Matrix([E(2 * z * 1, evaluate=False), E(2 * z * eps, evaluate=False)]),
@@ -556,8 +550,8 @@ register(Result(
               "third_moment": third_moment},
     planted=(
         Planted("Var[ε] = 1", "wrong constant: Var[z] = σ", on("rhs_", sp.sqrt)),
-        Planted("moment", "dropped σ²: E[z²] = μ²", replace(_sym("mu") ** 2)),
-        Planted("the exact gradient of E[f", "dropped factor 2 in the gradient", scale(sp.Rational(1, 2))),
+        Planted("moment", "dropped σ²: E[z²] = μ²", replace(lambda s: s["mu"] ** 2)),
+        Planted("exact gradient", "dropped factor 2 in the gradient", scale(sp.Rational(1, 2))),
         Planted("unbiased", "swapped arguments: ∂/∂σ claimed 2μ", on("rhs_", lambda m: sp.Matrix([m[1], m[0]]))),
         Planted("differentiate under the expectation", "dropped ∂z/∂σ = ε: E[f'(z)] claimed for the σ-gradient",
                 on("rhs_", lambda m: sp.Matrix([m[0], m[0]]))),
@@ -841,11 +835,11 @@ def _decoder_nll() -> tuple[Declarations, list[Step]]:
                    sp.Matrix([bernoulli_nll(img, g) for img in images])), label="bernoulli"),
         Step("with logits g = σ(h), per coordinate (the sum over d follows): −log σ(h) = softplus(h) − h and "
              "−log(1 − σ(h)) = softplus(h), the binary cross-entropy with logits, for any target y ∈ [0, 1]",
-             Equal(bernoulli_nll(y, [sigmoid(h)]), bernoulli_nll_logits(y, [h])), label="with logits g = σ"),
+             Equal(bernoulli_nll(y, [sigmoid(h)]), bernoulli_nll_logits(y, [h])), label="logits"),
         Step("the reconstruction term is estimated by (1/M)Σ_m −log p(x|z_m) with z_m ~ q(z|x) i.i.d.; "
              "for M = 2 on the 3-point latent set its mean is E_q[−log p(x|z)]: unbiased",
              Equal(two_draws, sp.Add(*[qk * ck for qk, ck in zip(q, c, strict=True)])),
-             label="the reconstruction term is estimated"),
+             label="reconstruction estimate"),
     ]
     return decl, steps
 
@@ -860,15 +854,15 @@ register(Result(
     formulas={"gaussian_nll": gaussian_nll, "bernoulli_nll": bernoulli_nll,
               "bernoulli_nll_logits": bernoulli_nll_logits, "bernoulli_pmf": bernoulli_pmf},
     planted=(
-        Planted("one coordinate", "dropped factor 2 in 2σ²", on("rhs_", lambda e: e.subs(
-            _sym("sigma", POSITIVE) ** 2, _sym("sigma", POSITIVE) ** 2 / 2))),
+        Planted("one coordinate", "dropped factor 2 in 2σ²",
+                on("rhs_", lambda e, s: e.subs(s["sigma"] ** 2, s["sigma"] ** 2 / 2))),
         Planted("collected", "wrong constant: D log(2πσ²) instead of (D/2) log(2πσ²)",
                 on("rhs_", lambda e: e.replace(sp.log, lambda u: 2 * sp.log(u)))),
-        Planted("bernoulli", "swapped arguments: x log(1 − g) + (1 − x) log g", on("rhs_", lambda e: e.subs(
-            {_sym(f"g_{d}", UNIT): 1 - _sym(f"g_{d}", UNIT) for d in (1, 2, 3)}, simultaneous=True))),
-        Planted("with logits g = σ", "sign flip of the y·h term", on("rhs_", lambda e: e.replace(
+        Planted("bernoulli", "swapped arguments: x log(1 − g) + (1 − x) log g", on("rhs_", lambda e, s: e.subs(
+            {s[f"g_{d}"]: 1 - s[f"g_{d}"] for d in (1, 2, 3)}, simultaneous=True))),
+        Planted("logits", "sign flip of the y·h term", on("rhs_", lambda e: e.replace(
             lambda t: t.is_Mul and not t.has(softplus)
             and any(a.is_Symbol and a.name == "h" for a in t.args), lambda t: -t))),
-        Planted("the reconstruction term is estimated", "dropped the 1/M", scale(sp.Integer(2))),
+        Planted("reconstruction estimate", "dropped the 1/M", scale(sp.Integer(2))),
     ),
 ))

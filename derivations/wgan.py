@@ -169,7 +169,7 @@ def _gaussian_kl():
              LimitIs(gaussian_kl(theta0 + delta, theta0, eps), eps, 0, sp.oo)),
         Step("and so does the gradient's magnitude |θ−θ₀|/ε²",
              LimitIs(sp.Abs(gaussian_kl_grad(theta0 + delta, theta0, eps)), eps, 0, sp.oo),
-             label="and so does the gradient's"),
+             label="|grad| → ∞"),
     ]
     return decl, steps
 
@@ -188,7 +188,7 @@ register(Result(
                 "swapped arguments: log(p_data/p_θ) written for log(p_θ/p_data)", flip_sign()),
         Planted("KL", "dropped factor: KL = (θ−θ₀)²/ε² (the ½ lost)", scale(2)),
         Planted("grad", "sign flip in the gradient: (θ₀−θ)/ε²", flip_sign()),
-        Planted("and so does the gradient's",
+        Planted("|grad| → ∞",
                 "wrong limit: the gradient said to stay bounded (→ 0)", replace(sp.Integer(0))),
     ),
 ))
@@ -226,13 +226,13 @@ def _unbounded_critic():
              Equal(critic_k(theta, theta, theta0, k) - critic_k(theta0, theta, theta0, k),
                    critic_k_loss(theta, theta0, k)), label="evaluate at the two atoms"),
         Step("k → ∞ drives the loss to −∞", LimitIs(critic_k_loss(theta, theta0, k), k, sp.oo, -sp.oo),
-             label="k → ∞ drives the"),
+             label="k → ∞"),
         Step("explicitly: any bound M is beaten by k = (M² + 1)/|θ−θ₀|, since M² + M + 1 > 0; inf L_D = −∞",
              Holds(critic_k_loss(theta, theta0, (M**2 + 1) / sp.Abs(delta)), "<", M,
                    witness=(M + sp.Rational(1, 2)) ** 2 + sp.Rational(3, 4))),
         Step("any critic D: lower it by 1 at θ only", Definition(sp.Symbol(r"\tilde D(x)"), lowered)),
         Step("θ₀ ≠ θ, so D̃(θ₀) = D(θ₀) while D̃(θ) = D(θ) − 1",
-             Equal(sp.Subs(lowered, x, theta) - sp.Subs(lowered, x, theta0), loss - 1), label="θ₀ ≠ θ"),
+             Equal(sp.Subs(lowered, x, theta) - sp.Subs(lowered, x, theta0), loss - 1), label="θ ≠ θ₀"),
         Step("D̃ beats D: no critic attains the infimum, so no minimizer exists",
              Holds(sp.Subs(lowered, x, theta) - sp.Subs(lowered, x, theta0), "<", loss), label="no minimizer"),
     ]
@@ -249,8 +249,8 @@ register(Result(
     planted=(
         Planted("L_D", "swapped arguments: E_{p_data}[D] − E_{p_θ}[D]", flip_sign()),
         Planted("evaluate at the two atoms", "sign flip: D_k gives +k|θ−θ₀|", flip_sign()),
-        Planted("k → ∞ drives the", "wrong limit: the loss said to stay at −1", replace(sp.Integer(-1))),
-        Planted("θ₀ ≠ θ", "dropped term: lowering D at θ said not to change L_D", shift(sp.Integer(1))),
+        Planted("k → ∞", "wrong limit: the loss said to stay at −1", replace(sp.Integer(-1))),
+        Planted("θ ≠ θ₀", "dropped term: lowering D at θ said not to change L_D", shift(sp.Integer(1))),
     ),
 ))
 
@@ -283,7 +283,7 @@ def _lipschitz_critic():
              label="square it"),
         Step("case θ = θ₀ + Δ, Δ > 0: L_D = sΔ ≥ −Δ = −|θ−θ₀| since s ≥ −1",
              Holds(sp.Subs(mvt, theta, theta0 + gap), ">=", sp.Subs(value, theta, theta0 + gap),
-                   witness=(1 + s) * gap), label="case θ = θ₀ +"),
+                   witness=(1 + s) * gap), label="case Δ > 0"),
         Step("case θ = θ₀ − Δ, Δ > 0: L_D = −sΔ ≥ −Δ = −|θ−θ₀| since s ≤ 1",
              Holds(sp.Subs(mvt, theta, theta0 - gap), ">=", sp.Subs(value, theta, theta0 - gap),
                    witness=(1 - s) * gap)),
@@ -304,7 +304,7 @@ def _lipschitz_critic():
              label="W1"),
         Step("its gradient in θ does not depend on ε",
              Equal(sp.Derivative(w1_gaussian(theta, theta0, eps), theta), w1_gaussian_grad(theta, theta0, eps)),
-             label="its gradient in θ does"),
+             label="W1 gradient"),
         Step("and has magnitude 1 at every θ = θ₀ + δ ≠ θ₀, for every ε (the KL gradient (θ−θ₀)/ε² explodes)",
              Equal(sp.Subs(sp.Abs(w1_gaussian_grad(theta, theta0, eps)), theta, theta0 + delta), 1)),
     ]
@@ -323,10 +323,10 @@ register(Result(
               "dW1/dθ": w1_gaussian_grad},
     planted=(
         Planted("square it", "dropped factor: |D(θ) − D(θ₀)|² ≤ (θ−θ₀)²/2", scale(sp.Rational(1, 2))),
-        Planted("case θ = θ₀ +", "sign flip: L_D ≥ +|θ−θ₀|", flip_sign()),
+        Planted("case Δ > 0", "sign flip: L_D ≥ +|θ−θ₀|", flip_sign()),
         Planted("optimum", "sign flip: the optimal value said to be +|θ−θ₀|", flip_sign()),
         Planted("W1", "wrong constant: W₁ said to grow with the noise, |θ−θ₀| + ε",
                 shift("epsilon")),
-        Planted("its gradient in θ does", "sign flip in the W₁ gradient", flip_sign()),
+        Planted("W1 gradient", "sign flip in the W₁ gradient", flip_sign()),
     ),
 ))

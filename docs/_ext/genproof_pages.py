@@ -80,8 +80,8 @@ def cluster_title(prefix: str) -> str:
 
 #: Public modules for the API reference; those that do not import in this build are left out.
 API_MODULES = ("derivations.engine", "derivations.claims", "derivations.domains", "derivations.registry",
-               "derivations.report", "derivations.planted", "derivations.strategies", "strategies",
-               "models.losses", "models.trainer", "models.data", "models.datasets", "models.variants",
+               "derivations.report", "derivations.planted", "derivations.mutation", "derivations.strategies",
+               "strategies", "models.losses", "models.trainer", "models.data", "models.datasets", "models.variants",
                "models.nets")
 
 
