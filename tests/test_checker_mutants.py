@@ -1578,3 +1578,93 @@ def test_a_convex_bound_over_a_variable_without_a_domain_is_an_error_naming_it()
 
     step = _check_steps(steps).steps[0]
     assert (step.status, step.message) == ("error", "ConvexBound: variable s has no declared domain")
+
+
+def _chain(extra=(), conclude=None):
+    """x² + 2 ≥ x² + 1 ≥ x² labelled a … b, then ``extra`` steps, then ``conclude``."""
+
+    from derivations.claims import Conclude, Holds
+    from derivations.engine import PREV, Step
+
+    def steps(d):
+        x = d.symbol("x")
+        out = [Step("one", Holds(x**2 + 2, ">=", x**2 + 1), label="a"),
+               Step("two", Holds(PREV, ">=", x**2), label="b")]
+        out += [Step(f"extra{i}", e(x)) for i, e in enumerate(extra)]
+        out.append(Step("so", (conclude or (lambda x: Conclude(x**2 + 2, ">=", x**2, "a", "b")))(x)))
+        return out
+
+    return _check_steps(steps)
+
+
+def test_steps_after_the_chain_do_not_enter_its_conclusion():
+    import sympy as sp
+
+    from derivations.claims import Holds
+
+    report = _chain(extra=[lambda x: Holds(x, ">", sp.Integer(0))])  # false, but not in the chain a … b
+    assert [s.status for s in report.steps] == ["pass", "pass", "fail", "pass"]
+
+
+def test_a_conclusion_names_the_chain_steps_that_did_not_pass():
+
+    from derivations.claims import Conclude, Holds
+    from derivations.engine import PREV, Step
+
+    def steps(d):
+        x = d.symbol("x")
+        return [Step("one", Holds(x**2 + 2, ">=", x**2 + 1), label="a"),
+                Step("two", Holds(PREV, ">=", x**2 + 3), label="b"),
+                Step("so", Conclude(x**2 + 2, ">=", x**2 + 3, "a", "b"))]
+
+    step = _check_steps(steps).steps[-1]
+    assert (step.status, step.message) == ("unproved", "depends on step(s) [2], which did not pass")
+
+
+def test_a_conclusion_whose_sides_are_not_the_chain_ends_is_an_error():
+    from derivations.claims import Conclude
+
+    step = _chain(conclude=lambda x: Conclude(x**2 + 5, ">=", x**2, "a", "b")).steps[-1]
+    assert (step.status, step.message) == \
+        ("error", "the conclusion's sides are not the chain's first and last expressions")
+    step = _chain(conclude=lambda x: Conclude(x**2 + 2, ">=", x**2 - 1, "a", "b")).steps[-1]
+    assert step.status == "error"
+
+
+def test_a_chain_must_start_from_a_stated_left_hand_side():
+    import sympy as sp
+
+    from derivations.claims import Conclude, Equal, Holds, Minimizer
+    from derivations.engine import PREV, Step
+
+    def from_prev(d):
+        x = d.symbol("x")
+        return [Step("zero", Equal(x + x, 2 * x)),
+                Step("one", Holds(PREV, ">=", 2 * x - 1), label="a"),
+                Step("so", Conclude(2 * x, ">=", 2 * x - 1, "a", "a"))]
+
+    def from_minimizer(d):
+        x = d.symbol("x")
+        return [Step("min", Minimizer((x - 1) ** 2, (x,), (sp.Integer(1),)), label="a"),
+                Step("so", Conclude(x, "=", sp.Integer(1), "a", "a"))]
+
+    for steps in (from_prev, from_minimizer):
+        step = _check_steps(steps).steps[-1]
+        assert (step.status, step.message) == ("error", "the first step of a chain must state its left-hand side")
+
+
+def test_a_step_after_a_conclusion_continues_from_its_right_hand_side():
+    import sympy as sp
+
+    from derivations.claims import Conclude, Holds
+    from derivations.engine import PREV, Step
+
+    def steps(d):
+        x = d.symbol("x")
+        return [Step("one", Holds(x**2 + 2, ">=", x**2 + 1), label="a"),
+                Step("two", Holds(PREV, ">=", x**2), label="b"),
+                Step("so", Conclude(x**2 + 2, ">=", x**2, "a", "b")),
+                Step("then", Holds(PREV, ">=", -sp.Integer(1)))]
+
+    report = _check_steps(steps)
+    assert [s.status for s in report.steps] == ["pass"] * 4, [s.message for s in report.steps]
