@@ -139,3 +139,28 @@ def test_fuzz_dual_property_rejects_a_value_off_by_one_part_in_a_billion():
     duality.dual_fuzz(result.formulas, example)
     with pytest.raises(AssertionError, match="g"):
         duality.dual_fuzz(off, example)
+
+
+def test_fuzz_property_without_strategy_draws_the_declared_arguments():
+    from hypothesis import find
+
+    from derivations.numeric import core
+
+    def prop(formulas, example):
+        pass
+
+    try:
+        core.fuzz_property("gan.optimal_discriminator", "test_only_declared", formula="D*")(prop)
+        (registered,) = [p for p in core.PROPERTIES["gan.optimal_discriminator"] if p.name == "test_only_declared"]
+        p, q = find(registered.strategy, lambda pq: True)
+        assert p > 0 and q > 0  # p_data, p_theta are declared positive
+    finally:
+        core.PROPERTIES["gan.optimal_discriminator"] = [
+            p for p in core.PROPERTIES["gan.optimal_discriminator"] if p.name != "test_only_declared"]
+
+
+def test_fuzz_property_needs_a_strategy_or_a_formula():
+    from derivations.numeric import core
+
+    with pytest.raises(ValueError, match="give a strategy, or formula="):
+        core.fuzz_property("gan.optimal_discriminator", "nothing")

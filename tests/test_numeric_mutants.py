@@ -169,3 +169,20 @@ def test_numeric_kill_matrix_whole_catalog():
     assert s["checks_that_never_kill"] == [], s["checks_that_never_kill"]
     assert s["checks_whose_reference_moves"] == [], s["checks_whose_reference_moves"]
     assert s["status"] == "pass", s
+
+
+def test_numeric_mutants_draw_arguments_from_the_theory_declarations():
+    # No hand-written sampler for D*: the mutant search draws (p_data, p_theta) from its @takes declaration.
+    from derivations.numeric.core import ARG_SAMPLERS
+
+    assert ("gan.optimal_discriminator", "D*") not in ARG_SAMPLERS
+    found, _ = mutants.mutants_of(registry.get("gan.optimal_discriminator"))
+    assert any(m.operator == "swapped arguments" for m in found)
+
+
+def test_numeric_mutants_of_an_undeclared_formula_is_a_clear_error():
+    from dataclasses import replace
+
+    result = replace(registry.get("gan.optimal_discriminator"), id="nowhere.result", formulas={"f": lambda x: x})
+    with pytest.raises(LookupError, match="no argument declaration for formula 'f'"):
+        mutants.mutants_of(result)

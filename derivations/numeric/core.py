@@ -349,8 +349,32 @@ def numeric_check(result_id: str, name: str, *, monte_carlo: bool) -> Callable:
     return register
 
 
-def fuzz_property(result_id: str, name: str, strategy: Any, max_examples: int | None = None) -> Callable:
-    """Register ``fn(formulas, example)`` as fuzz property ``name`` of ``result_id``, over ``strategy``."""
+def fuzz_property(result_id: str, name: str, strategy: Any = None, max_examples: int | None = None, *,
+                  formula: str | None = None) -> Callable:
+    """Register ``fn(formulas, example)`` as fuzz property ``name`` of ``result_id``, over ``strategy``.
+
+    Args:
+        result_id: the catalog ID the property checks.
+        name: the property's name, unique within the result.
+        strategy: a Hypothesis strategy of examples; by default the arguments of closed form ``formula`` as its
+            ``@takes`` declaration gives them (:func:`derivations.theory.strategy`).
+        max_examples: a cap for properties whose reference is slow.
+        formula: the closed form whose declared arguments are the examples, when ``strategy`` is not given.
+
+    Returns:
+        A decorator registering the function and returning it unchanged.
+
+    Raises:
+        ValueError: neither ``strategy`` nor ``formula`` is given (at registration: a property registered twice).
+    """
+    if strategy is None:
+        if formula is None:
+            raise ValueError(f"fuzz property {result_id}:{name}: give a strategy, or formula= to draw the "
+                             "arguments its @takes declaration gives")
+        from derivations.theory import strategy as declared
+
+        strategy = declared(result_id, formula)
+
     def register(fn: Callable[[Formulas, Any], None]) -> Callable[[Formulas, Any], None]:
         existing = PROPERTIES.setdefault(result_id, [])
         if any(p.name == name for p in existing):

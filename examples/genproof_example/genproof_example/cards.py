@@ -112,7 +112,6 @@ from derivations.numeric.core import (  # noqa: E402  (after the cards: the nume
     Formulas,
     Outcome,
     expect_close,
-    formula_args,
     fuzz_property,
     lambdified,
     numeric_check,
@@ -164,8 +163,7 @@ def bernoulli_mle_lowest(formulas: Formulas, example) -> None:
         raise AssertionError(f"θ̂({s}, {f}) = {t_hat}: NLL {nll(t_hat)} > NLL({theta}) = {nll(theta)}")
 
 
-@fuzz_property("course.sigmoid_symmetry", "symmetric_pair_sums_to_one",
-               strategy("course.sigmoid_symmetry", "sigma(-h)"))
+@fuzz_property("course.sigmoid_symmetry", "symmetric_pair_sums_to_one", formula="sigma(-h)")
 def sigmoid_symmetry_pair(formulas: Formulas, example) -> None:
     """σ(−h) + σ(h) = 1, with σ(h) = expit(h) from scipy."""
     (h,) = example
@@ -173,7 +171,5 @@ def sigmoid_symmetry_pair(formulas: Formulas, example) -> None:
                  rtol=1e-12, atol=1e-12)
 
 
-# The mutants runner draws arguments from the same declarations the cards carry (derivations.theory).
-for _rid, _name in [("course.bernoulli_mle", "theta_hat"), ("course.bernoulli_mle", "NLL"),
-                    ("course.sigmoid_symmetry", "sigma(-h)")]:
-    formula_args(_rid, _name, lambda rng, rid=_rid, name=_name: sample(rid, name, rng))
+# The mutants runner draws the formulas' arguments from the cards' own @takes declarations (derivations.theory):
+# nothing to declare here.
