@@ -59,7 +59,8 @@ WHOLE_FILES = (
     "derivations/numeric/bounds.py",
 )
 #: Functions that only turn a result into LaTeX or JSON: not part of any verdict.
-RENDERING = {"latex", "__repr__", "as_json", "assumptions_latex", "statement_latex"}
+RENDERING = {"latex", "__repr__", "as_json", "assumptions_latex", "statement_latex",
+             "_limit"}  # LimitIs._limit: the unevaluated Limit that latex() prints
 #: numeric/core.py: the sample sizing (Context's methods) and the pass/fail rule.
 CORE = "derivations/numeric/core.py"
 CORE_FUNCTIONS = {"_agrees", "_check_count", "_gap", "check_seed", "Context.*"}

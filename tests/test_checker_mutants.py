@@ -1305,6 +1305,7 @@ def test_a_stationary_point_on_an_open_end_of_the_domain_is_not_a_minimizer(doma
     assert report.steps[0].status == status, report.steps[0].message
     if status == "undecided":
         assert report.steps[0].message.startswith("the convexity argument does not apply: ")
+        assert report.steps[0].message.endswith("; no counterexample to the claim itself at the sampled points")
 
 
 def test_a_minimizer_over_a_variable_without_a_domain_is_an_error_naming_it():
@@ -1668,3 +1669,18 @@ def test_a_step_after_a_conclusion_continues_from_its_right_hand_side():
 
     report = _check_steps(steps)
     assert [s.status for s in report.steps] == ["pass"] * 4, [s.message for s in report.steps]
+
+
+def test_a_composite_claim_is_as_weak_as_its_weakest_part_and_stops_at_the_first_refuted_one():
+    from derivations.claims import Verdict, _all, _worst
+
+    def never():
+        raise AssertionError("a part after a refuted one was checked")
+
+    assert _all([lambda: Verdict("pass"), lambda: Verdict("undecided", "u"), lambda: Verdict("pass")]) == \
+        Verdict("undecided", "u")
+    assert _all([lambda: Verdict("pass"), lambda: Verdict("fail", "f"), never]) == Verdict("fail", "f")
+    assert _all([lambda: Verdict("error", "e"), never]) == Verdict("error", "e")
+    assert _all([lambda: Verdict("pass"), lambda: Verdict("given")]).ok
+    assert _worst([Verdict("undecided", "u"), Verdict("error", "e"), Verdict("fail", "f")]) == Verdict("error", "e")
+    assert _worst([]) == Verdict("pass")  # an empty conjunction holds
