@@ -141,6 +141,9 @@ def _gaussian_kl_decl() -> tuple[Declarations, sp.Symbol, sp.Symbol, sp.Symbol, 
 
 def _gaussian_kl():
     decl, theta, theta0, eps, x, z, delta = _gaussian_kl_decl()
+    # vae.gaussian_kl's arguments (μ₁, σ₁, μ₂, σ₂), bound by the substitution that cites its closed form.
+    vae_args = (decl.symbol("mu_1", REALS), decl.symbol("sigma_1", POSITIVE), decl.symbol("mu_2", REALS),
+                decl.symbol("sigma_2", POSITIVE))
     p_theta = gaussian_density(x, theta, eps)
     p_data = gaussian_density(x, theta0, eps)
     log_ratio = ((x - theta0) ** 2 - (x - theta) ** 2) / (2 * eps**2)
@@ -161,9 +164,9 @@ def _gaussian_kl():
         Step("under p_θ, X = θ + εZ with Z ~ N(0, 1) (location-scale); at x = θ + εz the log-ratio is",
              Equal(sp.Subs(gaussian_log_ratio(x, theta, theta0, eps), x, theta + eps * z),
                    (theta - theta0) ** 2 / (2 * eps**2) + (theta - theta0) * z / eps)),
-        Step("KL = E_{p_θ}[log-ratio(θ + εZ)] with E[Z] = 0: vae.gaussian_kl's KL(N(μ₁,σ₁²)‖N(μ₂,σ₂²)) at "
-             "μ₁ = θ, μ₂ = θ₀, σ₁ = σ₂ = ε (that card's closed form, cited rather than derived again)",
-             Equal(kl_normal(theta, eps, theta0, eps), kl), label="KL"),
+        Step("KL = E_Z[log-ratio(θ + εZ)] is vae.gaussian_kl's KL(N(μ₁,σ₁²)‖N(μ₂,σ₂²)) at μ₁ = θ, μ₂ = θ₀, "
+             "σ₁ = σ₂ = ε: that card's closed form, cited rather than derived again",
+             Equal(sp.Subs(kl_normal(*vae_args), vae_args, (theta, eps, theta0, eps)), kl), label="KL"),
         Step("differentiate in θ", Equal(sp.Derivative(kl, theta), grad), label="grad"),
         Step("for θ = θ₀ + δ, δ ≠ 0, the loss explodes as ε → 0⁺",
              LimitIs(gaussian_kl(theta0 + delta, theta0, eps), eps, 0, sp.oo)),
