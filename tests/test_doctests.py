@@ -20,9 +20,7 @@ import models
 OPTIONAL: dict[str, str] = {}
 #: Modules with a docstring example known to be wrong, each with its reason (strict: fixing it makes the test fail
 #: until the entry is removed).
-KNOWN_WRONG: dict[str, str] = {
-    "derivations.written.latex": "its module example expects log(x**2/x) to stay unevaluated; SymPy prints log(x)",
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def _modules(package) -> list[str]:

@@ -8,8 +8,8 @@ naming the line, the column and the token.
 
 >>> from derivations.written.symbols import build
 >>> scope = build({"x": "positive"})
->>> read(r"\log \frac{x^2}{x} = \log x", scope)
-[[(None, log(x**2/x)), ('=', log(x))]]
+>>> read(r"\log \frac{x^3}{2} = 3\log x - \log 2", scope)
+[[(None, log(x**3/2)), ('=', 3*log(x) - log(2))]]
 """
 
 from __future__ import annotations
