@@ -1,10 +1,16 @@
-"""Test-session settings: torch runs one intra-op thread per test process unless OMP_NUM_THREADS says otherwise.
+"""Test-session settings: one torch thread per test process, and speed or GPU runs in one process.
 
-Why: the tests' networks are tiny, so a second thread buys little on a quiet machine, and on a busy one the
-threads wait for each other at every op: the flow-learning test took 118 s of wall time with 2 threads and 10 s
-with 1 at load 10 on 2 cores (same result to the last digit). Speed runs (``-m benchmark``) keep torch's own
-choice. Torch is not imported here; OMP_NUM_THREADS is read when a test first imports it (and inherited by the
-subprocesses some tests start).
+Threads: the tests' networks are tiny, so a second intra-op thread buys little on a quiet machine, and on a busy
+one the threads wait for each other at every op: the flow-learning test took 118 s of wall time with 2 threads
+and 10 s with 1 at load 10 on 2 cores (same result to the last digit). So OMP_NUM_THREADS=1 unless the caller
+set it; torch is not imported here, it reads the variable when a test first imports it (and the subprocesses
+some tests start inherit it).
+
+Two workers (pytest-xdist, in the test extra): ``python -m pytest -n 2 --dist loadfile``; loadfile keeps each
+module on one worker, so module fixtures (the docs build) run once. It is not in the default options because
+mutmut runs the tests in its own process to see which test reaches which mutant. Speed runs (``-m benchmark``)
+and GPU runs (``-m gpu``) keep torch's own thread choice and never get workers, even if asked for: parallel
+workers would compete with the speeds being measured (and for the one GPU).
 """
 
 from __future__ import annotations
@@ -15,9 +21,16 @@ import sys
 import pytest
 
 
+def selects(config: pytest.Config, marker: str) -> bool:
+    """Whether the -m expression asks for ``marker`` (not merely deselects it)."""
+    return marker in (config.getoption("markexpr", "") or "").replace(f"not {marker}", "")
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if "benchmark" in (config.getoption("markexpr", "") or "").replace("not benchmark", ""):
-        return  # a speed run measures torch's own thread choice
+    if selects(config, "benchmark") or selects(config, "gpu"):
+        if hasattr(config.option, "numprocesses"):  # pytest-xdist: no workers (its own configure runs after this)
+            config.option.numprocesses, config.option.dist, config.option.tx = 0, "no", []
+        return
     if os.environ.get("OMP_NUM_THREADS"):
         return  # the caller chose
     os.environ["OMP_NUM_THREADS"] = "1"
