@@ -199,6 +199,18 @@ def load_equivalents(path: Path = EQUIVALENT) -> list[Equivalent]:
     return out
 
 
+def _drop_stale_copies() -> None:
+    """Delete mutmut's copies of the files it does not mutate, so that it copies them afresh.
+
+    mutmut re-copies a source file only when its copy is missing; on a resumed run an
+    edited helper module (planted.py, say) would otherwise run in its old version.
+    """
+    mutated = {ROOT / "mutants" / p for p in (*WHOLE_FILES, CORE)}
+    for copy in (MUTANTS / "derivations").rglob("*.py"):
+        if copy not in mutated:
+            copy.unlink()
+
+
 def run_mutmut(workers: int, patterns: list[str], log: Path) -> int:
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     exe = shutil.which("mutmut")
@@ -302,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report:
         if not args.resume and not args.retest:
             shutil.rmtree(MUTANTS, ignore_errors=True)
+        else:
+            _drop_stale_copies()
         # A trailing * also matches mutmut's function names, so its clean run selects the right tests.
         patterns = sorted(f"{f}*" for f in in_scope)
         if args.retest:
