@@ -9,8 +9,10 @@ monkeypatched or edited function is a different key), and the SymPy, mpmath
 and Python versions. A hit also restores the RNG to the state the step left
 it in, so the steps after it see exactly what a full re-check would show them.
 
-Only ``pass`` and ``fail`` are kept (``undecided`` may come from a CPU-time
-limit, which a quieter run could beat); claims whose verdict reads other steps
+``pass`` and ``fail`` are kept; any other verdict only if the step took less
+than half its CPU-time limit (so no limit of the step's own length cut it short:
+the one-second limits the checker sets after a counterexample only tell
+``fail`` from ``error``); claims whose verdict reads other steps
 (``Conclude``), runs a program (``Executable``) or costs nothing (definitions,
 hypotheses) are always re-checked, as are claim kinds defined outside
 :mod:`derivations.claims`. Entries are JSON files written atomically under
@@ -29,6 +31,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 import types
 from pathlib import Path
 
@@ -37,10 +40,8 @@ import sympy as sp
 from derivations import claims as _claims
 from derivations.claims import PREV, Claim, Context, Verdict
 
-__all__ = ["verify", "key", "disable", "enabled", "directory", "KEPT"]
+__all__ = ["verify", "key", "disable", "enabled", "directory"]
 
-#: Verdicts worth keeping: both are reproducible from the key alone.
-KEPT = ("pass", "fail")
 #: Claim kinds always re-checked (they read other steps, run programs, or are free).
 _ALWAYS = ("Conclude", "Executable", "Definition", "Hypothesis")
 _ENGINE_MODULES = ("derivations.claims", "derivations.decide", "derivations.domains", "derivations.engine",
@@ -48,6 +49,7 @@ _ENGINE_MODULES = ("derivations.claims", "derivations.decide", "derivations.doma
 
 #: Module attributes that change while checking (the time limits' deadlines, this cache's own memory).
 _RUNTIME_STATE = ("_DEADLINES", "_state")
+_STATUSES = ("pass", "fail", "undecided", "error", "unproved", "given")
 _state: dict = {"disabled": False, "memory": {}, "fingerprint": None}
 
 
@@ -77,6 +79,7 @@ def verify(claim: Claim, ctx: Context) -> Verdict:
 
     On a hit ``ctx.rng`` is set to the state the original check left it in.
     """
+    start = time.process_time()
     if not enabled():
         return claim.verify(ctx)
     k = key(claim, ctx)
@@ -88,7 +91,8 @@ def verify(claim: Claim, ctx: Context) -> Verdict:
         ctx.rng.setstate((version, tuple(internal), gauss))
         return Verdict(entry["status"], entry["message"])
     verdict = claim.verify(ctx)
-    if verdict.status in KEPT:
+    # Limits nest, so the step's own limit may fire a little before a full time_limit inside this call.
+    if verdict.status in ("pass", "fail") or time.process_time() - start < ctx.time_limit / 2:
         version, internal, gauss = ctx.rng.getstate()
         entry = {"status": verdict.status, "message": verdict.message, "rng": [version, list(internal), gauss]}
         _state["memory"][k] = entry
@@ -210,7 +214,7 @@ def _read(k: str) -> dict | None:
         entry = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    ok = (isinstance(entry, dict) and entry.get("status") in KEPT and isinstance(entry.get("message"), str)
+    ok = (isinstance(entry, dict) and entry.get("status") in _STATUSES and isinstance(entry.get("message"), str)
           and isinstance(entry.get("rng"), list) and len(entry["rng"]) == 3)
     if not ok:
         return None

@@ -100,13 +100,38 @@ def test_verdict_cache_hit_leaves_the_rng_where_a_full_check_would(cache_dir):
     assert other.steps[0].message != warm.steps[1].message
 
 
-def test_verdict_cache_never_keeps_an_undecided_step(cache_dir, monkeypatch):
+def _busy(seconds):
+    import time
+
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_verdict_cache_never_keeps_a_verdict_a_time_limit_cut_short(cache_dir, monkeypatch):
+    # The spot check runs into the step's limit: the step is undecided, and a longer limit might decide it.
+    monkeypatch.setattr(decide, "evaluate", lambda *a, **kw: _busy(30))
+    assert engine.check(_result(_true), time_limit=0.2).steps[0].status == "undecided"
+    assert _entries(cache_dir) == []
+
+
+def test_verdict_cache_keeps_a_slow_fail(cache_dir, monkeypatch):
+    # A counterexample found late is still a counterexample: kept however long the step took.
+    real = decide.evaluate
+
     def slow(*args, **kwargs):
-        raise decide.StepTimeout
+        _busy(0.6)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(decide, "evaluate", slow)
+    assert engine.check(_result(_false), time_limit=1.0).steps[0].status == "fail"
+    assert [json.loads(p.read_text())["status"] for p in _entries(cache_dir)] == ["fail"]
+
+
+def test_verdict_cache_keeps_an_undecided_step_no_limit_cut_short(cache_dir, monkeypatch):
+    monkeypatch.setattr(decide, "symbolic_zero", lambda *a, **kw: None)  # SymPy "cannot prove" it
     assert engine.check(_result(_true)).steps[0].status == "undecided"
-    assert _entries(cache_dir) == []
+    assert [json.loads(p.read_text())["status"] for p in _entries(cache_dir)] == ["undecided"]
 
 
 def test_verdict_cache_key_changes_with_everything_that_decides_the_verdict(monkeypatch):
@@ -186,7 +211,7 @@ def test_verdict_cache_ignores_a_damaged_entry(cache_dir):
     verdict_cache._state["memory"].clear()
     assert engine.check(_result(_true)).steps[0].status == "pass"
     for path in _entries(cache_dir):
-        path.write_text(json.dumps({"status": "undecided", "message": "", "rng": [3, [], None]}))
+        path.write_text(json.dumps({"status": "maybe", "message": "", "rng": [3, [], None]}))
     verdict_cache._state["memory"].clear()
     assert engine.check(_result(_true)).steps[0].status == "pass"
 
