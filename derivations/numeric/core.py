@@ -217,17 +217,21 @@ class Context:
             raise ValueError(f"tol must be a finite number ≥ 0, got {tol!r}")
         est = np.atleast_1d(np.asarray(estimate, dtype=float)).ravel()
         exp = np.atleast_1d(np.asarray(expected, dtype=float)).ravel()
+        if est.size == 0 or exp.size == 0:
+            # Nothing compared must not read as "all components agree".
+            raise ValueError(f"{self.check}: nothing to compare (estimate has {est.size} values, "
+                             f"expected {exp.size})")
         self._record("deterministic", est, exp)
         if relative and est.shape == exp.shape:
             scale = np.maximum(1.0, np.abs(exp))
             est, exp = est / scale, exp / scale
             why = f"{why} (relative to max(1, |expected|))"
         if est.shape != exp.shape:
-            return Outcome(self.check, float("nan"), float(exp[0]) if exp.size else float("nan"), samples,
+            return Outcome(self.check, float("nan"), float(exp[0]), samples,
                            0.0, 0.0, 2 * tol, "fail", method, compares, tol,
                            f"shape mismatch {est.shape} vs {exp.shape}")
         diff = np.abs(est - exp)
-        j = int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))) if diff.size else 0
+        j = int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff)))
         ok = bool(np.all(diff <= tol))
         return Outcome(self.check, float(est[j]), float(exp[j]), samples, 0.0, 0.0, 2 * tol,
                        "pass" if ok else "fail", method, compares, tol, why)
