@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from draws import RecordingDraws
 
 from derivations.numeric import bounds
 from derivations.numeric.core import Context, _agrees
@@ -229,18 +230,6 @@ def test_context_streams_depend_on_the_seed_and_on_the_check_name():
     assert first("a", 1) != first("b", 1)
 
 
-class Recorder:
-    """A sampler that returns fixed values and records how many it was asked for."""
-
-    def __init__(self, make):
-        self.make = make
-        self.asked: list[int] = []
-
-    def __call__(self, n: int) -> np.ndarray:
-        self.asked.append(n)
-        return self.make(n)
-
-
 def _fields(o):
     return (o.samples, o.false_fail_rate, o.false_pass_rate, o.detectable_gap, o.threshold, o.method, o.compares)
 
@@ -248,7 +237,7 @@ def _fields(o):
 @pytest.mark.parametrize(("alpha", "beta"), [(1e-3, 1e-6), (1e-6, 1e-3)])
 def test_hoeffding_mean_draws_the_hoeffding_n_for_the_smaller_rate_at_half_the_gap(alpha, beta):
     ctx = Context("c", 0, alpha=alpha, beta=beta)
-    draw = Recorder(lambda n: np.full(n, 0.25))
+    draw = RecordingDraws(lambda n: np.full(n, 0.25))
     out = ctx.hoeffding_mean(draw, 0.25, 0.0, 1.0, gap=0.1, compares="formula vs sampling", note="why")
     n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-6)
     assert draw.asked == [n]
@@ -313,7 +302,7 @@ def test_proportions_split_the_false_fail_share_over_the_categories():
     # Four categories at α = 1e-3 (β loose): each frequency is held to α/4 (Bonferroni).
     ctx = Context("c", 0, alpha=1e-3, beta=0.5)
     p = [0.25, 0.25, 0.25, 0.25]
-    draw = Recorder(lambda n: np.arange(n) % 4)
+    draw = RecordingDraws(lambda n: np.arange(n) % 4)
     out = ctx.proportions(draw, p, gap=0.1, compares="x")
     n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-3 / 4)
     assert draw.asked == [n]
@@ -324,14 +313,14 @@ def test_proportions_split_the_false_fail_share_over_the_categories():
 
 def test_proportions_hold_each_category_to_the_false_pass_rate_when_it_is_smaller():
     ctx = Context("c", 0, alpha=0.1, beta=1e-6)
-    draw = Recorder(lambda n: np.arange(n) % 2)
+    draw = RecordingDraws(lambda n: np.arange(n) % 2)
     ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x")
     assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-6)]
 
 
 def test_proportions_take_the_reference_error_off_the_radius():
     ctx = Context("c", 0, alpha=0.01, beta=0.01)
-    draw = Recorder(lambda n: np.arange(n) % 2)
+    draw = RecordingDraws(lambda n: np.arange(n) % 2)
     out = ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x", note="cells", expected_error=0.01)
     assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.04, 1.0) <= 0.01 / 2)]
     assert out.note == "cells; cell masses by quadrature, error ≤ 1.0e-02 (taken off the radius)"
@@ -378,7 +367,7 @@ def test_dkw_draws_the_dkw_n_for_the_smaller_rate_and_reports_the_ks_distance(al
     from scipy import stats
 
     ctx = Context("c", 0, alpha=alpha, beta=beta)
-    draw = Recorder(lambda n: np.random.default_rng(1).uniform(size=n))
+    draw = RecordingDraws(lambda n: np.random.default_rng(1).uniform(size=n))
     out = ctx.dkw(draw, lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x", note="n")
     n = _smallest(lambda m: dkw_tail(m, 0.05) <= 1e-6)
     assert draw.asked == [n]
@@ -421,7 +410,7 @@ def test_dkw_fails_when_the_cdf_is_not_finite():
 
 def test_dkw_takes_the_cdf_error_off_the_radius():
     ctx = Context("c", 0, alpha=0.01, beta=0.01)
-    draw = Recorder(lambda n: (np.arange(n) + 0.5) / n)
+    draw = RecordingDraws(lambda n: (np.arange(n) + 0.5) / n)
     out = ctx.dkw(draw, lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x", note="q", cdf_error=0.01)
     assert draw.asked == [_smallest(lambda m: dkw_tail(m, 0.04) <= 0.01)]
     assert out.note == "q; CDF by quadrature, error ≤ 1.0e-02 (taken off the radius)"
@@ -440,7 +429,7 @@ def test_dkw_refuses_a_cdf_error_outside_zero_to_half_the_gap(err):
 @pytest.mark.parametrize(("alpha", "beta"), [(1e-3, 1e-6), (1e-6, 1e-3)])
 def test_gaussian_mean_draws_the_chernoff_n_for_the_smaller_rate(alpha, beta):
     ctx = Context("c", 0, alpha=alpha, beta=beta)
-    draw = Recorder(lambda n: np.full(n, 2.0))
+    draw = RecordingDraws(lambda n: np.full(n, 2.0))
     out = ctx.gaussian_mean(draw, 2.04, sd=3.0, gap=0.1, compares="x", note="n")
     n = _smallest(lambda m: gaussian_tail(m, 0.05, 3.0) <= 1e-6)
     assert draw.asked == [n]
@@ -452,7 +441,7 @@ def test_gaussian_mean_draws_the_chernoff_n_for_the_smaller_rate(alpha, beta):
 @pytest.mark.parametrize(("alpha", "beta"), [(1e-3, 1e-6), (1e-6, 1e-3)])
 def test_median_of_means_draws_the_plan_for_the_smaller_rate(alpha, beta):
     ctx = Context("c", 0, alpha=alpha, beta=beta)
-    draw = Recorder(lambda n: np.full(n, 1.0))
+    draw = RecordingDraws(lambda n: np.full(n, 1.0))
     out = ctx.median_of_means(draw, 1.04, variance=2.0, gap=0.1, compares="x", note="heavy")
     blocks = _smallest(lambda k: math.exp(-k / 8) <= 1e-6)
     size = _smallest(lambda b: 2.0 / (b * 0.05**2) <= 0.25)
@@ -549,7 +538,7 @@ def test_deterministic_accepts_matrices_by_flattening_them():
 
 def test_hoeffding_mean_width_is_high_minus_low():
     ctx = Context("c", 0, alpha=0.01, beta=0.01)
-    draw = Recorder(lambda n: np.full(n, 1.0))
+    draw = RecordingDraws(lambda n: np.full(n, 1.0))
     ctx.hoeffding_mean(draw, 1.0, 0.5, 1.5, gap=0.1, compares="x")
     assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)]
 
@@ -644,7 +633,7 @@ def test_proportions_pass_at_exactly_half_the_gap_and_report_their_fields():
     # exactly 1/4 = gap/2 from the expected (1/4, 3/4).
     r = 2 * math.exp(-7.9)
     ctx = Context("c", 0, alpha=2 * r, beta=0.5)
-    draw = Recorder(lambda n: np.arange(n) % 2)
+    draw = RecordingDraws(lambda n: np.arange(n) % 2)
     out = ctx.proportions(draw, [0.25, 0.75], gap=0.5, compares="cells vs draws")
     assert draw.asked == [64]
     assert out.status == "pass"

@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 import pytest
+from draws import RecordingDraws
 from scipy import stats
 
 from derivations.numeric import bounds
@@ -68,18 +69,6 @@ def smallest(holds, start: int = 1) -> int:
     return hi
 
 
-class Sampler:
-    """A draw function that hands out prepared values and records the sizes it was asked for."""
-
-    def __init__(self, make):
-        self.make = make
-        self.asked: list[int] = []
-
-    def __call__(self, n: int) -> np.ndarray:
-        self.asked.append(n)
-        return self.make(n)
-
-
 # --- 1. sample sizes recomputed from the rates and the gap --------------------------------------------------------
 
 RATE_PAIRS = [(1e-3, 1e-6), (1e-6, 1e-3), (0.05, 0.05), (0.2, 0.01)]
@@ -88,7 +77,7 @@ RATE_PAIRS = [(1e-3, 1e-6), (1e-6, 1e-3), (0.05, 0.05), (0.2, 0.01)]
 @pytest.mark.parametrize(("alpha", "beta"), RATE_PAIRS)
 def test_hoeffding_mean_draws_n_for_the_smaller_rate_at_half_the_gap(alpha, beta):
     gap = 0.1
-    draw = Sampler(lambda n: np.full(n, 0.5))
+    draw = RecordingDraws(lambda n: np.full(n, 0.5))
     out = Context("c", 0, alpha=alpha, beta=beta).hoeffding_mean(draw, 0.5, 0.0, 1.0, gap=gap, compares="x")
     n = smallest(lambda m: hoeffding_tail(m, gap / 2, 1.0) <= min(alpha, beta))
     assert draw.asked == [n] and out.samples == n
@@ -98,7 +87,7 @@ def test_hoeffding_mean_draws_n_for_the_smaller_rate_at_half_the_gap(alpha, beta
 @pytest.mark.parametrize(("alpha", "beta"), RATE_PAIRS)
 def test_dkw_draws_n_for_the_smaller_rate_at_half_the_gap(alpha, beta):
     gap = 0.05
-    draw = Sampler(lambda n: (np.arange(n) + 0.5) / n)
+    draw = RecordingDraws(lambda n: (np.arange(n) + 0.5) / n)
     out = Context("c", 0, alpha=alpha, beta=beta).dkw(draw, lambda x: x, gap=gap, compares="x")
     n = smallest(lambda m: dkw_tail(m, gap / 2) <= min(alpha, beta))
     assert draw.asked == [n] and out.samples == n and out.threshold == gap / 2
@@ -107,7 +96,7 @@ def test_dkw_draws_n_for_the_smaller_rate_at_half_the_gap(alpha, beta):
 @pytest.mark.parametrize(("alpha", "beta"), RATE_PAIRS)
 def test_gaussian_mean_draws_n_for_the_smaller_rate_at_half_the_gap(alpha, beta):
     gap, sd = 0.2, 1.5
-    draw = Sampler(lambda n: np.zeros(n))
+    draw = RecordingDraws(lambda n: np.zeros(n))
     out = Context("c", 0, alpha=alpha, beta=beta).gaussian_mean(draw, 0.0, sd, gap=gap, compares="x")
     n = smallest(lambda m: gaussian_tail(m, gap / 2, sd) <= min(alpha, beta))
     assert draw.asked == [n] and out.samples == n and out.threshold == gap / 2
@@ -118,7 +107,7 @@ def test_gaussian_mean_draws_n_for_the_smaller_rate_at_half_the_gap(alpha, beta)
 @pytest.mark.parametrize(("alpha", "beta"), RATE_PAIRS)
 def test_median_of_means_plan_for_the_smaller_rate_at_half_the_gap(alpha, beta):
     gap, variance = 0.5, 2.0
-    draw = Sampler(lambda n: np.zeros(n))
+    draw = RecordingDraws(lambda n: np.zeros(n))
     out = Context("c", 0, alpha=alpha, beta=beta).median_of_means(draw, 0.0, variance, gap=gap, compares="x")
     rate, eps = min(alpha, beta), gap / 2
     # Chebyshev: a block of b ≥ 4v/ε² misses by > ε with probability ≤ 1/4; the median misses only if half the
@@ -135,7 +124,7 @@ def test_median_of_means_plan_for_the_smaller_rate_at_half_the_gap(alpha, beta):
 def test_proportions_split_alpha_over_categories_then_take_the_smaller_rate(alpha, beta, k):
     gap = 0.1
     p = np.full(k, 1.0 / k)
-    draw = Sampler(lambda n: np.arange(n) % k)
+    draw = RecordingDraws(lambda n: np.arange(n) % k)
     out = Context("c", 0, alpha=alpha, beta=beta).proportions(draw, p, gap=gap, compares="x")
     # Union bound over the k categories for a false fail (α/k each); a false pass needs one category's bound (β).
     n = smallest(lambda m: hoeffding_tail(m, gap / 2, 1.0) <= min(alpha / k, beta))
@@ -145,14 +134,14 @@ def test_proportions_split_alpha_over_categories_then_take_the_smaller_rate(alph
 
 def test_proportions_take_the_quadrature_error_off_the_radius():
     gap, err, rate = 0.1, 0.01, 0.01
-    draw = Sampler(lambda n: np.arange(n) % 2)
+    draw = RecordingDraws(lambda n: np.arange(n) % 2)
     Context("c", 0, alpha=rate, beta=rate).proportions(draw, [0.5, 0.5], gap=gap, compares="x", expected_error=err)
     assert draw.asked == [smallest(lambda m: hoeffding_tail(m, gap / 2 - err, 1.0) <= rate / 2)]
 
 
 def test_dkw_takes_the_cdf_error_off_the_radius():
     gap, err, rate = 0.1, 0.01, 0.01
-    draw = Sampler(lambda n: (np.arange(n) + 0.5) / n)
+    draw = RecordingDraws(lambda n: (np.arange(n) + 0.5) / n)
     Context("c", 0, alpha=rate, beta=rate).dkw(draw, lambda x: x, gap=gap, compares="x", cdf_error=err)
     assert draw.asked == [smallest(lambda m: dkw_tail(m, gap / 2 - err) <= rate)]
 
@@ -257,7 +246,7 @@ def test_mean_check_on_nan_fails():
 def test_dkw_fails_beyond_half_the_gap(shift, status):
     # Samples on a fine uniform grid: sup|Fₙ − F| is 1/(2n) for F(x) = x, and shift + 1/(2n) for F(x) = x − shift.
     ctx = Context("c", 0, alpha=0.05, beta=0.05)
-    grid = Sampler(lambda n: (np.arange(n) + 0.5) / n)
+    grid = RecordingDraws(lambda n: (np.arange(n) + 0.5) / n)
     n = smallest(lambda m: dkw_tail(m, GAP / 2) <= 0.05)
     s = shift - 1 / (2 * n)
     out = ctx.dkw(grid, lambda x: np.clip(x - s, 0, 1), gap=GAP, compares="x")
