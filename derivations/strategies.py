@@ -432,7 +432,8 @@ def cuda_available() -> bool:
 def devices(cuda: bool | None = None) -> st.SearchStrategy[str]:
     """Device names: "cpu", and "cuda" too when ``cuda`` is True or (None, the default) a GPU is present.
 
-    >>> devices(cuda=False).example()
+    >>> from hypothesis import find  # the simplest example: deterministic
+    >>> find(devices(cuda=False), lambda d: True)
     'cpu'
     """
     if cuda is None:
@@ -445,7 +446,8 @@ def devices(cuda: bool | None = None) -> st.SearchStrategy[str]:
 def batch_sizes(low: int = 1, high: int = 16) -> st.SearchStrategy[int]:
     """Batch sizes n ∈ [low, high], shrinking towards ``low``.
 
-    >>> batch_sizes(2, 2).example()
+    >>> from hypothesis import find  # the simplest example: deterministic
+    >>> find(batch_sizes(2, 2), lambda n: True)
     2
     """
     if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
@@ -458,7 +460,8 @@ def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: in
     """Shapes of one example (no batch axis): ``min_dims``–``max_dims`` axes of ``min_side``–``max_side``,
     with at least ``min_size`` entries in all.
 
-    >>> shapes(2, 2, 3, 3).example()
+    >>> from hypothesis import find  # the simplest example: deterministic
+    >>> find(shapes(2, 2, 3, 3), lambda s: True)
     (3, 3)
     """
     for name, v in (("min_dims", min_dims), ("max_dims", max_dims), ("min_side", min_side), ("max_side", max_side),
@@ -478,7 +481,8 @@ def tensor_specs(batch: st.SearchStrategy[int] | None = None, example: st.Search
                  ) -> st.SearchStrategy[TensorSpec]:
     """:class:`TensorSpec` s: batch size × example shape, a dtype name and a device name.
 
-    >>> tensor_specs(batch=st.just(2), example=st.just((3,)), dtype=st.just("float64")).example()
+    >>> from hypothesis import find  # the simplest example: deterministic
+    >>> find(tensor_specs(batch=st.just(2), example=st.just((3,)), dtype=st.just("float64")), lambda s: True)
     TensorSpec(shape=(2, 3), dtype='float64', device='cpu')
     """
     batch = batch_sizes() if batch is None else batch
@@ -500,7 +504,8 @@ def tensors(spec: TensorSpec | st.SearchStrategy[TensorSpec], low: float = -3.0,
     Hypothesis shrinks is exactly what the tensor holds.
 
     >>> import torch
-    >>> t = tensors(TensorSpec((2, 3), "float32"), 0.0, 1.0).example()
+    >>> from hypothesis import find  # the simplest example: deterministic
+    >>> t = find(tensors(TensorSpec((2, 3), "float32"), 0.0, 1.0), lambda t: True)
     >>> t.shape, t.dtype
     (torch.Size([2, 3]), torch.float32)
     """
