@@ -543,6 +543,9 @@ class Jensen(Claim):
         return self._sides()[1]
 
     def verify(self, ctx):
+        if len(self.weights) != len(self.values):
+            return Verdict("error", f"Jensen needs one weight per value, got {len(self.weights)} weights "
+                           f"and {len(self.values)} values")
         checks = [lambda: Equal(sum(self.weights), sp.Integer(1)).verify(ctx)]
         checks += [lambda w=w: Holds(w, ">", sp.Integer(0)).verify(ctx) for w in self.weights]
         # The curvature is checked on y > 0, so the values must lie there too.

@@ -199,6 +199,10 @@ def _check_declared(result: Result, decl: Declarations, steps: Iterable[Step]) -
         for e in step.claim.expressions():
             if e is PREV:
                 continue
+            if isinstance(e, str):
+                # Text is never parsed here: sympify would run it as Python.
+                raise DomainError(f"{result.id}: step {step.rule!r} holds the text {e!r} where an expression "
+                                  "belongs; build it with SymPy from declared symbols")
             missing.update(decl.undeclared(sp.sympify(e)))
     if missing:
         raise DomainError(

@@ -706,3 +706,28 @@ def test_derivations_only_rechecks_the_named_steps():
 
     report = engine.check(_result(build), only={2})
     assert [(s.status, s.message) for s in report.steps] == [("pass", "not re-checked"), ("pass", "")]
+
+
+def test_text_where_an_expression_belongs_is_a_clear_error_and_is_never_parsed():
+    from derivations.claims import Equivalent
+
+    def build():
+        decl = Declarations()
+        y = decl.symbol("y", REALS)
+        return decl, [Step("by inspection", Equivalent("__import__('os')", sp.Eq(y, 1), y))]
+
+    with pytest.raises(DomainError, match=r"holds the text \"__import__\('os'\)\" where an expression belongs"):
+        engine.check(_result(build))
+
+
+def test_jensen_with_fewer_values_than_weights_is_an_error_not_a_truncated_check():
+    from derivations.claims import Jensen
+
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", POSITIVE)
+        half = sp.Rational(1, 2)
+        return decl, [Step("Jensen", Jensen(sp.Lambda(sp.Symbol("t"), sp.log(sp.Symbol("t"))), (half, half), (x,)))]
+
+    step = engine.check(_result(build)).steps[0]
+    assert (step.status, step.message) == ("error", "Jensen needs one weight per value, got 2 weights and 1 values")
