@@ -1,6 +1,6 @@
-"""Normalizing-flow transforms against cov.flow_density: p_X(x) = p_Z(f(x))·|det ∂f/∂x|.
+"""Normalizing-flow transforms against cov.flow_density: ``p_X(x) = p_Z(f(x))·|det ∂f/∂x|``.
 
-The flow is ``forward(x) -> (z, log_det)`` with log_det = log|det ∂z/∂x| per
+The flow is ``forward(x) -> (z, log_det)`` with ``log_det = log|det ∂z/∂x|`` per
 row (the data → noise direction of cov.flow_density). The log-determinant is
 compared with an independent oracle, the autograd Jacobian
 (``torch.func.jacrev`` and ``torch.linalg.slogdet``); the density
@@ -68,11 +68,11 @@ def assert_flow(forward: Callable[[Any], Any], inverse: Callable[[Any], Any] | N
                 max_examples: int | None = None) -> None:
     """A flow ``forward(x) -> (z, log|det ∂z/∂x|)`` obeys the change of variables of cov.flow_density.
 
-    * log|det J| equals the autograd Jacobian's log|det| (torch.func.jacrev +
+    * ``log|det J|`` equals the autograd Jacobian's ``log|det|`` (torch.func.jacrev +
       slogdet, an independent oracle) at Hypothesis-drawn points (1–4 rows in
       [−2.5, 2.5]^dim);
     * inverse(forward(x)) = x (when ``inverse`` is given; it may return x or (x, …));
-    * for dim 1 and 2, p_X(x) = N(z; 0, I)·|det ∂z/∂x| integrates to one over
+    * for dim 1 and 2, ``p_X(x) = N(z; 0, I)·|det ∂z/∂x|`` integrates to one over
       [−box, box]^dim by Gauss–Legendre quadrature (4 nodes per cell, ``cells``
       cells per axis). In 1-D the base mass of the two tails outside the box
       (scipy.stats.norm at f(±box)) is added back; in 2-D the flow must put

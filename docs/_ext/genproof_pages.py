@@ -81,8 +81,11 @@ def cluster_title(prefix: str) -> str:
 #: Public modules for the API reference; those that do not import in this build are left out.
 API_MODULES = ("derivations.engine", "derivations.claims", "derivations.domains", "derivations.registry",
                "derivations.report", "derivations.planted", "derivations.mutation", "derivations.strategies",
-               "strategies", "models.losses", "models.trainer", "models.data", "models.datasets", "models.variants",
-               "models.nets")
+               "derivations.theory", "derivations.testing.gan", "derivations.testing.wgan",
+               "derivations.testing.gaussian", "derivations.testing.elbo", "derivations.testing.flow",
+               "derivations.testing.frechet", "derivations.testing.ridge", "derivations.written.check",
+               "derivations.verdict_cache", "models.losses", "models.trainer", "models.data", "models.datasets",
+               "models.variants", "models.nets")
 
 
 # ---- reStructuredText helpers ---------------------------------------------------------------------------------
