@@ -17,6 +17,12 @@ from draws import RecordingDraws
 from derivations.numeric import bounds
 from derivations.numeric.core import Context, _agrees
 
+
+@pytest.fixture(autouse=True)
+def _every_step_checked_afresh(monkeypatch):
+    """These tests watch the checker work (and patch its parts): no verdict may come from the cache."""
+    monkeypatch.setenv("GENPROOF_NO_CACHE", "1")
+
 # --- the concentration bounds -----------------------------------------------------------------------------------
 
 

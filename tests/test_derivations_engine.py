@@ -12,6 +12,12 @@ from derivations.domains import POSITIVE, REALS, Declarations, DomainError
 from derivations.engine import Result, Step
 
 
+@pytest.fixture(autouse=True)
+def _every_step_checked_afresh(monkeypatch):
+    """These tests watch the checker work (and patch its parts): no verdict may come from the cache."""
+    monkeypatch.setenv("GENPROOF_NO_CACHE", "1")
+
+
 def _result(build):
     return Result(id="test.toy", title="toy", statement="toy", build=build)
 
