@@ -48,7 +48,7 @@ class Verdict:
 
 
 @dataclass
-class Context:
+class ProofContext:
     """What a step may look at: declarations, earlier steps, the RNG for spot checks."""
 
     decl: Declarations
@@ -78,7 +78,7 @@ class Claim(ABC):
     def latex(self, previous: sp.Basic | None = None) -> str: ...
 
     @abstractmethod
-    def verify(self, ctx: Context) -> Verdict: ...
+    def verify(self, ctx: ProofContext) -> Verdict: ...
 
     def expressions(self) -> list[sp.Basic]:
         """The SymPy objects in the claim (checked for undeclared symbols)."""
@@ -97,7 +97,7 @@ class Claim(ABC):
         return any(getattr(self, f) is PREV for f in ("lhs", "before") if hasattr(self, f))
 
 
-def _resolve(side: object, ctx: Context) -> sp.Basic:
+def _resolve(side: object, ctx: ProofContext) -> sp.Basic:
     if side is PREV:
         if ctx.previous is None:
             raise ValueError("step continues from PREV but no earlier step has a right-hand side")
@@ -253,7 +253,7 @@ class Holds(Claim):
         proved = _timed(prove, min(SHORT_TIME_LIMIT, ctx.time_limit) if counter is not None else ctx.time_limit)
         return _decide(proved, counter, "the inequality")
 
-    def counterexample(self, ctx: Context) -> decide.Spot | None:
+    def counterexample(self, ctx: ProofContext) -> decide.Spot | None:
         """The first spot-check point where the inequality is false, if any (no proof attempted)."""
         lhs, rhs = _resolve(self.lhs, ctx), sp.sympify(self.rhs_)
         gap = lhs - rhs if self.op in (">=", ">") else rhs - lhs
@@ -557,7 +557,7 @@ class Jensen(Claim):
         def curvature_check() -> Verdict:
             # f'' is checked on y > 0 (with the declared parameters): proved, or
             # refuted at a sampled y, or else undecided -- never failed unrefuted.
-            inner = Context(decl=Declarations({**ctx.decl.domains, y: POSITIVE}, dict(ctx.decl.functions),
+            inner = ProofContext(decl=Declarations({**ctx.decl.domains, y: POSITIVE}, dict(ctx.decl.functions),
                                               list(ctx.decl.constraints)),
                             rng=ctx.rng, points=ctx.points, time_limit=ctx.time_limit)
             v = Holds(sign, ">=", sp.Integer(0)).verify(inner)
@@ -572,7 +572,7 @@ class Jensen(Claim):
         return _unless_refuted(_all(checks), claim, ctx, "Jensen's inequality")
 
 
-def _unless_refuted(hypotheses: Verdict, claim: Holds, ctx: Context, rule: str) -> Verdict:
+def _unless_refuted(hypotheses: Verdict, claim: Holds, ctx: ProofContext, rule: str) -> Verdict:
     """A rule's verdict, where a failed hypothesis only makes the claim undecided.
 
     A true inequality may be justified by a misapplied rule; the step then
@@ -589,7 +589,7 @@ def _unless_refuted(hypotheses: Verdict, claim: Holds, ctx: Context, rule: str) 
     return hypotheses
 
 
-def _numeric_only(h: Holds, ctx: Context) -> Verdict:
+def _numeric_only(h: Holds, ctx: ProofContext) -> Verdict:
     """The spot check of an inequality whose proof is given elsewhere (a sanity net)."""
     v = h.verify(ctx)
     return Verdict("pass") if v.status == "undecided" else v
@@ -642,7 +642,7 @@ class Minimizer(Claim):
         return _unless_refuted(hypotheses, lowest, ctx, "the convexity argument")
 
 
-def _inside(ctx: Context, variables: tuple, values: tuple, who: str) -> list[Callable[[], Verdict]] | Verdict:
+def _inside(ctx: ProofContext, variables: tuple, values: tuple, who: str) -> list[Callable[[], Verdict]] | Verdict:
     """Checks that each value lies in its variable's declared interval (an error if one is undeclared)."""
     checks: list[Callable[[], Verdict]] = []
     for v, x in zip(variables, values, strict=True):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derivations import decide, verdict_cache
-from derivations.claims import PREV, Claim, Context, Verdict
+from derivations.claims import PREV, Claim, ProofContext, Verdict
 from derivations.decide import STEP_TIME_LIMIT
 from derivations.domains import Declarations, DomainError
 
@@ -146,7 +146,7 @@ def check(result: Result, seed: int = 0, points: int = 5, only: set[int] | None 
     _check_arguments(seed, points, time_limit)
     decl, steps = result.parts()
     _check_declared(result, decl, steps)
-    ctx = Context(decl=decl, rng=random.Random(f"{result.id}:{seed}"), points=points, time_limit=time_limit)
+    ctx = ProofContext(decl=decl, rng=random.Random(f"{result.id}:{seed}"), points=points, time_limit=time_limit)
     reports = []
     source: tuple[int, bool] | None = None  # (index, held) of the step PREV refers to
     for i, step in enumerate(steps, start=1):

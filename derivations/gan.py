@@ -146,7 +146,7 @@ def value_at_optimum(p: Sequence[sp.Basic], g: Sequence[sp.Basic]) -> sp.Basic:
 
 
 @takes(Arg("phi", REALS, size="d", container="col"), Arg("mu", REALS, size="d", container="col"), d=2)
-def gaussian_density(phi: sp.Matrix, mu: sp.Matrix) -> sp.Basic:
+def isotropic_gaussian_density(phi: sp.Matrix, mu: sp.Matrix) -> sp.Basic:
     """N(φ; μ, I) = (2π)^{−d/2} exp(−½‖φ − μ‖²); arguments (φ column, μ column)."""
     diff = phi - mu
     return (2 * sp.pi) ** sp.Rational(-phi.rows, 2) * sp.exp(-(diff.T * diff)[0, 0] / 2)
@@ -634,7 +634,7 @@ def _projection_discriminator():
     A, b = projection_matrix(mus, muhats), projection_bias(mus, muhats)
     onehot = [sp.eye(CLASSES)[:, k] for k in range(CLASSES)]
     one_hot_form = sp.Matrix([(y.T * (A * phi + b))[0, 0] for y in onehot])
-    ratio = sp.Matrix([sp.log(gaussian_density(phi, m) * pid / (gaussian_density(phi, mh) * pid))
+    ratio = sp.Matrix([sp.log(isotropic_gaussian_density(phi, m) * pid / (isotropic_gaussian_density(phi, mh) * pid))
                        for m, mh in zip(mus, muhats, strict=True)])
     steps = [
         Step("split the joint ratio: p(x, y) = p(x|y)·p(y), and log of a product",
@@ -642,7 +642,7 @@ def _projection_discriminator():
         Step("equal label marginals p_data(y) = p_θ(y): the label ratio is 1, its log 0",
              Equal(sp.Subs(sp.log(pid / pit), pit, pid), 0)),
         Step("the conditional ratio N(φ; μ_y, I)/N(φ; μ̂_y, I) (d = 2): the (2π)^{−d/2} cancel",
-             Equal(sp.log(gaussian_density(phi, mu) / gaussian_density(phi, muhat)),
+             Equal(sp.log(isotropic_gaussian_density(phi, mu) / isotropic_gaussian_density(phi, muhat)),
                    -_sq(phi - mu) / 2 + _sq(phi - muhat) / 2)),
         Step("expand both squared norms ‖φ − μ‖² = ‖φ‖² − 2μᵀφ + ‖μ‖²",
              Equal(PREV, _expanded_norms(phi, mu, muhat)), label="expand the norms"),
@@ -697,7 +697,7 @@ register(Result(
     build=_projection_discriminator,
     uses=("gan.logit_log_ratio",),
     conclusion="h*",
-    formulas={"h*": projection_logit, "A": projection_matrix, "b": projection_bias, "N": gaussian_density},
+    formulas={"h*": projection_logit, "A": projection_matrix, "b": projection_bias, "N": isotropic_gaussian_density},
     planted=(
         Planted("split the joint ratio",
                 "sign flip: the label ratio subtracted", on(None, _projection_label_subtracted)),

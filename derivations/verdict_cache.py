@@ -38,7 +38,7 @@ from pathlib import Path
 import sympy as sp
 
 from derivations import claims as _claims
-from derivations.claims import PREV, Claim, Context, Verdict
+from derivations.claims import PREV, Claim, ProofContext, Verdict
 
 __all__ = ["verify", "key", "disable", "enabled", "directory"]
 
@@ -74,7 +74,7 @@ def directory() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "genproof" / "verdicts"
 
 
-def verify(claim: Claim, ctx: Context) -> Verdict:
+def verify(claim: Claim, ctx: ProofContext) -> Verdict:
     """``claim.verify(ctx)``, read from the cache when an entry with the same key exists.
 
     On a hit ``ctx.rng`` is set to the state the original check left it in.
@@ -100,7 +100,7 @@ def verify(claim: Claim, ctx: Context) -> Verdict:
     return verdict
 
 
-def key(claim: Claim, ctx: Context) -> str | None:
+def key(claim: Claim, ctx: ProofContext) -> str | None:
     """The SHA-256 of everything that decides ``claim.verify(ctx)``; None if the claim is always re-checked."""
     cls = type(claim)
     if cls.__module__ != _claims.__name__ or cls.__name__ in _ALWAYS or not dataclasses.is_dataclass(claim):

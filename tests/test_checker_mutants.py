@@ -1320,12 +1320,12 @@ def test_the_numeric_sanity_net_passes_what_it_cannot_refute_and_fails_what_it_r
 
     import sympy as sp
 
-    from derivations.claims import Context, Holds, _numeric_only
+    from derivations.claims import Holds, ProofContext, _numeric_only
     from derivations.domains import Declarations
 
     d = Declarations()
     x = d.symbol("x", sp.Interval.open(0, sp.oo))
-    ctx = Context(decl=d, rng=random.Random(0))
+    ctx = ProofContext(decl=d, rng=random.Random(0))
     assert _numeric_only(Holds(sp.exp(x) * sp.sin(x) ** 2 + 1, ">", sp.Integer(0)), ctx).status == "pass"
     assert _numeric_only(Holds(x, "<", sp.Integer(0)), ctx).status == "fail"
 

@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 from derivations import formula, gan, registry
-from derivations.claims import Context, ConvexBound
+from derivations.claims import ConvexBound, ProofContext
 from derivations.domains import POSITIVE, Declarations
 from derivations.functions import elementary
 from derivations.planted import located
@@ -135,8 +135,8 @@ def test_derivations_gan_projection_matches_gaussian_log_ratio():
         assert onehot @ (A @ phi + b) == pytest.approx(log_ratio, rel=1e-10, abs=1e-12)
         direct = float(gan.projection_logit(sp.Matrix(phi), mus[y], muhats[y]))
         assert direct == pytest.approx(log_ratio, rel=1e-10, abs=1e-12)
-        dens = float(sp.log(gan.gaussian_density(sp.Matrix(phi), mus[y])
-                            / gan.gaussian_density(sp.Matrix(phi), muhats[y])))
+        dens = float(sp.log(gan.isotropic_gaussian_density(sp.Matrix(phi), mus[y])
+                            / gan.isotropic_gaussian_density(sp.Matrix(phi), muhats[y])))
         assert dens == pytest.approx(log_ratio, rel=1e-10, abs=1e-12)
 
 
@@ -147,5 +147,5 @@ def test_derivations_convex_bound_needs_its_stationary_point_in_the_domain():
     t = decl.symbol("t", POSITIVE)
     f = t**3 - 3 * t
     verdict = ConvexBound(f, sp.Integer(2), f, (t,), (t,), (sp.Integer(-1),)).verify(
-        Context(decl=decl, rng=random.Random(0)))
+        ProofContext(decl=decl, rng=random.Random(0)))
     assert verdict.status in ("fail", "error", "undecided")

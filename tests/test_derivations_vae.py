@@ -13,7 +13,7 @@ from torch.distributions import Bernoulli as TorchBernoulli
 from torch.distributions import Categorical, Normal, kl_divergence
 
 from derivations import engine, registry, vae
-from derivations.claims import PREV, Conclude, Context, ConvexBound, Equal, JensenStep
+from derivations.claims import PREV, Conclude, ConvexBound, Equal, JensenStep, ProofContext
 from derivations.domains import POSITIVE, REALS, Declarations, DomainError
 from derivations.functions import elementary
 from derivations.planted import located, planted_copy
@@ -26,8 +26,8 @@ def _num(e: sp.Basic) -> float:
     return float(sp.N(elementary(sp.sympify(e)), 30))
 
 
-def _ctx(decl: Declarations, seed: int = 0) -> Context:
-    return Context(decl=decl, rng=random.Random(seed), points=5)
+def _ctx(decl: Declarations, seed: int = 0) -> ProofContext:
+    return ProofContext(decl=decl, rng=random.Random(seed), points=5)
 
 
 # --- the catalog entries -------------------------------------------------------

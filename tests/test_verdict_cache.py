@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 from derivations import decide, engine, verdict_cache
-from derivations.claims import Conclude, Context, Definition, Equal, Executable
+from derivations.claims import Conclude, Definition, Equal, Executable, ProofContext
 from derivations.domains import POSITIVE, REALS, Declarations
 from derivations.engine import Result, Step
 
@@ -142,7 +142,7 @@ def test_verdict_cache_key_changes_with_everything_that_decides_the_verdict(monk
 
     def ctx(**kw):
         base = {"decl": decl, "rng": random.Random("a:0"), "points": 5, "time_limit": 20.0}
-        return Context(**{**base, **kw})
+        return ProofContext(**{**base, **kw})
 
     claim = _true(x, y)
     k = verdict_cache.key(claim, ctx())
@@ -183,12 +183,12 @@ def test_verdict_cache_key_is_blind_to_fresh_dummies_only():
     y = decl.symbol("y", POSITIVE)
     rng = random.Random(0)
     d1, d2 = sp.Dummy("t", positive=True), sp.Dummy("t", positive=True)
-    a = verdict_cache.key(Equal(sp.Integral(d1, (d1, 0, y)), y**2 / 2), Context(decl=decl, rng=rng))
-    b = verdict_cache.key(Equal(sp.Integral(d2, (d2, 0, y)), y**2 / 2), Context(decl=decl, rng=rng))
+    a = verdict_cache.key(Equal(sp.Integral(d1, (d1, 0, y)), y**2 / 2), ProofContext(decl=decl, rng=rng))
+    b = verdict_cache.key(Equal(sp.Integral(d2, (d2, 0, y)), y**2 / 2), ProofContext(decl=decl, rng=rng))
     assert a == b
     # Two distinct dummies stay distinct: t₁ − t₂ is not t₁ − t₁.
-    c = verdict_cache.key(Equal(d1 - d2, sp.Integer(0)), Context(decl=decl, rng=rng))
-    e = verdict_cache.key(Equal(d1 - d1 + d2 - d2, sp.Integer(0)), Context(decl=decl, rng=rng))
+    c = verdict_cache.key(Equal(d1 - d2, sp.Integer(0)), ProofContext(decl=decl, rng=rng))
+    e = verdict_cache.key(Equal(d1 - d1 + d2 - d2, sp.Integer(0)), ProofContext(decl=decl, rng=rng))
     assert c != e
 
 
@@ -197,7 +197,7 @@ def test_verdict_cache_skips_claims_that_read_other_steps_or_run_programs():
 
     decl = Declarations()
     x = decl.symbol("x", REALS)
-    ctx = Context(decl=decl, rng=random.Random(0))
+    ctx = ProofContext(decl=decl, rng=random.Random(0))
     for claim in (Conclude(x, "=", x, "a", "b"), Executable("runs", lambda: (True, "")), Definition(x, x)):
         assert verdict_cache.key(claim, ctx) is None
     assert verdict_cache.key(Equal(x, x), ctx) is not None
