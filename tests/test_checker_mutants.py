@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 from draws import RecordingDraws
+from tails import bernstein_tail, dkw_tail, gaussian_tail, hoeffding_tail, smallest
 
 from derivations.numeric import bounds
 from derivations.numeric.core import Context, _agrees
@@ -26,47 +27,12 @@ def _every_step_checked_afresh(monkeypatch):
 # --- the concentration bounds -----------------------------------------------------------------------------------
 
 
-def _smallest(holds, start: int = 1) -> int:
-    """The smallest n ≥ start with holds(n), by doubling then bisection (holds is monotone)."""
-    hi = start
-    while not holds(hi):
-        hi *= 2
-    lo = start - 1  # holds(lo) is False or lo < start
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if mid >= start and holds(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-def hoeffding_tail(n: int, eps: float, width: float) -> float:
-    """Hoeffding: P(|X̄ₙ − μ| ≥ ε) ≤ 2·exp(−2nε²/w²)."""
-    return 2 * math.exp(-2 * n * eps**2 / width**2)
-
-
-def bernstein_tail(n: int, eps: float, v: float, M: float) -> float:
-    """Bernstein: P(|X̄ₙ − μ| ≥ ε) ≤ 2·exp(−nε²/(2v + 2Mε/3))."""
-    return 2 * math.exp(-n * eps**2 / (2 * v + 2 * M * eps / 3))
-
-
-def dkw_tail(n: int, eps: float) -> float:
-    """Dvoretzky–Kiefer–Wolfowitz with Massart's constant: P(sup|Fₙ − F| > ε) ≤ 2·exp(−2nε²)."""
-    return 2 * math.exp(-2 * n * eps**2)
-
-
-def gaussian_tail(n: int, eps: float, sd: float) -> float:
-    """Chernoff for the mean of N(μ, s²): P(|X̄ₙ − μ| ≥ ε) ≤ 2·exp(−nε²/(2s²))."""
-    return 2 * math.exp(-n * eps**2 / (2 * sd**2))
-
-
 CASES = [(0.1, 0.05, 1.0), (0.03, 1e-6, 2.5), (0.25, 0.3, 0.7), (0.002, 1e-9, 1.0)]
 
 
 @pytest.mark.parametrize(("eps", "rate", "width"), CASES)
 def test_hoeffding_n_is_the_smallest_n_whose_tail_bound_reaches_the_rate(eps, rate, width):
-    assert bounds.hoeffding_n(eps, rate, width) == _smallest(lambda n: hoeffding_tail(n, eps, width) <= rate)
+    assert bounds.hoeffding_n(eps, rate, width) == smallest(lambda n: hoeffding_tail(n, eps, width) <= rate)
 
 
 @pytest.mark.parametrize(("n", "rate", "width"), [(1, 0.05, 1.0), (37, 1e-6, 3.0), (5000, 0.4, 0.5)])
@@ -78,7 +44,7 @@ def test_hoeffding_epsilon_is_where_the_tail_bound_equals_the_rate(n, rate, widt
 @pytest.mark.parametrize(("eps", "rate", "width"), CASES)
 @pytest.mark.parametrize("v", [0.0, 0.01, 0.5])
 def test_bernstein_n_is_the_smallest_n_whose_tail_bound_reaches_the_rate(eps, rate, width, v):
-    assert bounds.bernstein_n(eps, rate, v, width) == _smallest(lambda n: bernstein_tail(n, eps, v, width) <= rate)
+    assert bounds.bernstein_n(eps, rate, v, width) == smallest(lambda n: bernstein_tail(n, eps, v, width) <= rate)
 
 
 @pytest.mark.parametrize(("n", "rate", "v", "M"), [(1, 0.05, 0.2, 1.0), (400, 1e-6, 0.01, 2.0), (10, 0.3, 0.0, 0.5)])
@@ -89,7 +55,7 @@ def test_bernstein_epsilon_is_where_the_tail_bound_equals_the_rate(n, rate, v, M
 
 @pytest.mark.parametrize(("eps", "rate", "_"), CASES)
 def test_dkw_n_is_the_smallest_n_whose_tail_bound_reaches_the_rate(eps, rate, _):
-    assert bounds.dkw_n(eps, rate) == _smallest(lambda n: dkw_tail(n, eps) <= rate)
+    assert bounds.dkw_n(eps, rate) == smallest(lambda n: dkw_tail(n, eps) <= rate)
 
 
 @pytest.mark.parametrize(("n", "rate"), [(1, 0.05), (250, 1e-6), (7, 0.5)])
@@ -99,7 +65,7 @@ def test_dkw_epsilon_is_where_the_tail_bound_equals_the_rate(n, rate):
 
 @pytest.mark.parametrize(("eps", "rate", "sd"), CASES)
 def test_gaussian_mean_n_is_the_smallest_n_whose_tail_bound_reaches_the_rate(eps, rate, sd):
-    assert bounds.gaussian_mean_n(eps, rate, sd) == _smallest(lambda n: gaussian_tail(n, eps, sd) <= rate)
+    assert bounds.gaussian_mean_n(eps, rate, sd) == smallest(lambda n: gaussian_tail(n, eps, sd) <= rate)
 
 
 def test_a_loose_target_still_draws_one_sample():
@@ -116,8 +82,8 @@ def test_median_of_means_plan_is_the_smallest_plan_meeting_its_two_conditions(ep
     # The median misses with probability ≤ exp(−k/8) once each block mean misses with probability ≤ 1/4,
     # which Chebyshev gives for b ≥ 4v/ε².
     plan = bounds.median_of_means_plan(eps, rate, v)
-    assert plan.blocks == _smallest(lambda k: math.exp(-k / 8) <= rate)
-    assert plan.block_size == _smallest(lambda b: v / (b * eps**2) <= 0.25)
+    assert plan.blocks == smallest(lambda k: math.exp(-k / 8) <= rate)
+    assert plan.block_size == smallest(lambda b: v / (b * eps**2) <= 0.25)
     assert plan.n == plan.blocks * plan.block_size
 
 
@@ -245,7 +211,7 @@ def test_hoeffding_mean_draws_the_hoeffding_n_for_the_smaller_rate_at_half_the_g
     ctx = Context("c", 0, alpha=alpha, beta=beta)
     draw = RecordingDraws(lambda n: np.full(n, 0.25))
     out = ctx.hoeffding_mean(draw, 0.25, 0.0, 1.0, gap=0.1, compares="formula vs sampling", note="why")
-    n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-6)
+    n = smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-6)
     assert draw.asked == [n]
     assert out.status == "pass"
     assert _fields(out) == (n, alpha, beta, 0.1, 0.05, "hoeffding", "formula vs sampling")
@@ -270,7 +236,7 @@ def test_hoeffding_mean_fails_when_a_draw_leaves_the_stated_range():
     out = ctx.hoeffding_mean(draw, 0.5, 0.0, 1.0, gap=0.1, compares="x")
     assert out.status == "fail"
     assert math.isnan(out.estimate)
-    n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)
+    n = smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)
     assert (out.samples, out.method, out.compares, out.threshold) == (n, "hoeffding", "x", 0.05)
     assert out.note.startswith("1 draws outside [")
     assert "the bound does not apply" in out.note
@@ -284,7 +250,7 @@ def test_hoeffding_mean_admits_draws_on_the_ends_of_the_range():
     def draw(n):
         return np.where(np.arange(n) % 2 == 0, 0.0, 1.0)
 
-    n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)
+    n = smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)
     out = ctx.hoeffding_mean(draw, 0.5 * (n + n % 2) / n, 0.0, 1.0, gap=0.1, compares="x")
     assert out.status == "pass"
 
@@ -310,7 +276,7 @@ def test_proportions_split_the_false_fail_share_over_the_categories():
     p = [0.25, 0.25, 0.25, 0.25]
     draw = RecordingDraws(lambda n: np.arange(n) % 4)
     out = ctx.proportions(draw, p, gap=0.1, compares="x")
-    n = _smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-3 / 4)
+    n = smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-3 / 4)
     assert draw.asked == [n]
     assert (out.samples, out.false_fail_rate, out.false_pass_rate) == (n, 1e-3, 0.5)
     assert out.method == "hoeffding (per category, Bonferroni)"
@@ -321,14 +287,14 @@ def test_proportions_hold_each_category_to_the_false_pass_rate_when_it_is_smalle
     ctx = Context("c", 0, alpha=0.1, beta=1e-6)
     draw = RecordingDraws(lambda n: np.arange(n) % 2)
     ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x")
-    assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-6)]
+    assert draw.asked == [smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 1e-6)]
 
 
 def test_proportions_take_the_reference_error_off_the_radius():
     ctx = Context("c", 0, alpha=0.01, beta=0.01)
     draw = RecordingDraws(lambda n: np.arange(n) % 2)
     out = ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x", note="cells", expected_error=0.01)
-    assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.04, 1.0) <= 0.01 / 2)]
+    assert draw.asked == [smallest(lambda m: hoeffding_tail(m, 0.04, 1.0) <= 0.01 / 2)]
     assert out.note == "cells; cell masses by quadrature, error ≤ 1.0e-02 (taken off the radius)"
     bare = ctx.proportions(draw, [0.5, 0.5], gap=0.1, compares="x", expected_error=0.01)
     assert bare.note.startswith("cell masses by quadrature")
@@ -375,7 +341,7 @@ def test_dkw_draws_the_dkw_n_for_the_smaller_rate_and_reports_the_ks_distance(al
     ctx = Context("c", 0, alpha=alpha, beta=beta)
     draw = RecordingDraws(lambda n: np.random.default_rng(1).uniform(size=n))
     out = ctx.dkw(draw, lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x", note="n")
-    n = _smallest(lambda m: dkw_tail(m, 0.05) <= 1e-6)
+    n = smallest(lambda m: dkw_tail(m, 0.05) <= 1e-6)
     assert draw.asked == [n]
     x = np.random.default_rng(1).uniform(size=n)
     assert out.estimate == pytest.approx(stats.kstest(x, "uniform").statistic, rel=1e-12)
@@ -396,7 +362,7 @@ def test_dkw_distance_counts_the_jump_on_both_sides_of_a_sample():
 
 def test_dkw_sorts_the_samples_before_comparing_cdfs():
     ctx = Context("c", 0, alpha=0.01, beta=0.01)
-    n = _smallest(lambda m: dkw_tail(m, 0.05) <= 0.01)
+    n = smallest(lambda m: dkw_tail(m, 0.05) <= 0.01)
     grid = (np.arange(n) + 0.5) / n
     out = ctx.dkw(lambda m: grid[::-1].copy(), lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x")
     assert out.estimate == pytest.approx(0.5 / n)
@@ -418,7 +384,7 @@ def test_dkw_takes_the_cdf_error_off_the_radius():
     ctx = Context("c", 0, alpha=0.01, beta=0.01)
     draw = RecordingDraws(lambda n: (np.arange(n) + 0.5) / n)
     out = ctx.dkw(draw, lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x", note="q", cdf_error=0.01)
-    assert draw.asked == [_smallest(lambda m: dkw_tail(m, 0.04) <= 0.01)]
+    assert draw.asked == [smallest(lambda m: dkw_tail(m, 0.04) <= 0.01)]
     assert out.note == "q; CDF by quadrature, error ≤ 1.0e-02 (taken off the radius)"
     assert out.threshold == 0.05
     bare = ctx.dkw(draw, lambda x: np.clip(x, 0.0, 1.0), gap=0.1, compares="x", cdf_error=0.01)
@@ -437,7 +403,7 @@ def test_gaussian_mean_draws_the_chernoff_n_for_the_smaller_rate(alpha, beta):
     ctx = Context("c", 0, alpha=alpha, beta=beta)
     draw = RecordingDraws(lambda n: np.full(n, 2.0))
     out = ctx.gaussian_mean(draw, 2.04, sd=3.0, gap=0.1, compares="x", note="n")
-    n = _smallest(lambda m: gaussian_tail(m, 0.05, 3.0) <= 1e-6)
+    n = smallest(lambda m: gaussian_tail(m, 0.05, 3.0) <= 1e-6)
     assert draw.asked == [n]
     assert (out.status, out.estimate, out.expected, out.note) == ("pass", 2.0, 2.04, "n")
     assert _fields(out) == (n, alpha, beta, 0.1, 0.05, "gaussian-chernoff", "x")
@@ -449,8 +415,8 @@ def test_median_of_means_draws_the_plan_for_the_smaller_rate(alpha, beta):
     ctx = Context("c", 0, alpha=alpha, beta=beta)
     draw = RecordingDraws(lambda n: np.full(n, 1.0))
     out = ctx.median_of_means(draw, 1.04, variance=2.0, gap=0.1, compares="x", note="heavy")
-    blocks = _smallest(lambda k: math.exp(-k / 8) <= 1e-6)
-    size = _smallest(lambda b: 2.0 / (b * 0.05**2) <= 0.25)
+    blocks = smallest(lambda k: math.exp(-k / 8) <= 1e-6)
+    size = smallest(lambda b: 2.0 / (b * 0.05**2) <= 0.25)
     assert draw.asked == [blocks * size]
     assert (out.status, out.estimate, out.expected) == ("pass", 1.0, 1.04)
     assert out.note == f"heavy {blocks} blocks of {size}"
@@ -546,7 +512,7 @@ def test_hoeffding_mean_width_is_high_minus_low():
     ctx = Context("c", 0, alpha=0.01, beta=0.01)
     draw = RecordingDraws(lambda n: np.full(n, 1.0))
     ctx.hoeffding_mean(draw, 1.0, 0.5, 1.5, gap=0.1, compares="x")
-    assert draw.asked == [_smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)]
+    assert draw.asked == [smallest(lambda m: hoeffding_tail(m, 0.05, 1.0) <= 0.01)]
 
 
 def test_hoeffding_mean_admits_rounding_slack_of_1e_12_relative_and_no_more():
