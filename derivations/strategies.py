@@ -24,6 +24,8 @@ Settings profiles (select with the environment variable ``HYPOTHESIS_PROFILE``):
 * ``ci`` (default): derandomized, so CI runs are reproducible; 50 examples a property;
 * ``thorough``: random, 1000 examples a property, for a local search;
 * ``mutants``: derandomized, 25 examples, used by ``python -m derivations mutants``.
+* ``random``: as ``ci`` but not derandomized: ``HYPOTHESIS_PROFILE=random python -m pytest
+  --hypothesis-seed=N`` runs the suite under other examples (N omitted: a fresh seed).
 
 Tensor strategies (``dtypes``, ``devices``, ``batch_sizes``, ``shapes``,
 ``tensor_specs``, ``tensors``) draw PyTorch inputs: float32 and float64, CUDA
@@ -56,6 +58,9 @@ settings.register_profile("thorough", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("mutants", derandomize=True, max_examples=25, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
+# As ci but seeded from --hypothesis-seed (or at random): the same suite under other examples.
+settings.register_profile("random", derandomize=False, max_examples=50, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 
 
 def active_settings() -> settings:
@@ -64,7 +69,7 @@ def active_settings() -> settings:
     try:
         return settings.get_profile(name)
     except Exception as exc:  # InvalidArgument: say which profiles exist
-        raise ValueError(f"unknown HYPOTHESIS_PROFILE {name!r}; use ci, thorough or mutants") from exc
+        raise ValueError(f"unknown HYPOTHESIS_PROFILE {name!r}; use ci, random, thorough or mutants") from exc
 
 
 # --- scalars ----------------------------------------------------------------------------------------------------
