@@ -106,14 +106,20 @@ def cpu_limit(seconds: float) -> Iterator[None]:
         return
     outer, _ = signal.getitimer(signal.ITIMER_PROF)
     start = time.process_time()
-    signal.setitimer(signal.ITIMER_PROF, min(seconds, outer) if outer else seconds)
+    # The timer repeats: a timeout raised where Python ignores exceptions (a gc
+    # callback) is swallowed, and the next tick must stop the step all the same.
+    signal.setitimer(signal.ITIMER_PROF, min(seconds, outer) if outer else seconds, _REPEAT)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, old)
         if outer:
-            signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - start), 0.001))
+            signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - start), 0.001), _REPEAT)
+
+
+#: Seconds between timer signals once a limit has passed.
+_REPEAT = 0.05
 
 
 def _raise(signum, frame):  # pragma: no cover - signal handler
