@@ -202,8 +202,9 @@ class Equal(Claim):
         # short time to show it would have "proved" the claim (an error).
         try:
             with decide.time_limit(ctx.time_limit):
-                counter = next((spot for spot in decide.evaluate(ctx.decl, (lhs, rhs), ctx.rng, ctx.points)
-                                if not decide.close(*spot.values, spot.error(0) + spot.error(1))), None)
+                counter = decide.counterexample(ctx.decl, (lhs, rhs), ctx.rng, ctx.points,
+                                                lambda spot: not decide.close(*spot.values,
+                                                                              spot.error(0) + spot.error(1)))
         except decide.StepTimeout:
             return Verdict("undecided", "the numeric spot check timed out")
         limit = min(SHORT_TIME_LIMIT, ctx.time_limit) if counter is not None else ctx.time_limit
@@ -258,8 +259,7 @@ class Holds(Claim):
         lhs, rhs = _resolve(self.lhs, ctx), sp.sympify(self.rhs_)
         gap = lhs - rhs if self.op in (">=", ">") else rhs - lhs
         strict = self.op in (">", "<")
-        return next((spot for spot in decide.evaluate(ctx.decl, (gap,), ctx.rng, ctx.points)
-                     if refutes(spot, strict)), None)
+        return decide.counterexample(ctx.decl, (gap,), ctx.rng, ctx.points, lambda spot: refutes(spot, strict))
 
 
 def refutes(spot: decide.Spot, strict: bool) -> bool:
@@ -331,11 +331,8 @@ class Equivalent(Claim):
                     continue
                 residual = (dst.lhs - dst.rhs).subs(self.unknown, sol)
                 proved = _timed(lambda r=residual: decide.symbolic_zero(ctx.decl, r), ctx.time_limit)
-                counter = None
-                for spot in decide.evaluate(ctx.decl, (residual, sp.Integer(0)), ctx.rng, ctx.points):
-                    if not decide.close(*spot.values, spot.error(0)):
-                        counter = spot
-                        break
+                counter = decide.counterexample(ctx.decl, (residual, sp.Integer(0)), ctx.rng, ctx.points,
+                                                lambda spot: not decide.close(*spot.values, spot.error(0)))
                 verdicts.append(_decide(proved, counter, f"the equivalence (via {self.unknown} = {sol})"))
         return _worst(verdicts)
 
@@ -476,17 +473,18 @@ class PositiveSemidefinite(Claim):
                           for k in range(1, n + 1) for c in combinations(range(n), k)]
             return bool(minors) and all(decide.symbolic_sign(ctx.decl, d, self.strict) for d in minors) or None
         proved = _timed(prove, ctx.time_limit)
-        counter = None
-        for spot in decide.evaluate(ctx.decl, (m,), ctx.rng, ctx.points):
+
+        def not_definite(spot: decide.Spot) -> bool:
             lowest = _lowest_eigenvalue(spot.values[0])
             if lowest is None:
-                counter = decide.Spot(spot.point, (spot.values[0], sp.Integer(0)))
-                break
+                return True
             low, top, symmetric = lowest
-            bad = low <= 0 if self.strict else low < -1e-10 * (1 + top)
-            if bad or not symmetric:
-                counter = decide.Spot(spot.point, (sp.Float(low, decide.PRECISION), sp.Integer(0)))
-                break
+            return (low <= 0 if self.strict else low < -1e-10 * (1 + top)) or not symmetric
+        counter = decide.counterexample(ctx.decl, (m,), ctx.rng, ctx.points, not_definite)
+        if counter is not None:  # reported as (lowest eigenvalue, 0), or (the matrix, 0) if it is not real
+            lowest = _lowest_eigenvalue(counter.values[0])
+            shown = counter.values[0] if lowest is None else sp.Float(lowest[0], decide.PRECISION)
+            counter = decide.Spot(counter.point, (shown, sp.Integer(0)))
         return _decide(proved, counter, "definiteness")
 
 

@@ -206,7 +206,7 @@ QUAD_SAFETY = 10
 
 def evaluate(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random,
              points: int = 5) -> list[Spot]:
-    """Evaluate ``exprs`` together at edge points and ``points`` random points (30 digits).
+    """Evaluate ``exprs`` together at edge points and ``points`` random points (30 digits, by evalf).
 
     The points come from :meth:`Declarations.spot_points`: near the ends of the
     domains, in each ordering of symbols sharing a domain, then uniform draws.
@@ -215,6 +215,32 @@ def evaluate(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random
     are worked out once, before the points go in; definite integrals are
     evaluated by numerical quadrature (mpmath), never symbolically per point.
     """
+    return [spot for spot, _ in _spots(decl, exprs, rng, points, compile_=False)]
+
+
+def counterexample(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random, points: int,
+                   refutes: Callable[[Spot], bool]) -> Spot | None:
+    """The first spot of :func:`evaluate` where ``refutes`` holds, or None: the same answer, faster.
+
+    Expressions of elementary functions are compiled once to mpmath
+    (:func:`_compiled`) instead of being substituted and evalf'd at every
+    point. A compiled value is only a screen: a spot that ``refutes`` on
+    compiled values is evaluated again by evalf, and returned only if it
+    still refutes there, so every counterexample reported is evalf's.
+    """
+    for spot, exact in _spots(decl, exprs, rng, points, compile_=True):
+        if refutes(spot):
+            if exact is not None:
+                spot = exact()
+                if spot is None or not refutes(spot):
+                    continue
+            return spot
+    return None
+
+
+def _spots(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random, points: int,
+           compile_: bool) -> Iterator[tuple[Spot, Callable[[], Spot | None] | None]]:
+    """(spot, evalf's spot or None if ``spot`` is already evalf's) at each point, in order."""
     free = set().union(*(sp.sympify(e).free_symbols for e in exprs))
     stand = decl.stand_ins(rng)
     concrete = []
@@ -224,25 +250,134 @@ def evaluate(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random
             e = e.replace(fn, impl)
         if e.has(sp.Derivative):
             e = e.replace(lambda a: isinstance(a, sp.Derivative), lambda a: a.doit())
+        if e.has(sp.Subs):  # f'(x) at x = a: worked out once, like the derivatives
+            e = e.replace(lambda a: isinstance(a, sp.Subs), lambda a: a.doit())
         concrete.append(e)
-    spots = []
     # Quadrature can step over a narrow peak (a Gaussian of width 10⁻⁶ at the
     # edge of its scale's domain) and state a small error: no edge points there.
     integrals = any(e.has(sp.Integral) for e in concrete)
+    symbols = tuple(sorted(free, key=str))
+    compiled = [_compiled(elementary(e), symbols) if compile_ and e.free_symbols else None for e in concrete]
+    constants: dict[int, tuple[sp.Basic, float]] = {}  # evalf's value of an expression free of the symbols
     for point, edge in decl.spot_points(rng, free, points):
         if edge and integrals:
             continue
+        fast = [f([point.get(s) for s in symbols]) if f else None for f in compiled]
+        if all(v is None for v in fast):
+            spot = _exact_spot(concrete, free, point, edge)
+            if spot is not None:
+                yield spot, None
+            continue
         try:
-            pairs = [_value(e, point) for e in concrete]
+            pairs = [(v, 0.0) if v is not None else _constant(constants, i, e, point)
+                     for i, (e, v) in enumerate(zip(concrete, fast, strict=True))]
         except (ArithmeticError, ValueError, TypeError):
             if edge:
                 continue
             raise
         if edge and not all(_finite(v) for v, _ in pairs):
             continue
-        spots.append(Spot({str(k): v for k, v in point.items() if k in free},
-                          tuple(v for v, _ in pairs), tuple(err for _, err in pairs)))
-    return spots
+        yield (Spot({str(k): v for k, v in point.items() if k in free},
+                    tuple(v for v, _ in pairs), tuple(err for _, err in pairs)),
+               lambda point=point, edge=edge: _exact_spot(concrete, free, point, edge))
+
+
+def _constant(constants: dict, i: int, e: sp.Basic, point: dict) -> tuple[sp.Basic, float]:
+    """evalf's value of ``concrete[i]`` at ``point``, kept for the next points if ``e`` has no symbols."""
+    if i in constants:
+        return constants[i]
+    pair = _value(e, point)
+    if not e.free_symbols:
+        constants[i] = pair
+    return pair
+
+
+def _exact_spot(concrete: list[sp.Basic], free: set, point: dict, edge: bool) -> Spot | None:
+    """evalf's values at ``point``; None at an edge point where a value is undefined or infinite."""
+    try:
+        pairs = [_value(e, point) for e in concrete]
+    except (ArithmeticError, ValueError, TypeError):
+        if edge:
+            return None
+        raise
+    if edge and not all(_finite(v) for v, _ in pairs):
+        return None
+    return Spot({str(k): v for k, v in point.items() if k in free},
+                tuple(v for v, _ in pairs), tuple(err for _, err in pairs))
+
+
+#: Node types the compiled evaluation handles; an expression with anything else
+#: (an integral, a sum, an undefined function, ∞) is evaluated by ``evalf`` only.
+_COMPILABLE = (sp.Symbol, sp.Integer, sp.Rational, sp.Float, sp.NumberSymbol, sp.core.numbers.ImaginaryUnit,
+               sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.Abs, sp.sign, sp.Min, sp.Max,
+               sp.sin, sp.cos, sp.tan, sp.atan, sp.sinh, sp.cosh, sp.tanh,
+               sp.erf, sp.erfc, sp.gamma, sp.loggamma, sp.polygamma, sp.digamma,
+               sp.Piecewise, sp.functions.elementary.piecewise.ExprCondPair,
+               sp.core.relational.Relational, sp.And, sp.Or, sp.Not,
+               sp.logic.boolalg.BooleanTrue, sp.logic.boolalg.BooleanFalse)
+#: A compiled value is believed only if it agrees with itself at twice the digits
+#: to this relative error: cancellation shows up as disagreement, and then evalf
+#: (which tracks its own accuracy) is asked instead.
+_AGREE = 1e-20
+
+
+def _compiled(e: sp.Basic, symbols: tuple[sp.Symbol, ...]) -> Callable[[list], sp.Basic | None] | None:
+    """``e`` as a function of the values of ``symbols``, or None where only ``evalf`` can evaluate it.
+
+    Compiled once per claim (``lambdify`` to mpmath), it replaces ``subs``/``evalf``
+    at each spot point, which was four fifths of the checking time. The
+    function returns None at a point where it cannot vouch for its value
+    (see :func:`_fast_value`); a matrix is compiled entry by entry. The
+    generated code names only dummies (``dummify``), never a symbol's own text.
+    """
+    if isinstance(e, sp.MatrixBase):
+        entries = [None if x == 0 else _compiled(x, symbols) for x in e]
+        if any(f is None for x, f in zip(e, entries, strict=True) if x != 0):
+            return None
+        rows, cols = e.shape
+
+        def matrix(args: list) -> sp.Basic | None:
+            values = [sp.Integer(0) if f is None else f(args) for f in entries]
+            return None if any(v is None for v in values) else sp.Matrix(rows, cols, values)
+        return matrix
+    if not isinstance(e, sp.Expr) or not all(isinstance(node, _COMPILABLE) for node in sp.preorder_traversal(e)):
+        return None
+    try:
+        f = sp.lambdify(symbols, e, modules="mpmath", dummify=True)
+    except Exception:  # noqa: BLE001 - a printer gap only means the slow path
+        return None
+    return lambda args: _fast_value(f, args)
+
+
+def _fast_value(f: Callable, args: list) -> sp.Basic | None:
+    """``f`` at ``args`` (SymPy numbers) at 30 and at 60 digits; the value if both agree, else None.
+
+    None also for an exact zero (it may hide a cancellation), a value that is
+    not finite, and any arithmetic error: evalf then decides that point.
+    """
+    import mpmath
+
+    if any(a is None for a in args):
+        return None
+    values = []
+    try:
+        for digits in (PRECISION, 2 * PRECISION):
+            with mpmath.workdps(digits):
+                values.append(f(*(mpmath.mpmathify(a) for a in args)))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    try:
+        low, high = (mpmath.mpmathify(v) for v in values)  # a constant branch returns a Python int
+    except (TypeError, ValueError):
+        return None
+    if not mpmath.isfinite(high) or high == 0:
+        return None
+    with mpmath.workdps(2 * PRECISION):
+        if not abs(low - high) <= _AGREE * abs(high):
+            return None
+    if isinstance(high, mpmath.mpc):
+        return sp.Float(high.real, PRECISION) + sp.I * sp.Float(high.imag, PRECISION)
+    return sp.Float(high, PRECISION)
 
 
 def _value(e: sp.Basic, point: dict) -> tuple[sp.Basic, float]:

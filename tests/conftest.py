@@ -6,11 +6,12 @@ and 10 s with 1 at load 10 on 2 cores (same result to the last digit). So OMP_NU
 set it; torch is not imported here, it reads the variable when a test first imports it (and the subprocesses
 some tests start inherit it).
 
-Two workers (pytest-xdist, in the test extra): ``python -m pytest -n 2 --dist loadfile``; loadfile keeps each
-module on one worker, so module fixtures (the docs build) run once. It is not in the default options because
-mutmut runs the tests in its own process to see which test reaches which mutant. Speed runs (``-m benchmark``)
-and GPU runs (``-m gpu``) keep torch's own thread choice and never get workers, even if asked for: parallel
-workers would compete with the speeds being measured (and for the one GPU).
+Two workers (pytest-xdist, in the test extra) by default: ``-n 2 --dist loadgroup`` in addopts: tests spread over both
+workers one by one, except a module with a costly module fixture (the docs build), whose ``xdist_group`` mark keeps
+it on one worker so the fixture is built once. ``-n 0`` runs in one process; mutmut's runs
+pass it (``[tool.mutmut]``), since mutmut must see which test reaches which mutant in its own process. Speed runs
+(``-m benchmark``) and GPU runs (``-m gpu``) keep torch's own thread choice and never get workers, even if asked
+for: parallel workers would compete with the speeds being measured (and for the one GPU).
 """
 
 from __future__ import annotations

@@ -210,7 +210,7 @@ def test_derivations_spot_check_timeout_is_undecided(monkeypatch):
     def slow(*args, **kwargs):
         _busy(30)
 
-    monkeypatch.setattr(decide, "evaluate", slow)
+    monkeypatch.setattr(decide, "counterexample", slow)
 
     def build():
         decl = Declarations()

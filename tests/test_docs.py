@@ -24,6 +24,9 @@ sys.path.insert(0, str(DOCS / "_ext"))
 
 import genproof_pages  # noqa: E402  (lives in docs/_ext, put on the path above)
 
+# Its module-scoped fixture is built once: keep the module on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("docs")
+
 needs_sphinx = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's `dot` is not installed "
                                   "(apt-get install graphviz)")
 

@@ -106,7 +106,8 @@ def test_installed_example_results_are_listed_verified_shown_and_located():
 
 @needs_example
 def test_installed_example_package_tests_pass():
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:randomly",
+                          "-p", "no:cacheprovider",
                           str(ROOT / "examples" / "genproof_example" / "tests")],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]

@@ -19,6 +19,9 @@ from models import checkpoint
 from models.tinydata import write_dataset
 from models.trainer import GANTrainer, NonFiniteLossError, TrainConfig, train
 
+# Its module-scoped fixture is built once: keep the module on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("trainer")
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -6,6 +6,9 @@ import pytest
 
 from derivations import mutants, registry
 
+# Its module-scoped fixture is built once: keep the module on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("numeric_mutants")
+
 #: genproof's own cards (an installed package adding results through genproof.results need not bring these checks)
 RESULT_IDS = [r.id for r in registry.results() if r.build.__module__.startswith("derivations.")]
 

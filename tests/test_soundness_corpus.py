@@ -17,6 +17,9 @@ from soundness_claims import CASES, SMALL_REGION, Case
 from derivations import engine
 from derivations.engine import Result
 
+# Its module-scoped fixture is built once: keep the module on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("soundness_corpus")
+
 #: CPU seconds per step in the corpus: enough for its proofs, short enough to stay fast.
 CORPUS_TIME_LIMIT = 5.0
 VERDICTS = ("pass", "undecided", "fail", "error", "given")

@@ -110,20 +110,20 @@ def _busy(seconds):
 
 def test_verdict_cache_never_keeps_a_verdict_a_time_limit_cut_short(cache_dir, monkeypatch):
     # The spot check runs into the step's limit: the step is undecided, and a longer limit might decide it.
-    monkeypatch.setattr(decide, "evaluate", lambda *a, **kw: _busy(30))
+    monkeypatch.setattr(decide, "counterexample", lambda *a, **kw: _busy(30))
     assert engine.check(_result(_true), time_limit=0.2).steps[0].status == "undecided"
     assert _entries(cache_dir) == []
 
 
 def test_verdict_cache_keeps_a_slow_fail(cache_dir, monkeypatch):
     # A counterexample found late is still a counterexample: kept however long the step took.
-    real = decide.evaluate
+    real = decide.counterexample
 
     def slow(*args, **kwargs):
         _busy(0.6)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(decide, "evaluate", slow)
+    monkeypatch.setattr(decide, "counterexample", slow)
     assert engine.check(_result(_false), time_limit=1.0).steps[0].status == "fail"
     assert [json.loads(p.read_text())["status"] for p in _entries(cache_dir)] == ["fail"]
 

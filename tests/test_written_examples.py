@@ -60,7 +60,8 @@ def test_a_correct_and_a_wrong_derivation_quickly():
 
 def test_pytest_collects_derivation_files_and_fails_on_a_refuted_step():
     files = [EXAMPLES / "hybrid_loss_kl.derivation.md", EXAMPLES / "mistake_hybrid_kl_swapped.derivation.md"]
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:randomly",
+                          "-p", "no:cacheprovider",
                           *map(str, files)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "1 failed, 3 passed" in run.stdout, run.stdout

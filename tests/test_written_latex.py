@@ -10,6 +10,9 @@ from derivations.written.latex import ArgMin, IllTyped, Infimum, LatexError, Max
 from derivations.written.names import BadName, normalize
 from derivations.written.symbols import DeclarationError, build, domain_of
 
+# Its module-scoped fixture is built once: keep the module on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("written_latex")
+
 FRONT = {
     "x": "positive", "y": "real", "t": "real", "theta": "real", r"\theta_0": "real", "n": "positive integer",
     "epsilon": "positive", r"p_{\text{data}}": "density(u)", "q": "density(u)", "D": "function(u) -> (0, 1)",

@@ -1,0 +1,131 @@
+"""Spot checks compiled to mpmath give the verdicts evalf gives, faster.
+
+``decide.counterexample`` screens points with expressions compiled once
+(``decide._compiled``) and re-evaluates a suspected counterexample with evalf;
+``decide.evaluate`` is evalf at every point. The oracle here is evalf itself
+(``decide.evaluate``), which tracks its own accuracy.
+"""
+
+from __future__ import annotations
+
+import random
+
+import mpmath
+import pytest
+import sympy as sp
+
+from derivations import decide
+from derivations.claims import refutes
+from derivations.domains import POSITIVE, REALS, Declarations
+
+
+def _decl_x(domain=REALS):
+    decl = Declarations()
+    return decl, decl.symbol("x", domain)
+
+
+def _first_by_evalf(decl, exprs, seed, predicate):
+    return next((s for s in decide.evaluate(decl, exprs, random.Random(seed), 5) if predicate(s)), None)
+
+
+def _not_close(spot):
+    return not decide.close(*spot.values, spot.error(0) + spot.error(1))
+
+
+CASES = [  # (domain of x, lhs, rhs): true and false equalities, some with cancellation
+    (REALS, lambda x: sp.sqrt(x**2), lambda x: x),                          # false where x < 0
+    (REALS, lambda x: sp.sqrt(x**2), lambda x: sp.Abs(x)),                  # true
+    (POSITIVE, lambda x: sp.log(x**2), lambda x: 2 * sp.log(x)),            # true
+    (REALS, lambda x: sp.log(x**2), lambda x: 2 * sp.log(x)),               # false where x < 0 (complex)
+    (REALS, lambda x: sp.log(sp.exp(x) + 1) - x, lambda x: sp.log(1 + sp.exp(-x))),  # true, cancels at x = 100
+    (REALS, lambda x: sp.log(sp.exp(x) + 1) - x, lambda x: sp.Integer(0)),  # false, though tiny at x = 100
+    (REALS, lambda x: 1 / (1 + sp.exp(-x)), lambda x: 1 - 1 / (1 + sp.exp(x))),  # true (σ symmetry)
+    (REALS, lambda x: 1 / (1 + sp.exp(-x)), lambda x: 1 / (1 + sp.exp(x))),      # false: sign dropped
+    (sp.Interval(0, 1), lambda x: x * (1 - x), lambda x: x - x**2 + sp.Rational(1, 10**9)),  # false by 1e-9
+]
+
+
+@pytest.mark.parametrize("domain, lhs, rhs", CASES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_compiled_screen_finds_the_counterexample_evalf_finds(domain, lhs, rhs, seed):
+    decl, x = _decl_x(domain)
+    exprs = (lhs(x), rhs(x))
+    fast = decide.counterexample(decl, exprs, random.Random(seed), 5, _not_close)
+    slow = _first_by_evalf(decl, exprs, seed, _not_close)
+    assert (fast is None) == (slow is None)
+    if slow is not None:
+        assert fast.point == slow.point
+        assert fast.values == slow.values  # evalf's values, not the compiled ones
+
+
+def test_a_true_strict_inequality_with_a_tiny_gap_is_not_refuted():
+    # log(1 + e^{-100}) ≈ 3.7e-44 > 0: at 30 digits 1 + e^{-100} rounds to 1 and the log to 0.
+    decl, x = _decl_x(sp.Interval(99, 101))
+    gap = sp.log(1 + sp.exp(-x))
+    assert decide.counterexample(decl, (gap,), random.Random(0), 5, lambda s: refutes(s, True)) is None
+
+
+def test_a_compiled_value_that_loses_its_digits_to_cancellation_is_not_believed():
+    x = sp.Symbol("x")
+    f = decide._compiled(sp.log(sp.exp(x) + 1) - x, (x,))  # = log(1 + e^{-x}) ≈ e^{-100} at x = 100
+    assert f([sp.Integer(100)]) is None  # 0 at 30 digits, 3.7e-44 at 60: evalf must decide
+    assert abs(f([sp.Integer(1)]) - sp.log(1 + sp.exp(-1)).evalf(40)) < sp.Float("1e-25")
+
+
+def test_a_compiled_value_is_evalfs_value_to_twenty_digits():
+    x = sp.Symbol("x")
+    f = decide._compiled(sp.exp(x) * sp.log(1 + x), (x,))
+    got = f([sp.Rational(3, 7)])
+    want = (sp.exp(sp.Rational(3, 7)) * sp.log(1 + sp.Rational(3, 7))).evalf(50)
+    assert abs(got - want) < sp.Float("1e-25")
+
+
+def test_an_exact_zero_is_left_to_evalf():
+    x = sp.Symbol("x")
+    assert decide._compiled(x - 1, (x,))([sp.Integer(1)]) is None
+
+
+def test_expressions_outside_the_compiled_forms_are_left_to_evalf():
+    x = sp.Symbol("x")
+    assert decide._compiled(sp.Integral(sp.exp(-x**2), (x, 0, 1)), (x,)) is None
+    assert decide._compiled(sp.Function("f")(x), (x,)) is None
+    assert decide._compiled(x + sp.oo, (x,)) is None
+
+
+def test_a_compiled_matrix_keeps_its_shape_and_exact_zeros():
+    x = sp.Symbol("x")
+    f = decide._compiled(sp.Matrix([[x, 0], [0, 2 * x]]), (x,))
+    value = f([sp.Integer(3)])
+    assert value.shape == (2, 2) and value[0, 1] == 0 and float(value[1, 1]) == 6
+
+
+def test_a_symbols_text_never_reaches_the_generated_code():
+    # lambdify writes Python source; a name that is Python code must stay a name.
+    x = sp.Symbol("__import__('os').system('exit 3')")
+    assert float(decide._compiled(x + 1, (x,))([sp.Integer(2)])) == 3
+
+
+def test_a_compiled_screen_that_lies_reports_nothing_evalf_does_not_confirm(monkeypatch):
+    # A screen value is never a counterexample by itself: evalf re-evaluates the point.
+    monkeypatch.setattr(decide, "_compiled", lambda e, symbols: (lambda args: sp.Float(999)))
+    decl, x = _decl_x()
+    assert decide.counterexample(decl, (sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1)),
+                                 random.Random(0), 5, _not_close) is None
+
+
+def test_a_true_identity_is_evaluated_by_evalf_only_for_its_constants(monkeypatch):
+    # The speed the screen buys: evalf runs once for the constant side, never per point.
+    calls = []
+    real = decide._value
+    monkeypatch.setattr(decide, "_value", lambda e, point: calls.append(e) or real(e, point))
+    decl, x = _decl_x()
+    assert decide.counterexample(decl, (sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1)),
+                                 random.Random(0), 5, _not_close) is None
+    assert calls == [sp.Integer(1)]
+
+
+def test_the_screen_works_at_thirty_and_sixty_digits_and_leaves_mpmath_as_it_was():
+    x = sp.Symbol("x")
+    before = mpmath.mp.dps
+    decide._compiled(sp.exp(x), (x,))([sp.Integer(1)])
+    assert mpmath.mp.dps == before
