@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 import sympy as sp
 
 from derivations import decide
-from derivations.written import relations
+from derivations.written import conditions, relations
 from derivations.written import steps as steps_mod
 from derivations.written.document import Document, load
 from derivations.written.latex import CONST, OPTIMA
@@ -90,6 +91,9 @@ def _link(link: Link, scope, rng, subs: dict, tainted: dict,
     if link.kind in ("implication", "equivalence"):
         return relations.implication(link.premises, link.conclusions, scope, rng,
                                      both=link.kind == "equivalence"), set()
+    if link.op == "approx":
+        return relations.Outcome("undecided", r"an approximation (\approx) is not checked: it is neither proved "
+                                 "nor refuted", None, "approximation"), set()
     if link.op not in ("=", "<", "<=", ">", ">=", "propto"):
         return relations.Outcome("undecided", f"the relation {link.op} is not checked", None, link.op), set()
 
@@ -275,10 +279,16 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
     else:
         rng = random.Random(f"{seed}:{b.index}")
         outcomes = []
+        scope, mapped, step_subs = doc.scope, {}, subs
+        if b.conditions:
+            entry["conditions"] = [c.latex for c in b.conditions]
+            scope, mapped, step_subs, why = _under_conditions(m, doc.scope, subs)
+            if why:
+                outcomes.append((None, relations.Outcome("undecided", why, None, "condition")))
         try:
             with relations.cpu_limit(limit):
-                for link in m.links:
-                    o, used = _link(link, doc.scope, rng, subs, tainted, m.definition)
+                for link in m.links if not outcomes else []:
+                    o, used = _link(mapped.get(id(link), link), scope, rng, step_subs, tainted, m.definition)
                     depends |= used
                     outcomes.append((link, o))
                     if o.status == "refuted":
@@ -320,6 +330,32 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
     counter = next((lk["counterexample"] for lk in entry["links"] if lk["counterexample"]), None)
     entry["counterexample"] = counter
     return entry
+
+
+def _under_conditions(m: Meaning, scope, subs: dict) -> tuple:
+    """The step's scope under its conditions ("for x > 0"), its links and the substitutions renamed to match.
+
+    Returns (scope, {id(link): renamed link}, substitutions, why undecided or "").
+    """
+    try:
+        r = conditions.restrict(scope, m.block.conditions)
+    except conditions.EmptyDomain as exc:
+        return scope, {}, subs, f"the condition leaves nothing to check: {exc}"
+    if not r.mapping:
+        return r.scope, {}, subs, ""
+    mp = r.mapping
+
+    def ren(e):
+        return e.xreplace(mp) if isinstance(e, sp.Basic) else e
+    for link in m.links:
+        if any(conditions.binds(e, mp) for e in (link.lhs, link.rhs, *link.premises, *link.conclusions)):
+            names = ", ".join(sorted(str(v) for v in mp))
+            return scope, {}, subs, f"the condition bounds {names}, which this step also uses as a bound variable"
+    renamed = {id(link): dataclasses.replace(link, lhs=ren(link.lhs), rhs=ren(link.rhs),
+                                             premises=[ren(e) for e in link.premises],
+                                             conclusions=[ren(e) for e in link.conclusions]) for link in m.links}
+    new_subs = {ren(t): (ren(v), k, kind) for t, (v, k, kind) in subs.items()}
+    return r.scope, renamed, new_subs, ""
 
 
 def _defined_name(text: str, scope):

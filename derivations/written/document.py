@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from derivations.written import latex
+from derivations.written import conditions, latex
 from derivations.written.symbols import DeclarationError, Scope, build
 
 #: Largest file read (bytes); a derivation is a page, not a book.
@@ -39,6 +39,7 @@ class Block:
     prose: str = ""
     statements: list | None = None
     error: latex.LatexError | None = None
+    conditions: list = field(default_factory=list)  # "for x > 0": conditions.Condition, this step only
 
     @property
     def planted_wrong(self) -> bool:
@@ -167,6 +168,9 @@ def parse(text: str, path: str = "<text>") -> Document:
             if not math.strip():
                 continue
             try:
+                math, conds = conditions.split(math)
+                for off, cond in conds:
+                    block.conditions += conditions.read(cond, scope, *_position(math, off, line, column))
                 block.statements = latex.read(math, scope, line, column)
             except latex.LatexError as exc:
                 block.error = exc
@@ -175,6 +179,14 @@ def parse(text: str, path: str = "<text>") -> Document:
     if not doc.blocks:
         raise DocumentError("no steps: write each step as a $$ … $$ block")
     return doc
+
+
+def _position(math: str, off: int, line: int, column: int) -> tuple[int, int]:
+    """Line and column, in the file, of offset ``off`` of a block that starts at (line, column)."""
+    before = math[:off]
+    if "\n" in before:
+        return line + before.count("\n"), off - before.rfind("\n")
+    return line, column + off
 
 
 _ALIGN = re.compile(r"\\begin\{(aligned|align\*?|split|gathered|eqnarray\*?|gather\*?)\}(.*)\\end\{\1\}", re.S)
