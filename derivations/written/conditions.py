@@ -118,8 +118,8 @@ def split(math: str) -> tuple[str, list[tuple[int, str]]]:
 
 
 def _strip_separator(before: str) -> str:
-    """Drop a trailing ``,`` before the condition (same length)."""
-    m = re.search(r",(\s|\\q?quad|\\[,;:! ])*$", before)
+    """Blank the comma and spacing between the statement and its condition (same length)."""
+    m = re.search(r"(\s|,|\\q?quad(?![A-Za-z])|\\[,;:! ])+$", before)
     if m:
         return before[:m.start()] + " " * (len(before) - m.start())
     return before
