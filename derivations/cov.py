@@ -97,7 +97,7 @@ def uv_forward_jacobian() -> sp.Matrix:
     return sp.Matrix([[1, 1], [1, -1]])
 
 
-@takes(Arg("x", REALS), Arg("a", REALS), Arg("b", REALS))
+@takes(Arg("x", REALS), Arg("a", REALS, nonzero=True, bounds=(0.3, 3.0)), Arg("b", REALS))
 def affine_pushforward_density(x: sp.Basic, a: sp.Basic, b: sp.Basic) -> sp.Basic:
     """p_X(x) = N(ax + b; 0, 1)·|a| for Z = f(X) = aX + b ~ N(0, 1), a ≠ 0; arguments (x, a, b)."""
     return sp.exp(-(a * x + b) ** 2 / 2) / sp.sqrt(2 * sp.pi) * sp.Abs(a)

@@ -200,7 +200,7 @@ def _theory_sampler(result_id: str, name: str) -> Callable[[np.random.Generator]
                           "derivations.numeric.core.formula_args") from exc
 
     def draw(rng: np.random.Generator) -> tuple:
-        return theory.sample(result_id, name, rng)
+        return theory.sample_for_card(result_id, name, rng)
     return draw
 
 

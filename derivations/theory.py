@@ -12,6 +12,17 @@ are: the SymPy stand-ins the formula is lambdified on (they carry the domain's
 assumptions, so a simplification valid only on the domain stays valid), the
 input check of the compiled function, :func:`sample` and :func:`strategy`.
 
+Domain kinds (each validated when the :class:`Arg` is built, so a bad
+declaration fails at import with the bad value quoted):
+
+* an interval: ``Arg("t", POSITIVE)`` (entries of a vector or matrix too);
+* a finite set: ``Arg("x", sp.FiniteSet(0, 1))``, e.g. a label in {0, 1};
+* an interval less 0: ``Arg("a", REALS, nonzero=True)`` (``bounds`` then bound |a|);
+* a probability vector: ``Arg("p", UNIT, size="n", simplex=True)``;
+* a symmetric positive definite matrix: ``Arg("S", REALS, shape=("d", "d"), positive_definite=True)``;
+* a scalar apart from an earlier one: ``Arg("theta", REALS, apart_from="theta0")``, for a result that
+  assumes θ ≠ θ₀ (the input check refuses θ = θ₀; sampling keeps them ``gap`` apart).
+
 Shapes: a scalar argument is an array of any shape (arguments broadcast); a
 vector argument of size k is an array of shape (..., k), its components on
 the last axis; an r×c matrix argument has shape (..., r, c), and so has a list
@@ -39,7 +50,7 @@ import sympy as sp
 
 from derivations.domains import POSITIVE, REALS, UNIT, DomainError, _assumptions
 
-__all__ = ["Arg", "Arguments", "BACKENDS", "takes", "arguments", "formula", "sample", "strategy"]
+__all__ = ["Arg", "Arguments", "BACKENDS", "takes", "arguments", "formula", "sample", "sample_for_card", "strategy"]
 
 BACKENDS = ("sympy", "numpy", "torch")
 _CONTAINERS = ("list", "col", "matrix", "cols")
@@ -71,23 +82,49 @@ class Arg:
     A size is an integer or a dimension name such as ``"n"``: any size, the
     same for every argument that names it, read off the arguments at the call
     (the formula is compiled once per size met).
+    ``domain`` is a SymPy Interval or a FiniteSet of real numbers (entries in it).
     ``simplex`` asks the entries of a vector to be positive and sum to 1.
+    ``nonzero`` takes 0 out of the interval (a scale that may be negative).
+    ``positive_definite`` asks a square matrix to be symmetric positive definite.
+    ``apart_from`` names an earlier scalar argument this one must differ from;
+    sampling keeps them at least ``gap`` apart.
     ``bounds`` narrows where :func:`sample` and :func:`strategy` draw (default:
     [−5, 5] on the reals, [1e−2, 1e2] on the positives, the interval itself
-    less 1e−6 at open ends when it is bounded).
+    less 1e−6 at open ends when it is bounded); for a ``nonzero`` argument they
+    bound its magnitude (default [1e−2, 5]).
+
+    Raises:
+        DomainError: at construction, for a declaration that names no valid domain (the message quotes it).
+
+    >>> Arg("x", sp.FiniteSet(0, 1)).describe()
+    'x ∈ {0, 1}'
+    >>> Arg("S", REALS, shape=("d", "d"), positive_definite=True).describe()
+    'S ∈ symmetric positive definite of shape d×d'
     """
 
     name: str
-    domain: sp.Interval = REALS
+    domain: sp.Interval | sp.FiniteSet = REALS
     size: int | str | None = None
     shape: tuple[int | str, int | str] | None = None
     container: str = "list"
     simplex: bool = False
     bounds: tuple[float, float] | None = None
+    nonzero: bool = False
+    positive_definite: bool = False
+    apart_from: str | None = None
+    gap: float = 0.1
 
     def __post_init__(self) -> None:
-        if not isinstance(self.domain, sp.Interval) or self.domain.is_empty:
-            raise DomainError(f"argument {self.name!r}: domain must be a non-empty sympy Interval, got {self.domain!r}")
+        if isinstance(self.domain, sp.FiniteSet):
+            if self.domain.is_empty or not all(v.is_real and v.is_finite for v in self.domain):
+                raise DomainError(f"argument {self.name!r}: a finite domain must hold real numbers, got "
+                                  f"{self.domain!r}")
+            if self.simplex or self.nonzero or self.positive_definite or self.bounds is not None:
+                raise DomainError(f"argument {self.name!r}: a finite domain {self.domain} takes no simplex, "
+                                  "nonzero, positive_definite or bounds")
+        elif not isinstance(self.domain, sp.Interval) or self.domain.is_empty:
+            raise DomainError(f"argument {self.name!r}: domain must be a non-empty sympy Interval or FiniteSet, "
+                              f"got {self.domain!r}")
         if self.size is not None and self.shape is not None:
             raise DomainError(f"argument {self.name!r}: give size (a vector) or shape (a matrix), not both")
         for n in (self.size,) if self.shape is None else self.shape:
@@ -107,6 +144,22 @@ class Arg:
             if not (lo < hi and self.domain.contains(lo) and self.domain.contains(hi)):
                 raise DomainError(f"argument {self.name!r}: bounds {self.bounds} must satisfy lo < hi inside "
                                   f"{self.domain}")
+            if self.nonzero and lo <= 0:
+                raise DomainError(f"argument {self.name!r}: the bounds of a nonzero argument bound its magnitude "
+                                  f"and must be positive, got {self.bounds}")
+        if self.nonzero and not self.domain.contains(0):
+            raise DomainError(f"argument {self.name!r}: nonzero=True takes 0 out of the domain, but {self.domain} "
+                              "does not contain 0")
+        if self.positive_definite and (self.shape is None or self.shape[0] != self.shape[1]
+                                       or self.container != "matrix" or self.domain != REALS):
+            raise DomainError(f"argument {self.name!r}: positive_definite=True needs a square matrix "
+                              f"(shape=(d, d), container 'matrix', domain REALS), got shape={self.shape}, "
+                              f"container={self.container!r}, domain {self.domain}")
+        if self.apart_from is not None and (self.dims or self.domain != REALS or self.apart_from == self.name):
+            raise DomainError(f"argument {self.name!r}: apart_from needs a real scalar apart from another "
+                              f"argument, got apart_from={self.apart_from!r}, dims {self.dims}, domain {self.domain}")
+        if not (isinstance(self.gap, (int, float)) and 0 < self.gap < math.inf):
+            raise DomainError(f"argument {self.name!r}: gap must be a positive number, got {self.gap!r}")
 
     @property
     def dims(self) -> tuple[int | str, ...]:
@@ -119,15 +172,49 @@ class Arg:
         """The shape of one value with the named dimensions bound by ``sizes``."""
         return tuple(sizes[d] if isinstance(d, str) else d for d in self.dims)
 
+    @property
+    def finite(self) -> bool:
+        """Whether the entries lie in a finite set (sampled from it, checked by membership)."""
+        return isinstance(self.domain, sp.FiniteSet)
+
+    def values(self) -> list[float]:
+        """The members of a finite domain, as numbers (ints where the members are integers)."""
+        return [int(v) if v.is_integer else float(v) for v in sorted(self.domain)]
+
     def describe(self) -> str:
         """``name ∈ domain`` with its shape, for messages and docs."""
-        where = "Δ (positive, sums to 1)" if self.simplex else interval_text(self.domain)
+        if self.simplex:
+            where = "Δ (positive, sums to 1)"
+        elif self.positive_definite:
+            where = "symmetric positive definite"
+        elif self.finite:
+            where = "{" + ", ".join(map(str, self.values())) + "}"
+        else:
+            where = interval_text(self.domain) + (" less {0}" if self.nonzero else "")
         shape = "" if not self.dims else " of shape " + "×".join(map(str, self.dims))
-        return f"{self.name} ∈ {where}{shape}"
+        apart = f", ≠ {self.apart_from}" if self.apart_from else ""
+        return f"{self.name} ∈ {where}{shape}{apart}"
+
+    def facts(self) -> dict[str, bool]:
+        """The SymPy assumptions one entry carries (what the domain implies: real, positive, integer, ...)."""
+        if self.finite:
+            vals = self.values()
+            facts = {"real": True}
+            if all(isinstance(v, int) for v in vals):
+                facts["integer"] = True
+            if min(vals) > 0:
+                facts["positive"] = True
+            elif min(vals) >= 0:
+                facts["nonnegative"] = True
+            return facts
+        facts = _assumptions(self.domain)
+        if self.nonzero:
+            facts["nonzero"] = True
+        return facts
 
     def standin(self, sizes: dict[str, int]) -> tuple[Any, list[sp.Symbol]]:
-        """The SymPy value the formula is called on, and its scalar symbols in order."""
-        facts = _assumptions(self.domain)
+        """The SymPy value the formula is called on, and its scalar symbols in order (see :func:`_split`)."""
+        facts = self.facts()
         entries = self.entries(sizes)
         if not entries:
             s = sp.Symbol(self.name, **facts)
@@ -136,14 +223,21 @@ class Arg:
             syms = [sp.Symbol(f"{self.name}_{i}", **facts) for i in range(entries[0])]
             return (syms if self.container == "list" else sp.Matrix(syms)), syms
         r, c = entries
+        if self.positive_definite:  # symmetric: one symbol per entry on or above the diagonal
+            upper = {(i, j): sp.Symbol(f"{self.name}_{i}_{j}", **facts) for i in range(r) for j in range(i, c)}
+            return (sp.Matrix(r, c, lambda i, j: upper[min(i, j), max(i, j)]),
+                    [upper[i, j] for i in range(r) for j in range(i, c)])
         syms = [sp.Symbol(f"{self.name}_{i}_{j}", **facts) for i in range(r) for j in range(c)]
         if self.container == "matrix":
             return sp.Matrix(r, c, syms), syms
         return [sp.Matrix(syms[i * c:(i + 1) * c]) for i in range(r)], syms
 
     def sampling_bounds(self) -> tuple[float, float]:
+        """Where :func:`sample` and :func:`strategy` draw an entry (for a nonzero argument: its magnitude)."""
         if self.bounds is not None:
             return self.bounds
+        if self.nonzero:
+            return (1e-2, 5.0)
         lo, hi = float(self.domain.inf), float(self.domain.sup)
         if math.isinf(lo) and math.isinf(hi):
             return (-5.0, 5.0)
@@ -201,7 +295,8 @@ def takes(*args: Arg, **sizes: int) -> Callable[[Callable[..., Any]], Callable[.
         A decorator that stores the declaration on the function as ``__arguments__``.
 
     Raises:
-        DomainError: if two arguments share a name or an argument is not an :class:`Arg`.
+        DomainError: if two arguments share a name, an argument is not an :class:`Arg`, or ``apart_from`` names
+            no earlier real scalar argument.
 
     >>> @takes(Arg("t", POSITIVE))
     ... def twice(t): return 2 * t
@@ -214,6 +309,13 @@ def takes(*args: Arg, **sizes: int) -> Callable[[Callable[..., Any]], Callable[.
     names = [a.name for a in args]
     if len(set(names)) != len(names):
         raise DomainError(f"takes(): argument names repeat: {names}")
+    for i, a in enumerate(args):
+        if a.apart_from is not None:
+            earlier = {b.name: b for b in args[:i]}
+            other = earlier.get(a.apart_from)
+            if other is None or other.dims or other.domain != REALS:
+                raise DomainError(f"takes(): {a.name} is apart_from={a.apart_from!r}, which must be an earlier real "
+                                  f"scalar argument (earlier: {list(earlier)})")
 
     def attach(fn: Callable[..., Any]) -> Callable[..., Any]:
         fn.__arguments__ = Arguments(tuple(args), tuple(sizes.items()))  # type: ignore[attr-defined]
@@ -389,8 +491,11 @@ def _compile(fn: Callable[..., Any], decl: Arguments, backend: str, label: str) 
             by_sizes[key] = _lambdify(fn, decl, backend, sizes)
         lam, shape = by_sizes[key]
         entries = []
+        named = dict(zip(decl.names, arrays, strict=True))
         for a, x in zip(decl.args, arrays, strict=True):
             _check(a, x, lib, label)
+            if a.apart_from is not None:
+                _check_apart(a, x, named[a.apart_from], lib, label)
             entries.extend(_split(a, x, sizes))
         values = lib.broadcast([lib.array(v) for v in lam(*entries)], entries)
         if shape is None:
@@ -412,21 +517,51 @@ def _split(a: Arg, x: Any, sizes: dict[str, int]) -> list[Any]:
     if a.size is not None:
         return [x[..., i] for i in range(entries[0])]
     r, c = entries
+    if a.positive_definite:  # the entries on and above the diagonal, as Arg.standin's symbols
+        return [x[..., i, j] for i in range(r) for j in range(i, c)]
     return [x[..., i, j] for i in range(r) for j in range(c)]
 
 
 def _check(a: Arg, x: Any, lib: Any, label: str) -> None:
     """Raise DomainError unless the entries of ``x`` lie in the declared domain (shapes: Arguments.bind)."""
-    lo, hi = float(a.domain.inf), float(a.domain.sup)
     bad = lib.isnan(x)
-    bad = bad | ((x <= lo) if a.domain.left_open else (x < lo))
-    bad = bad | ((x >= hi) if a.domain.right_open else (x > hi))
+    if a.finite:
+        bad = bad | ~lib.isin(x, a.values())
+    else:
+        lo, hi = float(a.domain.inf), float(a.domain.sup)
+        bad = bad | ((x <= lo) if a.domain.left_open else (x < lo))
+        bad = bad | ((x >= hi) if a.domain.right_open else (x > hi))
+    if a.nonzero:
+        bad = bad | (x == 0)
     if a.simplex:
         bad = bad | (lib.abs(x.sum(-1, keepdims=True) - 1) > 1e-6)
     if bool(bad.any()):
         value = x[bad].reshape(-1)[0]
         raise DomainError(f"{label}: argument {a.describe()}, got {float(value)!r}"
                           + (" (or its entries do not sum to 1)" if a.simplex else ""))
+    if a.positive_definite:
+        _check_positive_definite(a, lib.numpy(x), label)
+
+
+def _check_positive_definite(a: Arg, x: np.ndarray, label: str) -> None:
+    """Raise DomainError unless every matrix in ``x`` (..., d, d) is symmetric with a positive smallest eigenvalue."""
+    m = x.reshape(-1, *x.shape[-2:])
+    asym = np.abs(m - np.swapaxes(m, -1, -2)).max(axis=(-2, -1))
+    scale = np.abs(m).max(axis=(-2, -1))
+    smallest = np.linalg.eigvalsh(m).min(axis=-1)  # eigvalsh reads one triangle; asymmetry is checked above
+    bad = (asym > 1e-9 * scale) | ~(smallest > 0)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise DomainError(f"{label}: argument {a.describe()}, got a matrix that is not symmetric positive definite "
+                          f"(smallest eigenvalue {smallest[k]:.3g}, asymmetry {asym[k]:.3g}): {m[k].tolist()}")
+
+
+def _check_apart(a: Arg, x: Any, other: Any, lib: Any, label: str) -> None:
+    """Raise DomainError where ``x`` equals the argument it must differ from (the result assumes x ≠ other)."""
+    same = lib.equal(x, other)
+    if bool(same.any()):
+        value = x.reshape(-1)[int(lib.argmax(same.reshape(-1)))] if same.shape == x.shape else x.reshape(-1)[0]
+        raise DomainError(f"{label}: argument {a.describe()}, got {a.name} = {a.apart_from} = {float(value)!r}")
 
 
 class _NumPy:
@@ -441,6 +576,23 @@ class _NumPy:
     @staticmethod
     def abs(x: np.ndarray) -> np.ndarray:
         return np.abs(x)
+
+    @staticmethod
+    def isin(x: np.ndarray, values: list[float]) -> np.ndarray:
+        return np.isin(x, values)
+
+    @staticmethod
+    def numpy(x: np.ndarray) -> np.ndarray:
+        return x
+
+    @staticmethod
+    def equal(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.broadcast_arrays(x, y)[0] == np.broadcast_arrays(x, y)[1]
+
+    @staticmethod
+    def argmax(x: np.ndarray) -> int:
+        return int(np.argmax(x))
+
 
     @staticmethod
     def broadcast(values: list[np.ndarray], entries: list[np.ndarray]) -> list[np.ndarray]:
@@ -469,6 +621,19 @@ class _Torch:
     def abs(self, x: Any) -> Any:
         return x.detach().abs()
 
+    def isin(self, x: Any, values: list[float]) -> Any:
+        return self.torch.isin(x.detach(), self.torch.tensor(values, dtype=x.dtype))
+
+    def numpy(self, x: Any) -> np.ndarray:
+        return x.detach().cpu().double().numpy()
+
+    def equal(self, x: Any, y: Any) -> Any:
+        a, b = self.torch.broadcast_tensors(x.detach(), y.detach())
+        return a == b
+
+    def argmax(self, x: Any) -> int:
+        return int(self.torch.argmax(x.to(self.torch.uint8)))
+
     def broadcast(self, values: list[Any], entries: list[Any]) -> list[Any]:
         like = next((e for e in entries if isinstance(e, self.torch.Tensor)), None)
         values = [v.to(like) if like is not None and v.dtype != like.dtype else v for v in values]
@@ -482,17 +647,36 @@ class _Torch:
 # --- sampling -------------------------------------------------------------------------------------------------
 
 
-def _draw(a: Arg, rng: np.random.Generator, batch: tuple[int, ...], sizes: dict[str, int]) -> np.ndarray:
+def _draw(a: Arg, rng: np.random.Generator, batch: tuple[int, ...], sizes: dict[str, int],
+          drawn: dict[str, Any]) -> Any:
     shape = batch + a.entries(sizes)
     if a.simplex:
         w = rng.uniform(1.0, 1e3, size=shape)
         return w / w.sum(-1, keepdims=True)
+    if a.finite:
+        x = rng.choice(np.asarray(a.values()), size=shape)
+        return x[()] if not shape else x  # one draw: a NumPy scalar (np.int64 for a set of integers)
+    if a.positive_definite:  # LLᵀ + 0.1·I with L uniform in [−1, 1]: eigenvalues in [0.1, d + 0.1]
+        d = shape[-1]
+        low = rng.uniform(-1.0, 1.0, size=shape)
+        return low @ np.swapaxes(low, -1, -2) + 0.1 * np.eye(d)
     lo, hi = a.sampling_bounds()
-    if lo > 0 and hi / lo > 100 and a.domain.sup == sp.oo:  # a scale: log-uniform, so small and large both appear
+    if a.nonzero:  # |x| log-uniform in the bounds, either sign
+        x = np.exp(rng.uniform(math.log(lo), math.log(hi), size=shape)) * rng.choice([-1.0, 1.0], size=shape)
+    elif lo > 0 and hi / lo > 100 and a.domain.sup == sp.oo:  # a scale: log-uniform, so small and large appear
         x = np.exp(rng.uniform(math.log(lo), math.log(hi), size=shape))
     else:
         x = rng.uniform(lo, hi, size=shape)
+    if a.apart_from is not None:
+        x = _push_apart(x, drawn[a.apart_from], a.gap)
     return np.float64(x) if not shape else x  # one scalar: a float (np.float64), not a 0-d array
+
+
+def _push_apart(x: Any, other: Any, gap: float) -> Any:
+    """``x`` moved away from ``other`` to at least ``gap`` on its own side (x = other goes above it)."""
+    diff = np.asarray(x, dtype=float) - np.asarray(other, dtype=float)
+    side = np.where(diff < 0, -1.0, 1.0)
+    return np.where(np.abs(diff) < gap, np.asarray(other, dtype=float) + side * gap, x)
 
 
 def sample(result_id: str, name: str, rng: np.random.Generator | int = 0,
@@ -519,7 +703,47 @@ def sample(result_id: str, name: str, rng: np.random.Generator | int = 0,
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     shape = (batch,) if isinstance(batch, int) else tuple(batch)
     sizes = decl.default_sizes()
-    return tuple(_draw(a, gen, shape, sizes) for a in decl.args)
+    drawn: dict[str, Any] = {}
+    for a in decl.args:
+        drawn[a.name] = _draw(a, gen, shape, sizes, drawn)
+    return tuple(drawn.values())
+
+
+def sample_for_card(result_id: str, name: str, rng: np.random.Generator | int = 0) -> tuple[Any, ...]:
+    """One draw of :func:`sample`, each value in the container the SymPy card takes (numbers, not symbols).
+
+    A "list" vector comes as a list of floats, a "col" vector as a 1-d array,
+    a "cols" matrix as a list of 1-d arrays (its columns), a "matrix" as a 2-d
+    array, a member of a finite set of integers as an int. This is what the
+    mutant search feeds the cards (arrays become SymPy Matrices there).
+
+    Args:
+        result_id: a catalog ID.
+        name: a key of that result's ``formulas``.
+        rng: a NumPy generator or a seed.
+
+    Returns:
+        One value per declared argument.
+
+    Raises:
+        KeyError, DomainError: as :func:`arguments`.
+
+    >>> xs, gs, c = sample_for_card("duality.logistic_discriminator", "objective", rng=0)[1:]
+    >>> type(xs).__name__, xs[0].shape, type(c).__name__
+    ('list', (2,), 'float')
+    """
+    decl = arguments(result_id, name)
+    out = []
+    for a, x in zip(decl.args, sample(result_id, name, rng), strict=True):
+        if a.container == "cols":
+            out.append([np.asarray(v, dtype=float) for v in x])
+        elif a.size is not None and a.container == "list":
+            out.append([float(v) for v in x])
+        elif isinstance(x, (np.floating, np.integer)):
+            out.append(x.item())  # a Python float or int
+        else:
+            out.append(x)
+    return tuple(out)
 
 
 def _strategy_of(a: Arg, sizes: dict[str, int]) -> Any:
@@ -527,20 +751,35 @@ def _strategy_of(a: Arg, sizes: dict[str, int]) -> Any:
 
     from derivations import strategies as gs
 
+    entries = a.entries(sizes)
     if a.simplex:
-        return gs.probability_vectors(size=a.entries(sizes)[0])
+        return gs.probability_vectors(size=entries[0])
+    if a.positive_definite:  # LLᵀ + 0.1·I, L's entries in [−1, 1]
+        d = entries[0]
+        return st.lists(gs.bounded_floats(-1, 1), min_size=d * d, max_size=d * d).map(
+            lambda v: np.asarray(v).reshape(d, d) @ np.asarray(v).reshape(d, d).T + 0.1 * np.eye(d))
+    if a.finite:
+        return _shaped(st.sampled_from(a.values()), entries)
     lo, hi = a.sampling_bounds()
-    if a.domain == UNIT and a.bounds is None:
+    if a.nonzero:
+        scalar = st.tuples(gs.positive_floats(lo, hi), st.sampled_from([-1.0, 1.0])).map(lambda t: t[0] * t[1])
+    elif a.domain == UNIT and a.bounds is None:
         scalar = gs.unit_interval()
     elif a.domain == POSITIVE or lo > 0:
         scalar = gs.positive_floats(lo, hi)
     else:
         scalar = gs.bounded_floats(lo, hi)
-    entries = a.entries(sizes)
+    return _shaped(scalar, entries)
+
+
+def _shaped(scalar: Any, entries: tuple[int, ...]) -> Any:
+    """``scalar`` itself for a scalar argument, else arrays of shape ``entries`` of its draws."""
+    from hypothesis import strategies as st
+
     if not entries:
         return scalar
     n = int(np.prod(entries))
-    return st.lists(scalar, min_size=n, max_size=n).map(lambda v: np.asarray(v, dtype=float).reshape(entries))
+    return st.lists(scalar, min_size=n, max_size=n).map(lambda v: np.asarray(v).reshape(entries))
 
 
 def strategy(result_id: str, name: str) -> Any:
@@ -548,7 +787,8 @@ def strategy(result_id: str, name: str) -> Any:
 
     Built from :mod:`derivations.strategies` (``positive_floats``,
     ``bounded_floats``, ``unit_interval``, ``probability_vectors``) with the
-    declared bounds.
+    declared bounds; a finite set by ``sampled_from``, a positive definite
+    matrix as LLᵀ + 0.1·I, an ``apart_from`` scalar pushed ``gap`` away.
 
     Args:
         result_id: a catalog ID.
@@ -564,4 +804,15 @@ def strategy(result_id: str, name: str) -> Any:
 
     decl = arguments(result_id, name)
     sizes = decl.default_sizes()
-    return st.tuples(*(_strategy_of(a, sizes) for a in decl.args))
+    drawn = st.tuples(*(_strategy_of(a, sizes) for a in decl.args))
+    apart = [(i, decl.names.index(a.apart_from), a.gap) for i, a in enumerate(decl.args) if a.apart_from]
+    if not apart:
+        return drawn
+
+    def push(values: tuple) -> tuple:
+        out = list(values)
+        for i, j, gap in apart:
+            out[i] = float(_push_apart(out[i], out[j], gap))
+        return tuple(out)
+
+    return drawn.map(push)

@@ -189,7 +189,7 @@ def third_moment(mu: sp.Basic, sigma: sp.Basic) -> sp.Basic:
     return mu**3 + 3 * mu * sigma**2
 
 
-@takes(Arg("x", sp.Interval(0, 1)), Arg("g", UNIT))
+@takes(Arg("x", sp.FiniteSet(0, 1)), Arg("g", UNIT))
 def bernoulli_pmf(x: sp.Basic, g: sp.Basic) -> sp.Basic:
     """p(x) = g^x (1 − g)^{1−x} for x ∈ {0, 1} (args: x, g)."""
     return g**x * (1 - g) ** (1 - x)

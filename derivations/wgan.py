@@ -115,7 +115,8 @@ def w1_gaussian(theta: sp.Basic, theta0: sp.Basic, eps: sp.Basic) -> sp.Basic:
     return sp.Abs(theta - theta0)
 
 
-@takes(Arg("theta", REALS), Arg("theta0", REALS), Arg("eps", POSITIVE))
+@takes(Arg("theta", REALS, bounds=(-2.0, 2.0)), Arg("theta0", REALS, apart_from="theta", gap=0.2, bounds=(-2.0, 2.0)),
+       Arg("eps", POSITIVE, bounds=(0.1, 2.0)))
 def w1_gaussian_grad(theta: sp.Basic, theta0: sp.Basic, eps: sp.Basic) -> sp.Basic:
     """∂W₁/∂θ = sign(θ−θ₀), independent of ε; arguments (θ, θ₀, ε)."""
     return sp.sign(theta - theta0)

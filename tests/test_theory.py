@@ -194,3 +194,80 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0, result
+
+
+# --- domain kinds beyond an interval: each drives sample(), strategy() and the input check -------------------
+
+
+def test_a_label_in_0_1_is_drawn_from_the_set_and_checked_by_membership():
+    (x, g) = theory.sample("vae.decoder_nll", "bernoulli_pmf", rng=0, batch=200)
+    assert set(np.unique(x)) == {0, 1}
+    assert isinstance(theory.sample_for_card("vae.decoder_nll", "bernoulli_pmf", rng=1)[0], int)
+    pmf = formula("vae.decoder_nll", "bernoulli_pmf", "numpy")
+    np.testing.assert_allclose(pmf(np.array([0, 1]), 0.3), [0.7, 0.3])  # g^x (1 − g)^{1−x}
+    with pytest.raises(DomainError, match=r"x ∈ \{0, 1\}, got 0.5"):
+        pmf(np.array([1.0, 0.5]), 0.3)
+
+
+@given(theory.strategy("vae.decoder_nll", "bernoulli_pmf"))
+@strategies.active_settings()
+def test_default_strategy_draws_labels_in_0_1(args):
+    x, g = args
+    assert x in (0, 1) and 0 < g < 1
+
+
+def test_a_nonzero_scale_is_drawn_on_both_sides_of_0_and_0_is_refused():
+    x, a, b = theory.sample("cov.flow_density", "affine p_X", rng=0, batch=200)
+    assert (a < 0).any() and (a > 0).any()
+    assert ((np.abs(a) >= 0.3) & (np.abs(a) <= 3.0)).all()  # the declared bounds bound |a|
+    with pytest.raises(DomainError, match=r"a ∈ ℝ less \{0\}, got 0.0"):
+        formula("cov.flow_density", "affine p_X", "numpy")(1.0, np.array([2.0, 0.0]), 0.0)
+
+
+@given(theory.strategy("cov.flow_density", "affine p_X"))
+@strategies.active_settings()
+def test_default_strategy_draws_nonzero_scales(args):
+    assert args[1] != 0 and 0.3 <= abs(args[1]) <= 3.0
+
+
+def test_a_scalar_apart_from_another_is_drawn_at_least_gap_away_and_equality_is_refused():
+    theta, theta0, eps = theory.sample("wgan.lipschitz_critic", "dW1/dθ", rng=0, batch=500)
+    assert (np.abs(theta - theta0) >= 0.2 - 1e-12).all()
+    # ∂W₁/∂θ = sign(θ − θ₀) exists only for θ ≠ θ₀
+    grad = formula("wgan.lipschitz_critic", "dW1/dθ", "numpy")
+    np.testing.assert_array_equal(grad(np.array([1.0, -1.0]), 0.0, 1.0), [1.0, -1.0])
+    with pytest.raises(DomainError, match=r"theta0 = theta = 1.0"):
+        grad(np.array([0.5, 1.0]), 1.0, 1.0)
+
+
+@given(theory.strategy("wgan.lipschitz_critic", "dW1/dθ"))
+@strategies.active_settings()
+def test_default_strategy_keeps_theta_apart_from_theta0(args):
+    theta, theta0, _ = args
+    assert abs(theta - theta0) >= 0.2 - 1e-12
+
+
+def test_mutant_search_gets_the_containers_the_card_takes():
+    w, xs, gs, c = theory.sample_for_card("duality.logistic_discriminator", "objective", rng=0)
+    assert isinstance(w, list) and len(w) == 2 and isinstance(c, float)  # a "list" vector: Python floats
+    assert isinstance(xs, list) and [x.shape for x in xs] == [(2,), (2,)]  # "cols": a list of columns
+    lik, prior = theory.sample_for_card("vae.optimal_posterior", "posterior", rng=0)
+    assert isinstance(lik, list) and all(isinstance(v, float) for v in lik)  # "list": Python floats
+    assert sum(prior) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: Arg("x", sp.FiniteSet(0, sp.Symbol("k"))), "finite domain must hold real numbers"),
+    (lambda: Arg("x", sp.FiniteSet(0, 1), bounds=(0.0, 1.0)), "takes no simplex, nonzero"),
+    (lambda: Arg("a", theory.POSITIVE, nonzero=True), "does not contain 0"),
+    (lambda: Arg("a", theory.REALS, nonzero=True, bounds=(-1.0, 1.0)), "bound its magnitude"),
+    (lambda: Arg("S", theory.REALS, shape=("n", "d"), positive_definite=True), "needs a square matrix"),
+    (lambda: Arg("S", theory.REALS, size=3, positive_definite=True), "needs a square matrix"),
+    (lambda: Arg("t", theory.REALS, size=2, apart_from="s"), "apart_from needs a real scalar"),
+    (lambda: Arg("t", theory.REALS, apart_from="s", gap=0.0), "gap must be a positive number"),
+    (lambda: theory.takes(Arg("t", theory.REALS, apart_from="s"), Arg("s")), "earlier real scalar"),
+    (lambda: Arg("x", "{0, 1}"), "Interval or FiniteSet, got '{0, 1}'"),
+])
+def test_declarations_of_the_new_kinds_refuse_bad_values_by_quoting_them(make, match):
+    with pytest.raises(DomainError, match=match):
+        make()

@@ -32,8 +32,8 @@ from derivations.numeric.core import (
 
 _pt = lambda rng: (float(rng.normal(0, 2)), float(rng.normal(0, 2)))  # noqa: E731
 
-formula_args("cov.flow_density", "affine p_X",
-             lambda rng: (float(rng.normal()), float(rng.choice([-1, 1]) * rng.uniform(0.3, 3)), float(rng.normal())))
+# Stays: log p_X takes any number of log-dets (one per layer) after z; @takes declares one, and the mutant search
+# draws two here so that the planted errors see a flow of two layers, as the numeric checks do.
 formula_args("cov.flow_density", "flow log p_X", lambda rng: tuple(float(v) for v in rng.normal(size=4)))
 
 EDGES = np.array([-15.0, -1.5, 0.0, 1.5, 15.0])  # cells of the (u, v) plane; beyond ±15 the mass is < 1e-24

@@ -23,7 +23,6 @@ from derivations.numeric.core import (
     compiled,
     evaluate,
     expect_close,
-    formula_args,
     fuzz_property,
     lambdified,
     numeric_check,
@@ -36,26 +35,6 @@ C_REG = 0.8
 D = 2
 
 
-def _vec(rng: np.random.Generator, d: int = 2) -> np.ndarray:
-    return rng.normal(size=d)
-
-
-def _points(rng: np.random.Generator, m: int = 2) -> list[np.ndarray]:
-    return [rng.normal(size=2) for _ in range(m)]
-
-
-def _lams(rng: np.random.Generator, m: int = 2) -> list[float]:
-    return list(rng.uniform(-0.95, -0.05, m))
-
-
-formula_args("duality.logistic_discriminator", "objective",
-             lambda rng: (_vec(rng), _points(rng), _points(rng), float(rng.uniform(0.2, 2))))
-formula_args("duality.convexity", "quadratic", lambda rng: (_vec(rng), _vec(rng), float(rng.uniform(0.2, 2))))
-formula_args("duality.convexity", "logistic_hessian", lambda rng: (_vec(rng), _vec(rng)))
-formula_args("duality.conjugates", "quadratic_value", lambda rng: (_vec(rng), float(rng.uniform(0.2, 2))))
-for _name in ("g", "w*"):
-    formula_args("duality.dual_program", _name,
-                 lambda rng: (_lams(rng), _lams(rng), _points(rng), _points(rng), float(rng.uniform(0.2, 2))))
 
 
 def _reference_objective(w: np.ndarray, xs: np.ndarray, gs: np.ndarray, c: float) -> float:

@@ -18,7 +18,6 @@ from derivations.numeric.core import (
     Formulas,
     Outcome,
     expect_close,
-    formula_args,
     fuzz_property,
     lambdified,
     numeric_check,
@@ -328,18 +327,6 @@ def minimax_fuzz_autograd(formulas: Formulas, example: tuple[float, float]) -> N
 # ============================== gan.hybrid_loss_kl ==============================
 
 
-def _prob_pair(rng: np.random.Generator, k: int = 4) -> tuple[list[float], list[float]]:
-    p = rng.uniform(0.1, 1.0, k)
-    q = rng.uniform(0.1, 1.0, k)
-    return list(p / p.sum()), list(q / q.sum())
-
-
-formula_args("gan.hybrid_loss_kl", "KL", _prob_pair)
-formula_args("gan.nll_forward_kl", "KL", _prob_pair)
-formula_args("gan.nll_forward_kl", "H", lambda rng: (_prob_pair(rng)[0],))
-formula_args("gan.value_jsd", "KL", _prob_pair)
-formula_args("gan.value_jsd", "V", lambda rng: (*_prob_pair(rng), list(rng.uniform(0.05, 0.95, 4))))
-
 K4 = ("list", 4, "+")
 
 
@@ -584,15 +571,6 @@ def jsd_fuzz_v(formulas: Formulas, example) -> None:
 MU = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])  # data class means μ_y (rows)
 MU_HAT = np.array([[0.5, 0.5], [0.0, -1.0], [-1.0, 0.5]])  # model class means μ̂_y
 COL2 = ("col", 2, "r")
-
-
-def _cols_pair(rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    return [rng.normal(size=2) for _ in range(3)], [rng.normal(size=2) for _ in range(3)]
-
-
-formula_args("gan.projection_discriminator", "h*", lambda rng: tuple(rng.normal(size=2) for _ in range(3)))
-formula_args("gan.projection_discriminator", "A", _cols_pair)
-formula_args("gan.projection_discriminator", "b", _cols_pair)
 
 
 def _log_ratio_scipy(phi: np.ndarray, mu: np.ndarray, muhat: np.ndarray) -> np.ndarray:

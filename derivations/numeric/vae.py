@@ -22,7 +22,6 @@ from derivations.numeric.core import (
     compiled,
     evaluate,
     expect_close,
-    formula_args,
     fuzz_property,
     lambdified,
     numeric_check,
@@ -32,25 +31,6 @@ PRIOR = np.array([0.1, 0.2, 0.3, 0.4])  # p(z) on four latent points
 LIK = np.array([0.9, 0.5, 0.2, 0.05])  # p_θ(x|z) at the observed x
 Q = np.array([0.4, 0.3, 0.2, 0.1])  # some encoder q(z|x), not the posterior
 K4 = ("list", 4, "+")
-
-
-def _simplex(rng: np.random.Generator, k: int = 4) -> list[float]:
-    w = rng.uniform(0.1, 1.0, k)
-    return list(w / w.sum())
-
-
-def _lik(rng: np.random.Generator, k: int = 4) -> list[float]:
-    return list(rng.uniform(0.05, 1.0, k))
-
-
-for _rid in ("vae.elbo_jensen", "vae.optimal_posterior"):
-    formula_args(_rid, "marginal_likelihood", lambda rng: (_lik(rng), _simplex(rng)))
-    formula_args(_rid, "posterior", lambda rng: (_lik(rng), _simplex(rng)))
-for _rid in ("vae.elbo_jensen", "vae.kl_properties"):
-    formula_args(_rid, "kl_discrete", lambda rng: (_simplex(rng), _simplex(rng)))
-formula_args("vae.gaussian_kl", "kl_to_standard_normal",
-             lambda rng: (list(rng.normal(size=3)), list(rng.uniform(0.3, 2, 3))))
-formula_args("vae.reparameterization", "second_moment", lambda rng: (float(rng.normal()), float(rng.uniform(0.3, 2))))
 
 
 def _bayes(lik: np.ndarray, prior: np.ndarray) -> np.ndarray:
@@ -578,11 +558,6 @@ W_DEC, B_DEC = np.array([1.5, -2.0, 0.7]), np.array([0.2, 0.1, -0.4])
 Q_MEAN, Q_SD = 0.3, 0.8
 L3 = ("list", 3, "r")
 
-formula_args("vae.decoder_nll", "bernoulli_nll",
-             lambda rng: ([int(v) for v in rng.integers(0, 2, 3)], list(rng.uniform(0.05, 0.95, 3))))
-formula_args("vae.decoder_nll", "bernoulli_nll_logits",
-             lambda rng: ([int(v) for v in rng.integers(0, 2, 3)], list(rng.normal(size=3))))
-formula_args("vae.decoder_nll", "bernoulli_pmf", lambda rng: (int(rng.integers(0, 2)), float(rng.uniform(0.05, 0.95))))
 
 
 def _torch_gaussian_nll(x: np.ndarray, f: np.ndarray, sigma: float) -> float:

@@ -21,20 +21,10 @@ from derivations.numeric.core import (
     Outcome,
     evaluate,
     expect_close,
-    formula_args,
     fuzz_property,
     lambdified,
     numeric_check,
 )
-
-
-def _separated(rng: np.random.Generator) -> tuple[float, float]:
-    """θ, θ₀ at least 0.2 apart (the results assume θ ≠ θ₀)."""
-    theta0 = float(rng.uniform(-2, 2))
-    return theta0 + float(rng.choice([-1, 1]) * rng.uniform(0.2, 2)), theta0
-
-
-formula_args("wgan.lipschitz_critic", "dW1/dθ", lambda rng: (*_separated(rng), float(rng.uniform(0.1, 2))))
 
 _separated_st = st.tuples(gst.bounded_floats(-5, 5), gst.bounded_floats(0.05, 5), st.sampled_from([-1.0, 1.0])).map(
     lambda t: (t[0] + t[2] * t[1], t[0]))  # (θ, θ₀) with |θ − θ₀| ≥ 0.05
