@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 import time
+from collections.abc import Callable
 
 from derivations import registry, report
 from derivations.domains import DomainError
@@ -27,14 +29,20 @@ def _seed(text: str) -> int:
     return seed
 
 
-def _count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seeds needs a positive integer, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--seeds needs a positive integer, got {n}")
-    return n
+def _positive(flag: str) -> Callable[[str], int]:
+    """An argparse type: a positive integer, or an error naming ``flag`` and the bad text."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} needs a positive integer, got {text!r}") from None
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"{flag} needs a positive integer, got {n}")
+        return n
+    return parse
+
+
+_count = _positive("--seeds")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                         f"(default file {report.EXPERIMENTS_JSON})")
     v.add_argument("--run-experiments", action="store_true",
                    help="run the chosen results' experiments now (--quick) for the section 'empirical'")
+    v.add_argument("--jobs", type=_positive("--jobs"), default=min(2, os.cpu_count() or 1), metavar="N",
+                   help="check N results at a time in worker processes (default: 2, or 1 on a one-core machine)")
     v.add_argument("--no-cache", action="store_true",
                    help="re-check every step instead of reading verdicts kept from an earlier run of the same "
                         "step under the same checker code ($GENPROOF_CACHE, default ~/.cache/genproof/verdicts)")
@@ -144,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                "run_experiments": args.run_experiments}
     t0 = time.perf_counter()
     try:
-        rep = report.build(chosen, options)
+        rep = report.build(chosen, options, jobs=args.jobs)
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

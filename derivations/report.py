@@ -10,7 +10,9 @@ The shape is stable and documented in README.md ("The verify report"):
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -100,9 +102,28 @@ def result_entry(result: Result, options: dict) -> dict:
     return entry
 
 
-def build(results: Iterable[Result], options: dict | None = None) -> dict:
+def _entry_by_id(result_id: str, options: dict) -> dict:
+    from derivations import registry
+
+    return result_entry(registry.get(result_id), options)
+
+
+def build(results: Iterable[Result], options: dict | None = None, jobs: int = 1) -> dict:
+    """The verify report of ``results``; ``jobs`` > 1 checks that many results at a time in forked processes.
+
+    Each result is checked alone (its steps share a context, results share nothing), so the entries do not
+    depend on ``jobs``; they come back in the order of ``results``.
+    """
     options = options or {}
-    entries = [result_entry(r, options) for r in results]
+    results = list(results)
+    if jobs > 1 and len(results) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # fork: the children inherit the registry (entry-point results too) and the cache setting; a result is
+        # sent by its ID, since its build function does not pickle.
+        with concurrent.futures.ProcessPoolExecutor(min(jobs, len(results)),
+                                                    mp_context=multiprocessing.get_context("fork")) as pool:
+            entries = list(pool.map(_entry_by_id, [r.id for r in results], [options] * len(results)))
+    else:
+        entries = [result_entry(r, options) for r in results]
     summary: dict[str, object] = {"results": len(entries)}
     for kind in ("symbolic", *SECTIONS):
         statuses = [e[kind]["status"] for e in entries if kind in e]

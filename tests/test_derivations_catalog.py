@@ -65,3 +65,27 @@ def test_derivations_verify_rejects_a_negative_seed_with_a_usage_error(seed, cap
         main(["verify", "gan.optimal_discriminator", f"--seed={seed}"])
     assert stop.value.code == 2  # argparse's usage error, not a traceback
     assert "seed must be a non-negative integer" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2", "two"])
+def test_derivations_verify_rejects_a_bad_job_count_with_a_usage_error(jobs, capsys):
+    from derivations.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["verify", "gan.optimal_discriminator", f"--jobs={jobs}"])
+    assert stop.value.code == 2
+    assert "--jobs needs a positive integer" in capsys.readouterr().err
+
+
+def test_derivations_verify_in_two_processes_reports_what_one_process_reports():
+    from derivations import report
+
+    chosen = [registry.get(i) for i in ("gan.logit_log_ratio", "gan.optimal_discriminator", "cov.uv_jacobian")]
+
+    def steps(rep):
+        return [(e["id"], [(s["index"], s["status"], s["message"]) for s in e["symbolic"]["steps"]])
+                for e in rep["results"]]
+
+    alone, together = report.build(chosen, jobs=1), report.build(chosen, jobs=2)
+    assert steps(together) == steps(alone)  # same verdicts, same order
+    assert [e["id"] for e in together["results"]] == [r.id for r in chosen]
