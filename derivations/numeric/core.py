@@ -537,6 +537,16 @@ def expect_close(got: Any, want: Any, what: str, rtol: float = 1e-9, atol: float
         raise AssertionError(f"{what}: formula gives {got!r}, reference gives {want!r}")
 
 
+def expect_within(got: Any, want: Any, radius: float, what: str) -> None:
+    """Raise AssertionError (a fuzz counterexample) unless ‖got − want‖₂ ≤ radius (NaN never within).
+
+    ``radius`` is a certified bound on the reference's own error, not a chosen tolerance.
+    """
+    got_a, want_a = np.atleast_1d(np.asarray(got, dtype=float)), np.atleast_1d(np.asarray(want, dtype=float))
+    if got_a.shape != want_a.shape or not float(np.linalg.norm(got_a - want_a)) <= radius:
+        raise AssertionError(f"{what}: formula gives {got!r}, reference gives {want!r} (certified radius {radius:.2e})")
+
+
 _MEMO: dict[tuple, tuple[tuple, Any]] = {}
 
 
