@@ -85,8 +85,10 @@ def test_an_unreadable_condition_is_an_error_with_its_position():
     assert "needs a relation" in rep["steps"][0]["message"]
 
 
-def test_a_system_of_equations_is_not_mistaken_for_a_condition():
+def test_a_system_of_equations_or_a_thin_space_is_not_mistaken_for_a_condition():
     assert split("x + y = 1, x - y = 0") == ("x + y = 1, x - y = 0", [])
+    chain = r"s t \le |s| \, |t| \le |t|"
+    assert split(chain) == (chain, [])
     assert marks("a: real\nb: real", "a + b = 3, a - b = 1", r"\Rightarrow a = 2, b = 1") == ["GIVEN", "PROVED"]
 
 

@@ -32,6 +32,7 @@ _TEXT = re.compile(r"\\(text|mathrm|textrm|mbox)\s*\{([^{}]*)\}")
 _FORALL = re.compile(r"\\forall(?![A-Za-z])")
 _AND = re.compile(r"\\(text|mathrm|textrm|mbox)\s*\{\s*(and|,)\s*\}|\\(land|wedge)(?![A-Za-z])")
 _OPEN, _CLOSE = "([{", ")]}"
+_COMMA = re.compile(r"(?<!\\),")  # a comma, not the thin space \,
 _CMP = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge, "!=": sp.Ne}
 
 
@@ -83,7 +84,7 @@ def split(math: str) -> tuple[str, list[tuple[int, str]]]:
     if m:
         stop = next((c for c in _top(text, re.compile(r"(?<!\\):(?!=)|\\colon(?![A-Za-z])"), depths, m.end())), None)
         if stop is None:
-            stop = next((c for c in _top(text, re.compile(r",|\\q?quad(?![A-Za-z])"), depths, m.end())), None)
+            stop = next((c for c in _top(text, re.compile(r"(?<!\\),|\\q?quad(?![A-Za-z])"), depths, m.end())), None)
         if stop is not None:
             conds.append((m.end(), text[m.end():stop.start()]))
             text = " " * stop.end() + text[stop.end():]
@@ -107,7 +108,7 @@ def split(math: str) -> tuple[str, list[tuple[int, str]]]:
         text = _strip_separator(text[:start]) + " " * (len(text) - start)
     elif not conds:
         # statement , \quad x \in (0, 1)   (a last comma-separated part that only bounds)
-        commas = list(_top(text, re.compile(r","), depths))
+        commas = list(_top(text, _COMMA, depths))
         if commas:
             c = commas[-1]
             tail = text[c.end():]
@@ -172,7 +173,7 @@ def read(text: str, scope: Scope, line: int = 1, column: int = 1) -> list[Condit
     text = latex._SPACING.sub(latex._blank, text)
     depths = _depths(text)
     pieces, last = [], 0
-    for c in _top(text, re.compile(r","), depths):
+    for c in _top(text, _COMMA, depths):
         pieces.append((last, text[last:c.start()]))
         last = c.end()
     pieces.append((last, text[last:]))
@@ -242,7 +243,7 @@ def _membership(names: list, set_text: str, scope: Scope, ln: int, col: int) -> 
         m = re.fullmatch(r"(\\left)?\s*([(\[])(.*)(\\right)?\s*([)\]])", s, re.S)
         inner = m.group(3) if m else ""
         depths = _depths(inner)
-        commas = list(_top(inner, re.compile(r","), depths))
+        commas = list(_top(inner, _COMMA, depths))
         if not m or len(commas) != 1:
             raise ConditionError("write the set as an interval: (a, b), [a, b], (0, \\infty) or \\mathbb{R}",
                                  ln, col, s[:40])

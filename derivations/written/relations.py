@@ -358,6 +358,11 @@ def prove_zero(diff: sp.Basic, scope: Scope) -> bool | None:
         return pointwise_zero(diff, scope)
     if diff.has(sp.Derivative):
         diff = worlds._derivatives_inside(diff)
+    closed = closed_forms(diff)
+    if closed is not diff:
+        if not closed.has(sp.Integral):
+            return pointwise_zero(closed, scope) or None
+        diff = closed
     ints = list(diff.atoms(sp.Integral))
     opaque = diff.xreplace({i: sp.Dummy("I", real=True) for i in ints})
     if pointwise_zero(opaque, scope):
@@ -370,6 +375,29 @@ def prove_zero(diff: sp.Basic, scope: Scope) -> bool | None:
         if pointwise_zero(g + c0 * rho, scope):
             return True
     return None
+
+
+#: CPU seconds SymPy may spend on the closed form of one integral.
+INTEGRAL_TIME_LIMIT = 3.0
+
+
+def closed_forms(e: sp.Basic) -> sp.Basic:
+    """``e`` with each integral of an elementary integrand (no undefined function) replaced by its closed form.
+
+    An integral SymPy cannot do within :data:`INTEGRAL_TIME_LIMIT`, or can do only under
+    conditions (a Piecewise answer), stays as it is: a closed form is used only when it
+    holds for every value the symbols' assumptions allow.
+    """
+    out = e
+    for i in sorted(e.atoms(sp.Integral), key=lambda i: len(i.atoms(sp.Integral))):
+        if i not in out.atoms(sp.Integral) or i.has(sp.core.function.AppliedUndef, sp.Derivative):
+            continue
+        val = _timed(lambda i=i: i.doit(), INTEGRAL_TIME_LIMIT)
+        if val is None or val.has(sp.Integral, sp.Piecewise, sp.nan, sp.zoo) or val in (sp.oo, -sp.oo) \
+                or val.has(sp.oo, -sp.oo):
+            continue
+        out = out.xreplace({i: val})
+    return out
 
 
 def prove_sign(gap: sp.Basic, scope: Scope, strict: bool) -> bool | None:
@@ -477,9 +505,11 @@ def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outc
         return _infinite(lhs, rhs, scope, rng, count)
     kind = "matrix" if sl or sr else ("expectation" if _has_int(lhs, rhs) else "equality")
     tol = _tol(lhs, rhs)
-    counter, seen = None, 0
+    counter, seen, not_real = None, 0, None
     for w in _worlds(scope, (lhs, rhs), rng, count if tol < 1e-9 else max(4, count // 2)):
         vals = _pair(lhs, rhs, w, scope)
+        if vals is not None and not_real is None and not isinstance(vals[0], sp.MatrixBase):
+            not_real = _one_side_not_real(w, vals, lhs, rhs)
         if vals is None or (not isinstance(vals[0], sp.MatrixBase) and (_real(vals[0]) is None
                                                                         or _real(vals[1]) is None)):
             continue
@@ -493,6 +523,8 @@ def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outc
             break
     if counter is not None:
         return Outcome("refuted", "the two sides differ", counter, kind)
+    if not_real is not None:
+        return Outcome("refuted", not_real["why"], not_real, kind)
     diff = _difference(lhs, rhs)
     proved = _timed(lambda: prove_zero(diff, scope))
     if proved:
@@ -504,6 +536,35 @@ def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outc
         if found is not None:
             return Outcome("refuted", "the two sides differ (found and shrunk by Hypothesis)", found, kind)
     return Outcome("undecided", _why_undecided(seen, lhs, rhs), None, kind)
+
+
+def _odd_root(e) -> bool:
+    """Whether ``e`` takes a root of odd index (x^{1/3}): SymPy's principal value is complex where the real
+    root a writer means is real, so a non-real value there proves nothing."""
+    return any(p.exp.is_Rational and not p.exp.is_Integer and p.exp.q % 2 == 1 for p in e.atoms(sp.Pow))
+
+
+def _one_side_not_real(w: worlds.World, vals, lhs, rhs) -> dict | None:
+    """A counterexample where one side is a real number and the other is not (log of a negative number).
+
+    The claim is an identity of real functions on the declared domain; a side with no real value at a
+    point of that domain, where the other side has one, makes it false there.
+    """
+    a, b = (_real(v) for v in vals)
+    if (a is None) == (b is None):
+        return None
+    bad_side, bad_val, expr = ("right", vals[1], rhs) if a is not None else ("left", vals[0], lhs)
+    try:
+        z = complex(bad_val)
+    except (TypeError, OverflowError):
+        return None
+    if not (math.isfinite(z.real) and math.isfinite(z.imag)) or abs(z.imag) < 1e-9 * (1 + abs(z.real)):
+        return None
+    if _odd_root(expr):
+        return None
+    why = f"the {bad_side}-hand side is not a real number here (e.g. the log of a negative number), " \
+          f"the {'left' if bad_side == 'right' else 'right'}-hand side is"
+    return _counter(w, vals[0], vals[1], why=why)
 
 
 def _hypothesis(lhs, rhs, scope: Scope, rng: random.Random, differ) -> dict | None:

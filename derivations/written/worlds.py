@@ -271,11 +271,16 @@ def _derivatives_inside(e):
     return e.replace(lambda x: isinstance(x, sp.Derivative), move)
 
 
-def _quad(var, body, lo, hi):
-    """∫_lo^hi body d(var) in double precision (SciPy), refused unless its error estimate is tiny.
+def _quad(var, body, lo, hi, hints=()):
+    """∫_lo^hi body d(var) in double precision (SciPy), refused unless it is stable and its error estimate tiny.
 
     A comparison of integrals uses a relative tolerance of 1e-8; the quadrature
     must be good to 1e-10 or the point is skipped (never a false counterexample).
+    A narrow peak far from 0 (a Gaussian with mean 80 and deviation 0.9) can hide
+    from an adaptive rule on an infinite range, which then reports 0 with a tiny
+    error estimate: so the range is also split at the largest value of the
+    integrand on a grid (plus ``hints``, the point's coordinates), and the two
+    results must agree.
     """
     import warnings
 
@@ -286,12 +291,53 @@ def _quad(var, body, lo, hi):
     f = sp.lambdify(var, body, "numpy")
     a = float(lo) if lo.is_finite else (np.inf if lo > 0 else -np.inf)
     b = float(hi) if hi.is_finite else (np.inf if hi > 0 else -np.inf)
+
+    def g(t):
+        return float(np.real(f(t)))
+
+    def quad(u, v):
+        if u == v:
+            return 0.0, 0.0
+        return integrate.quad(g, u, v, epsabs=1e-13, epsrel=1e-12, limit=200)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        value, err = integrate.quad(lambda t: float(np.real(f(t))), a, b, epsabs=1e-13, epsrel=1e-12, limit=200)
+        value, err = quad(a, b)
+        peak = _peak(f, a, b, hints)
+        if peak is not None:
+            (v1, e1), (v2, e2) = quad(a, peak), quad(peak, b)
+            if not abs((v1 + v2) - value) <= 1e-9 * (1 + abs(value)):
+                raise NotNumeric("quadrature unstable (a narrow peak?)")
+            value, err = v1 + v2, max(err, e1 + e2)
     if not np.isfinite(value) or err > 1e-10 * (1 + abs(value)):
         raise NotNumeric(f"quadrature not accurate enough (error {err:.1e})")
     return mpmath.mpf(value)
+
+
+def _peak(f, a: float, b: float, hints=()) -> float | None:
+    """Where |f| is largest on a grid over (a, b) and around ``hints``; None if nowhere finite."""
+    import numpy as np
+
+    grid = np.concatenate([np.linspace(-200, 200, 4001), np.geomspace(1e-6, 1e6, 400),
+                           -np.geomspace(1e-6, 1e6, 400)])
+    for h in hints:
+        try:
+            c = float(h)
+        except (TypeError, ValueError):
+            continue
+        grid = np.concatenate([grid, c + np.concatenate([-np.geomspace(1e-6, 10, 60), [0.0],
+                                                         np.geomspace(1e-6, 10, 60)])])
+    grid = grid[(grid > a) & (grid < b)]
+    if grid.size == 0:
+        return None
+    try:
+        vals = np.abs(np.real(np.asarray(f(grid), dtype=complex)))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if vals.shape != grid.shape:
+        return None
+    vals[~np.isfinite(vals)] = -1
+    k = int(np.argmax(vals))
+    return float(grid[k]) if vals[k] > 0 else None
 
 
 def _integral(integral: sp.Integral, w: World, scope: Scope) -> sp.Basic:
@@ -321,12 +367,12 @@ def _integral(integral: sp.Integral, w: World, scope: Scope) -> sp.Basic:
                     continue
                 g = body.xreplace({fn(var): w.densities[fn][k] for fn in dens})
                 if var in g.free_symbols:
-                    total += _quad(var, g, a, b)
+                    total += _quad(var, g, a, b, inner_point.values())
                 else:
                     total += mpmath.mpf(sp.N(g * (b - a), 25))
             return sp.Float(total, 20)
         if body.free_symbols - {var}:
             raise NotNumeric("free symbols inside the integral")
-        return sp.Float(_quad(var, body, lo, hi), 20)
+        return sp.Float(_quad(var, body, lo, hi, inner_point.values()), 20)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
         raise NotNumeric(f"integral: {exc}") from None
