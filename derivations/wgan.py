@@ -10,6 +10,10 @@ at θ (or spreads it as N(θ, ε²)), the data sit at θ₀ (or N(θ₀, ε²)).
 * ``wgan.lipschitz_critic`` — with |D'| ≤ 1 the mean value theorem bounds
   L_D ≥ −|θ−θ₀|, attained by D(x) = sign(θ₀−θ)·x + c; the optimum is −W₁, and
   W₁(N(θ, ε²), N(θ₀, ε²)) = |θ−θ₀| has gradient ±1 for every ε.
+  Its card also holds two closed forms models/ is tested against: the WGAN-GP
+  penalty λ·mean((‖∇D(x̂)‖ − 1)²), the soft form of |D'| ≤ 1, and the Fréchet
+  distance between Gaussians (W₂², d ≤ 2), which the sample-quality metric
+  and its train-vs-test floor compute.
 
 Gaussian expectations are written through the standardization X = θ + εZ,
 Z ~ N(0, 1) (``sympy.stats``): SymPy evaluates moments of a parameter-free
@@ -50,6 +54,8 @@ __all__ = [
     "lipschitz_critic_value",
     "w1_gaussian",
     "w1_gaussian_grad",
+    "gradient_penalty",
+    "frechet_distance",
 ]
 
 
@@ -113,6 +119,65 @@ def lipschitz_critic_value(theta: sp.Basic, theta0: sp.Basic) -> sp.Basic:
 def w1_gaussian(theta: sp.Basic, theta0: sp.Basic, eps: sp.Basic) -> sp.Basic:
     """W₁(N(θ, ε²), N(θ₀, ε²)) = |θ−θ₀| for every ε; arguments (θ, θ₀, ε)."""
     return sp.Abs(theta - theta0)
+
+
+@takes(Arg("grads", REALS, shape=("m", "d")), Arg("weight", POSITIVE), m=3, d=2)
+def gradient_penalty(grads: sp.Matrix, weight: sp.Basic) -> sp.Basic:
+    """WGAN-GP penalty λ·(1/m)Σ_i (‖g_i‖₂ − 1)², g_i = ∇D(x̂_i) at the m interpolates; arguments (grads m×d, λ).
+
+    The soft form of the constraint ‖∇D‖ ≤ 1 of this result (Gulrajani et al. 2017, eq. 3): it is 0
+    exactly when every gradient has norm 1, as the optimal critic D* = sign(θ₀−θ)x + c's has. ``grads``
+    holds one flattened input gradient per row.
+
+    Args:
+        grads: an m×d Matrix, row i the gradient of the critic at interpolate i.
+        weight: λ > 0.
+
+    Returns:
+        The penalty, a SymPy expression.
+
+    >>> gradient_penalty(sp.Matrix([[3, 4], [0, 1]]), 10)
+    80
+    """
+    m, d = grads.shape
+    norms = [sp.sqrt(sp.Add(*(grads[i, j] ** 2 for j in range(d)))) for i in range(m)]
+    return weight * sp.Add(*((n - 1) ** 2 for n in norms)) / m
+
+
+@takes(Arg("mu1", REALS, size="d", container="col"), Arg("cov1", REALS, shape=("d", "d"), positive_definite=True),
+       Arg("mu2", REALS, size="d", container="col"), Arg("cov2", REALS, shape=("d", "d"), positive_definite=True),
+       d=2)
+def frechet_distance(mu1: sp.Matrix, cov1: sp.Matrix, mu2: sp.Matrix, cov2: sp.Matrix) -> sp.Basic:
+    """FD = ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^{1/2}), the squared W₂ between N(μ₁, Σ₁) and N(μ₂, Σ₂), d ≤ 2.
+
+    Dowson & Landau (1982); Heusel et al. (2017) use it on features as FID. tr (Σ₁Σ₂)^{1/2} is Σ_i √λ_i
+    over the eigenvalues of Σ₁Σ₂ (positive: it is similar to Σ₁^{1/2}Σ₂Σ₁^{1/2}); for d = 2 that is
+    √(tr Σ₁Σ₂ + 2√det Σ₁Σ₂), since (√λ₁ + √λ₂)² = λ₁ + λ₂ + 2√(λ₁λ₂). In 1-D, FD of N(θ, ε²) and
+    N(θ₀, ε²) is (θ − θ₀)² = W₁².
+
+    Args:
+        mu1, mu2: the means, d×1 Matrices.
+        cov1, cov2: the covariances, d×d symmetric positive definite Matrices.
+
+    Returns:
+        FD, a SymPy expression.
+
+    Raises:
+        ValueError: d > 2 (no closed form in radicals is written for the trace of the square root there).
+
+    >>> frechet_distance(sp.Matrix([1]), sp.Matrix([[4]]), sp.Matrix([0]), sp.Matrix([[1]]))
+    2
+    """
+    d = cov1.rows
+    prod = cov1 * cov2
+    if d == 1:
+        root_trace = sp.sqrt(prod[0, 0])
+    elif d == 2:
+        root_trace = sp.sqrt(prod.trace() + 2 * sp.sqrt(prod.det()))
+    else:
+        raise ValueError(f"frechet_distance: the closed form is written for d ≤ 2, got d = {d}")
+    diff = mu1 - mu2
+    return (diff.T * diff)[0, 0] + cov1.trace() + cov2.trace() - 2 * root_trace
 
 
 @takes(Arg("theta", REALS, bounds=(-2.0, 2.0)), Arg("theta0", REALS, apart_from="theta", gap=0.2, bounds=(-2.0, 2.0)),
@@ -324,7 +389,7 @@ register(Result(
     uses=("wgan.unbounded_critic", "wgan.gaussian_kl"),
     conclusion="optimum",
     formulas={"D*": lipschitz_critic, "min L_D": lipschitz_critic_value, "W1": w1_gaussian,
-              "dW1/dθ": w1_gaussian_grad},
+              "dW1/dθ": w1_gaussian_grad, "gradient penalty": gradient_penalty, "Fréchet distance": frechet_distance},
     planted=(
         Planted("square it", "dropped factor: |D(θ) − D(θ₀)|² ≤ (θ−θ₀)²/2", scale(sp.Rational(1, 2))),
         Planted("case Δ > 0", "sign flip: L_D ≥ +|θ−θ₀|", flip_sign()),

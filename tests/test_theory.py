@@ -271,3 +271,35 @@ def test_mutant_search_gets_the_containers_the_card_takes():
 def test_declarations_of_the_new_kinds_refuse_bad_values_by_quoting_them(make, match):
     with pytest.raises(DomainError, match=match):
         make()
+
+
+FRECHET = ("wgan.lipschitz_critic", "Fréchet distance")
+
+
+def test_a_covariance_is_drawn_symmetric_positive_definite():
+    _, cov1, _, cov2 = theory.sample(*FRECHET, rng=0, batch=100)
+    for cov in (cov1, cov2):
+        assert cov.shape == (100, 2, 2)
+        np.testing.assert_array_equal(cov, np.swapaxes(cov, -1, -2))
+        assert (np.linalg.eigvalsh(cov) > 0).all()
+
+
+@given(theory.strategy(*FRECHET))
+@strategies.active_settings()
+def test_default_strategy_draws_positive_definite_covariances(args):
+    _, cov1, _, cov2 = args
+    for cov in (cov1, cov2):
+        np.testing.assert_array_equal(cov, cov.T)
+        assert np.linalg.eigvalsh(cov).min() > 0
+
+
+@pytest.mark.parametrize(("cov", "match"), [
+    (np.array([[1.0, 2.0], [2.0, 1.0]]), r"not symmetric positive definite \(smallest eigenvalue -1"),
+    (np.array([[1.0, 0.5], [0.0, 1.0]]), r"not symmetric positive definite .* asymmetry 0.5\): \[\[1.0, 0.5\]"),
+])
+def test_a_matrix_that_is_no_covariance_is_refused_with_its_value(cov, match):
+    mu = np.zeros(2)
+    for backend, wrap in (("numpy", np.asarray), ("torch", torch.as_tensor)):
+        with pytest.raises(DomainError, match="cov2 ∈ symmetric positive definite of shape d×d, got a matrix that is "
+                                              + match):
+            formula(*FRECHET, backend)(wrap(mu), wrap(np.eye(2)), wrap(mu), wrap(cov))

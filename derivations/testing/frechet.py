@@ -1,9 +1,10 @@
 """The Fréchet distance between Gaussians: FD = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^{1/2}).
 
-The catalog has no result for this closed form yet (Dowson & Landau 1982;
-Heusel et al. 2017 use it as FID), so the expected value is computed with an
-independent oracle, SciPy's matrix square root ``scipy.linalg.sqrtm``, and
-the failure message says so instead of naming a catalog result.
+The catalog's closed form (Dowson & Landau 1982; Heusel et al. 2017 use it as
+FID) is ``formula("wgan.lipschitz_critic", "Fréchet distance")``, written for
+d ≤ 2. This checker draws d up to 4, so its expected value is computed with an
+independent oracle, SciPy's matrix square root ``scipy.linalg.sqrtm``, and the
+failure message says so instead of naming a catalog result.
 """
 
 from __future__ import annotations
