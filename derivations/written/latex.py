@@ -94,6 +94,13 @@ class Gaussian:
 
 
 @dataclass(frozen=True)
+class Discrete:
+    """A named law on a finite support: Bernoulli(θ) is {0: 1 − θ, 1: θ}."""
+
+    pmf: tuple  # ((value, probability), …)
+
+
+@dataclass(frozen=True)
 class _Mark:
     kind: str  # "d", "partial"
     order: int = 1
@@ -354,7 +361,7 @@ class _Reader:
         v = self.ev(node)
         if isinstance(v, list):
             v = self.combine(v, node)
-        if isinstance(v, (_Mark, _Differential, _Deriv, _Func, Gaussian)):
+        if isinstance(v, (_Mark, _Differential, _Deriv, _Func, Gaussian, Discrete)):
             self.fail(node, "this is not a value here (a d, dx, derivative or function without argument)")
         return v
 
@@ -451,8 +458,8 @@ class _Reader:
                 self.fail(node, "a lone d or \\partial (write dx, or declare d)")
             if isinstance(p, _Differential):
                 self.fail(node, f"d{p.var} outside an integral or derivative")
-            if isinstance(p, Gaussian):
-                self.fail(node, "a distribution N(·,·) is not a value; use it after \\sim")
+            if isinstance(p, (Gaussian, Discrete)):
+                self.fail(node, "a distribution is not a value; use it after \\sim")
             factors.append(p)
             i += 1
         for f in factors:
@@ -751,6 +758,8 @@ class _Reader:
             if not suffixes and len(name) > 1 and all(self.scope.lookup(ch) is not None for ch in name):
                 return None  # J, S and D declared and no argument: their product
             return self.divergence(name, node, suffixes)
+        if name in ("Bernoulli", "Bern", "Ber", "Binomial", "Bin"):
+            return self.discrete(name, node, suffixes)
         if name == "N":
             if suffixes and _is(suffixes[0], "call"):
                 args = self.args(suffixes[0].children[1])
@@ -943,7 +952,7 @@ class _Reader:
     def check_law(self, var, law, node):
         if not isinstance(var, sp.Symbol):
             self.fail(node, "the variable of an expectation must be a symbol")
-        if isinstance(law, Gaussian):
+        if isinstance(law, (Gaussian, Discrete)):
             return var, law
         if isinstance(law, sp.core.function.AppliedUndef):
             f = self.scope.functions.get(str(law.func))
@@ -965,16 +974,60 @@ class _Reader:
     def integrate(self, body, var, law, node):
         if isinstance(law, Gaussian):
             return gaussian_expectation(body, var, law.mean, law.var)
+        if isinstance(law, Discrete):
+            # E_{x ~ Bernoulli(θ)} f(x) = (1 − θ) f(0) + θ f(1): the sum over the support, symbolically.
+            return sp.Add(*[prob * body.xreplace({var: v}) for v, prob in law.pmf])
+        return self.total(law.fn(var) * body, var)
+
+    def total(self, expr, var):
+        """∫ expr d(var) over var's declared interval, or the sum over its declared finite set."""
+        values = self.finite(var)
+        if values is not None:
+            return sp.Add(*[expr.xreplace({var: v}) for v in values])
         lo, hi = self.support(var)
-        return sp.Integral(law.fn(var) * body, (var, lo, hi))
+        return sp.Integral(expr, (var, lo, hi))
+
+    def finite(self, var):
+        d = self.scope.domains.get(var)
+        return tuple(sp.sympify(v) for v in d.values) if d is not None and d.values else None
 
     def support(self, var):
         d = self.scope.domains.get(var)
         if d is None:
             return -sp.oo, sp.oo
         if d.values or d.integer:
-            raise LatexError(f"expectations over the discrete variable {var} are not supported")
+            raise LatexError(f"expectations over the integer variable {var} are not supported "
+                             "(declare it on a finite set such as {0, 1})")
         return d.interval.inf, d.interval.sup
+
+    def discrete(self, name, node, suffixes):
+        """Bernoulli(θ), Binomial(n, θ) with n a whole number up to 50: their pmf on the support."""
+        if not suffixes or not _is(suffixes[0], "call"):
+            self.fail(node, f"write {name}(\\theta)")
+        args = self.args(suffixes[0].children[1])
+        if any(isinstance(a, tuple) for a in args):
+            self.fail(suffixes[0], f"cannot read the parameters of {name}")
+        if name in ("Bernoulli", "Bern", "Ber") and len(args) == 1:
+            n, p = sp.Integer(1), args[0]
+        elif name in ("Binomial", "Bin") and len(args) == 2 and args[0].is_Integer and 1 <= args[0] <= 50:
+            n, p = args
+        else:
+            self.fail(suffixes[0], "write Bernoulli(\\theta) or Binomial(n, \\theta), n a whole number up to 50")
+        self.probability(p, suffixes[0])
+        return Discrete(tuple((sp.Integer(k), sp.binomial(n, k) * p**k * (1 - p)**(n - k))
+                              for k in range(int(n) + 1)))
+
+    def probability(self, p, node):
+        """The parameter of a law on a finite set must lie in [0, 1] on its whole declared domain."""
+        if p.is_number:
+            ok = bool(0 <= p <= 1)
+        else:
+            from derivations.written import relations
+
+            ok = bool(relations.pointwise_sign(p, self.scope, False)) and bool(
+                relations.pointwise_sign(1 - p, self.scope, False))
+        if not ok:
+            self.fail(node, "a probability must lie in [0, 1]: declare its symbol in [0, 1] or (0, 1)")
 
     def divergence(self, name, node, suffixes):
         if not suffixes or not _is(suffixes[0], ("call", "bracket_call")):
@@ -984,8 +1037,7 @@ class _Reader:
             if len(args) != 1:
                 self.fail(suffixes[0], "H takes one density")
             f, var = self.density_of(args[0], suffixes[0])
-            lo, hi = self.support(var)
-            return self.suffixes(-sp.Integral(f.fn(var) * sp.log(f.fn(var)), (var, lo, hi)), suffixes[1:], node)
+            return self.suffixes(-self.total(f.fn(var) * sp.log(f.fn(var)), var), suffixes[1:], node)
         if len(args) == 1 and isinstance(args[0], tuple) and args[0][0] == "sep":
             a, b = args[0][1], args[0][2]
         elif len(args) == 2 and not any(isinstance(x, tuple) for x in args):
@@ -998,13 +1050,12 @@ class _Reader:
         (fa, va), (fb, vb) = self.density_of(a, suffixes[0]), self.density_of(b, suffixes[0])
         if va != vb:
             self.fail(suffixes[0], f"{name} of densities in different variables ({va}, {vb})")
-        lo, hi = self.support(va)
         p, q = fa.fn(va), fb.fn(va)
         if name == "JSD":
             m = (p + q) / 2
-            v = (sp.Integral(p * sp.log(p / m), (va, lo, hi)) + sp.Integral(q * sp.log(q / m), (va, lo, hi))) / 2
+            v = (self.total(p * sp.log(p / m), va) + self.total(q * sp.log(q / m), va)) / 2
         else:
-            v = sp.Integral(p * sp.log(p / q), (va, lo, hi))
+            v = self.total(p * sp.log(p / q), va)
         return self.suffixes(v, suffixes[1:], node)
 
     def density_of(self, a, node):
@@ -1037,6 +1088,12 @@ class _Reader:
 
     def r_sum(self, node, product=False):
         sub, sup = self.scripts(node)
+        if sub is not None and sup is None and not product:
+            over = self.finite_index(sub)
+            if over is not None:
+                var, values = over
+                body = self.value(node.children[-1])
+                return sp.Add(*[body.xreplace({var: v}) for v in values])
         if sub is None or sup is None:
             self.fail(node, r"a sum needs its range: \sum_{i=1}^{n}")
         st = _unwrap(sub.children[1].children[0])
@@ -1051,6 +1108,16 @@ class _Reader:
         finally:
             self.scope.bound.pop()
         return (sp.Product if product else sp.Sum)(body, (i, lo, hi))
+
+    def finite_index(self, sub):
+        """``\\sum_x`` over a symbol declared on a finite set: (symbol, its values), else None."""
+        try:
+            name = normalize(self.raw(sub.children[1]).strip().strip("{}").strip())
+        except BadName:
+            return None
+        var = self.scope.symbols.get(name)
+        values = self.finite(var) if var is not None else None
+        return (var, values) if values is not None else None
 
     def r_prod(self, node):
         return self.r_sum(node, product=True)

@@ -52,7 +52,9 @@ def _num(v) -> float | str | list:
 
 def _counter(w: worlds.World, lhs_v, rhs_v, **extra) -> dict:
     out = {"point": w.describe(), "lhs": _num(lhs_v), "rhs": _num(rhs_v)}
-    functions = [str(f) for f in w.functions if f not in w.densities]
+    functions = [str(f) for f in w.functions if f not in w.densities and f not in w.pmfs]
+    if w.pmfs:
+        out["pmfs"] = {str(f): {str(v): float(p) for v, p in probs.items()} for f, probs in w.pmfs.items()}
     if functions:
         out["functions"] = f"smooth random functions in their declared ranges: {', '.join(sorted(functions))}"
     integrals = extra.pop("integrals", False)
@@ -154,6 +156,7 @@ def generalize(expr: sp.Basic, scope: Scope) -> tuple[sp.Basic, Declarations]:
     """
     decl = scope.declarations()
     e = expr.doit() if expr.has(sp.Derivative) else expr
+    e = normalized_pmfs(e, scope)
     subs = {}
     canon: dict = {}
     for d in e.atoms(sp.Derivative, sp.Subs):
@@ -177,6 +180,17 @@ def generalize(expr: sp.Basic, scope: Scope) -> tuple[sp.Basic, Declarations]:
         subs[a] = s
         decl.domains[s] = iv
     return (e.xreplace(subs) if subs else e), decl
+
+
+def normalized_pmfs(e: sp.Basic, scope: Scope) -> sp.Basic:
+    """A density on a finite set sums to 1: its value at the last point is 1 minus the others (p(1) = 1 − p(0))."""
+    for f in scope.functions.values():
+        support = worlds.finite_support(scope, f)
+        if support is None or len(support) < 2 or not e.has(f.fn):
+            continue
+        *rest, last = support
+        e = e.xreplace({f.fn(last): 1 - sp.Add(*[f.fn(v) for v in rest])})
+    return e
 
 
 def _finite_values(expr: sp.Basic, scope: Scope) -> list[dict] | None:
@@ -467,7 +481,10 @@ def _gibbs(c0, g, u, limits, scope: Scope) -> bool | None:
 def _worlds(scope: Scope, exprs, rng: random.Random, count: int):
     free = _free(*exprs)
     cap = 6 if _has_int(*exprs) else 24
-    for pt in worlds.points(scope, free, rng, min(count, cap), cap):
+    pts = worlds.points(scope, free, rng, min(count, cap), cap)
+    if pts == [{}] and scope.functions:
+        pts = [{}] * 3  # nothing to sample but the functions and densities: a few random ones
+    for pt in pts:
         yield worlds.world(scope, free, pt, rng)
 
 

@@ -31,6 +31,7 @@ class World:
     dims: dict = field(default_factory=dict)  # dimension Symbol -> int
     matrices: dict = field(default_factory=dict)  # MatrixSymbol -> ImmutableMatrix
     notes: list = field(default_factory=list)
+    pmfs: dict = field(default_factory=dict)  # FunctionClass -> {value: probability} (densities on finite sets)
 
     def describe(self) -> dict:
         out = {str(k): _show(v) for k, v in sorted(self.point.items(), key=lambda kv: str(kv[0]))}
@@ -195,6 +196,16 @@ def world(scope: Scope, symbols: set, pt: dict, rng: random.Random, cells: int =
     w.cells = [(_rational(a), _rational(b)) for a, b in itertools.pairwise(edges) if b - a > 1e-3]
     widths = [b - a for a, b in w.cells]
     for f in scope.functions.values():
+        support = finite_support(scope, f)
+        if support is not None:
+            # A density on a finite set is a probability mass function: positive, summing to 1.
+            raw = [sp.Integer(rng.randint(1, 1000)) for _ in support]
+            probs = {v: r / sum(raw) for v, r in zip(support, raw, strict=False)}
+            w.pmfs[f.fn] = probs
+            a = sp.Symbol("a0", real=True)
+            w.functions[f.fn] = sp.Lambda(a, sp.Piecewise(*[(pr, sp.Eq(a, v)) for v, pr in probs.items()],
+                                                          (sp.nan, True)))
+            continue
         if f.density:
             raw = [sp.Rational(rng.randint(1, 1000), 100) for _ in w.cells]
             total = sum(r * wd for r, wd in zip(raw, widths, strict=False))
@@ -207,6 +218,15 @@ def world(scope: Scope, symbols: set, pt: dict, rng: random.Random, cells: int =
     for d, n in w.dims.items():
         w.point.setdefault(d, sp.Integer(n))
     return w
+
+
+def finite_support(scope: Scope, f) -> tuple | None:
+    """The values of a density's variable when it is declared on a finite set (then it is a pmf), else None."""
+    if not f.density or len(f.variables) != 1:
+        return None
+    var = scope.symbols.get(f.variables[0])
+    dom = scope.domains.get(var)
+    return tuple(sp.sympify(v) for v in dom.values) if dom is not None and dom.values else None
 
 
 class NotNumeric(Exception):
