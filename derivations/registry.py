@@ -16,11 +16,26 @@ _LOADED = False
 
 
 class UnknownResult(KeyError):
+    """A catalog ID that no registered result has (a KeyError whose message is shown as written).
+
+
+    """
     def __str__(self) -> str:
         return self.args[0]
 
 
 def register(result: Result) -> Result:
+    """Add ``result`` to the catalog (card modules call it at import).
+
+    Args:
+        result: the card.
+
+    Returns:
+        ``result`` itself, so the call can wrap the card's construction.
+
+    Raises:
+        ValueError: a result with that ID is registered already.
+    """
     if result.id in _RESULTS:
         raise ValueError(f"result {result.id!r} registered twice")
     _RESULTS[result.id] = result
@@ -77,9 +92,18 @@ def _load() -> None:
 def get(result_id: str) -> Result:
     """The result with catalog ID ``result_id`` (e.g. ``gan.optimal_discriminator``).
 
+    Args:
+        result_id: a catalog ID, ``<module>.<name>``.
+
+    Returns:
+        The registered :class:`~derivations.engine.Result` (cards load on first use).
+
     Raises:
         TypeError: ``result_id`` is not a string.
         UnknownResult: no result has that ID; the message lists close matches.
+
+    >>> get("gan.optimal_discriminator").title
+    'The optimal discriminator'
     """
     if not isinstance(result_id, str):
         raise TypeError(f"a result ID is a string like 'gan.optimal_discriminator', got {result_id!r} "
@@ -102,4 +126,12 @@ def results() -> Iterator[Result]:
 
 
 def ids() -> list[str]:
+    """The catalog IDs, in catalog order.
+
+    Returns:
+        One string per registered result (genproof's and those of installed packages).
+
+    >>> "gan.optimal_discriminator" in ids()
+    True
+    """
     return [r.id for r in results()]

@@ -61,6 +61,12 @@ def interval_text(domain: sp.Interval) -> str:
 
     >>> interval_text(POSITIVE), interval_text(REALS)
     ('(0, ∞)', 'ℝ')
+
+    Args:
+        domain: a SymPy Interval.
+
+    Returns:
+        Its text, with ∞ and ℝ.
     """
     if domain == REALS:
         return "ℝ"

@@ -44,6 +44,18 @@ def rq_spline(x: Tensor, params: Tensor, inverse: bool = False) -> tuple[Tensor,
     slopes are 1 so the spline joins the identity tails smoothly, and all-zero params give the identity.
     In bin k, with ξ = (x − x_k)/w_k and s = h_k/w_k: y = y_k + h_k(sξ² + d_kξ(1−ξ))/(s + (d_k + d_{k+1} − 2s)ξ(1−ξ));
     ``inverse`` maps y back to x by solving that quadratic in ξ. Returns (output, log|d output/d input|).
+
+    Args:
+        x: the inputs, shape (...).
+        params: the spline parameters, shape (..., 3K − 1).
+        inverse: map outputs back to inputs instead.
+
+    Returns:
+        (output, log|d output/d input|), each of x's shape.
+
+    >>> y, log_det = rq_spline(torch.tensor([0.3]), torch.zeros(1, 23))  # zero params: the identity
+    >>> round(float(y[0]), 5), abs(float(log_det[0])) < 1e-6
+    (0.3, True)
     """
     k = (params.shape[-1] + 1) // 3
     widths = MIN_BIN + (1 - MIN_BIN * k) * softmax(params[..., :k], -1)
@@ -164,7 +176,15 @@ class MAF(nn.Module):
 
 
 def log_det_error(flow: MAF, x: Tensor) -> float:
-    """max over points of |log|det J| by torch.autograd.functional.jacobian − the flow's summed log-det| (float64)."""
+    """max over points of |log|det J| by torch.autograd.functional.jacobian − the flow's summed log-det| (float64).
+
+    Args:
+        flow: the flow (copied to float64 on the CPU; the original is left as it is).
+        x: points, shape (n, dim).
+
+    Returns:
+        The largest absolute difference over the n points.
+    """
     flow64 = copy.deepcopy(flow).double().cpu()
     x = x.detach().double().cpu()
     with torch.no_grad():
@@ -177,7 +197,14 @@ def log_det_error(flow: MAF, x: Tensor) -> float:
 
 
 def split_data(seed: int) -> dict[str, np.ndarray]:
-    """30 000 two-moons points (noise 0.05) split 80/10/10, standardized with the training split's mean and std."""
+    """30 000 two-moons points (noise 0.05) split 80/10/10, standardized with the training split's mean and std.
+
+    Args:
+        seed: seed of the sample.
+
+    Returns:
+        ``{"train", "val", "test"}`` standardized arrays (n, 2), and the training split's ``"mean"`` and ``"std"``.
+    """
     rng = np.random.default_rng(seed)
     x = moons_sample(POINTS, NOISE, rng)
     n_train, n_val = int(SPLIT[0] * POINTS), int(SPLIT[1] * POINTS)
@@ -189,13 +216,29 @@ def split_data(seed: int) -> dict[str, np.ndarray]:
 
 @torch.no_grad()
 def mean_nll(flow: MAF, y: Tensor) -> tuple[float, float]:
-    """(mean −log p_θ, its standard error) over the points y."""
+    """(mean −log p_θ, its standard error) over the points y.
+
+    Args:
+        flow: the flow.
+        y: points, shape (n, dim).
+
+    Returns:
+        (mean NLL in nats, its standard error).
+    """
     nll = -flow.log_prob(y)
     return float(nll.mean()), float(nll.std() / math.sqrt(len(nll)))
 
 
 def nll(flow: MAF, x: Tensor) -> Tensor:
-    """The training objective: mean −log p_θ(x) over the batch."""
+    """The training objective: mean −log p_θ(x) over the batch.
+
+    Args:
+        flow: the flow.
+        x: a batch of points, shape (n, dim).
+
+    Returns:
+        The scalar objective, differentiable in the flow's parameters.
+    """
     return -flow.log_prob(x).mean()
 
 
@@ -205,6 +248,23 @@ def fit(flow: MAF, train: Tensor, val: Tensor, *, epochs: int, batch: int, lr: f
 
     Leaves ``flow`` holding the weights of the epoch with the best validation NLL; returns the per-epoch history.
     ``log`` receives one line per epoch (None: silent).
+
+    Args:
+        flow: the flow to train (in place).
+        train: training points, shape (n, dim).
+        val: validation points.
+        epochs: passes over ``train``.
+        batch: points per step.
+        lr: Adam's initial learning rate.
+        max_steps: stop after this many steps (None: no limit).
+        objective: the loss of a batch (default: the mean NLL).
+        log: receives one line per epoch (None: silent).
+
+    Returns:
+        One dict per epoch: epoch, step, train objective, validation NLL, seconds.
+
+    Raises:
+        ValueError: epochs or batch below 1, or lr ≤ 0.
     """
     if epochs < 1 or batch < 1 or lr <= 0:
         raise ValueError(f"epochs and batch size must be ≥ 1 and lr > 0, got {epochs}, {batch}, {lr}")
@@ -243,6 +303,12 @@ def train_command(args: Namespace) -> dict:
 
     Uses args.out, epochs, batch_size, lr (default 1e-3), seed, device, max_steps, threads; dataset and data_dir
     do not apply (the data are generated). The weights with the best validation NLL are the ones tested.
+
+    Args:
+        args: the parsed command line (``python -m models flow ...``).
+
+    Returns:
+        The run's summary (final metrics, paths written).
     """
     t_begin = time.perf_counter()
     out = Path(args.out)
@@ -285,6 +351,15 @@ def cached_entropy(mean: np.ndarray, std: np.ndarray, seed: int, n: int = 200_00
 
     The estimate is a deterministic function of (noise, mean, std, n, seed), which key a JSON cache; it is
     most of the evaluation's time (n × 512 quadrature terms).
+
+    Args:
+        mean: the standardization's mean, shape (2,).
+        std: its standard deviations, shape (2,).
+        seed: the data seed (the entropy sample uses seed + 1).
+        n: the Monte Carlo sample size.
+
+    Returns:
+        (H(p_data) in nats in standardized coordinates, its standard error).
     """
     import hashlib
 
@@ -315,6 +390,16 @@ def evaluate(flow: MAF, data: dict[str, np.ndarray], test: Tensor, seed: int) ->
 
     The gap is also estimated paired, as the test mean of log p_data − log p_θ on the same points, which
     cancels most of the per-point noise (KL(p_data‖p_θ) ≥ 0 is then measured to ≈ 0.003 nats).
+
+    Args:
+        flow: the trained flow.
+        data: the split of :func:`split_data` (its mean and std give the entropy's coordinates).
+        test: the test points, shape (n, 2).
+        seed: the data seed.
+
+    Returns:
+        The metrics as floats: test NLL, entropy, their gap and the paired gap (each with its standard error),
+        the true density's test NLL, the log-det check and the unstandardized test NLL.
     """
     test_nll, test_se = mean_nll(flow, test)
     entropy, entropy_se = cached_entropy(data["mean"], data["std"], seed)
@@ -332,7 +417,14 @@ def evaluate(flow: MAF, data: dict[str, np.ndarray], test: Tensor, seed: int) ->
 
 
 def plot_samples(flow: MAF, data: dict[str, np.ndarray], path: Path, seed: int) -> None:
-    """1000 flow samples beside 1000 test points, in standardized coordinates."""
+    """1000 flow samples beside 1000 test points, in standardized coordinates.
+
+    Args:
+        flow: the trained flow.
+        data: the split of :func:`split_data`.
+        path: the PNG to write.
+        seed: seed of the flow's samples.
+    """
     from models.experiments.report import figure, save
 
     samples = flow.sample(1000, torch.Generator(device=next(flow.parameters()).device).manual_seed(seed)).cpu()
@@ -348,7 +440,13 @@ def plot_samples(flow: MAF, data: dict[str, np.ndarray], path: Path, seed: int) 
 
 
 def plot_curves(history: list[dict], entropy: float, path: Path) -> None:
-    """Train and validation NLL per epoch against the entropy floor H(p_data)."""
+    """Train and validation NLL per epoch against the entropy floor H(p_data).
+
+    Args:
+        history: the per-epoch dicts of :func:`fit`.
+        entropy: H(p_data), drawn as the floor.
+        path: the PNG to write.
+    """
     from models.experiments.report import figure, save
 
     fig, axes = figure(width=6.0)

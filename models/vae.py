@@ -52,7 +52,21 @@ class VAE(nn.Module):
 
 
 def gaussian_kl(mu: Tensor, log_var: Tensor) -> Tensor:
-    """KL(N(μ, diag σ²)‖N(0, I)) = ½Σ_d(μ_d² + σ_d² − 1 − log σ_d²), one value per row."""
+    """KL(N(μ, diag σ²)‖N(0, I)) = ½Σ_d(μ_d² + σ_d² − 1 − log σ_d²), one value per row.
+
+    The closed form it is tested against is ``derivations.formula("vae.gaussian_kl", "kl_to_standard_normal")``
+    at σ = exp(½ log σ²).
+
+    Args:
+        mu: the encoder means, shape (n, d).
+        log_var: the encoder log-variances log σ², shape (n, d).
+
+    Returns:
+        The KL of each row, shape (n,).
+
+    >>> float(gaussian_kl(torch.zeros(1, 3), torch.zeros(1, 3))[0])  # q = N(0, I): no divergence
+    0.0
+    """
     return 0.5 * (mu**2 + log_var.exp() - 1 - log_var).sum(-1)
 
 
@@ -60,6 +74,13 @@ def negative_elbo(model: VAE, x: Tensor) -> dict[str, Tensor]:
     """Per-image reconstruction −log p(x|z) (one reparameterized z), KL term, their sum, and the KL check.
 
     ``kl_check`` is |closed form − torch.distributions.kl_divergence| per image: an independent computation.
+
+    Args:
+        model: the VAE.
+        x: binary images, shape (n, 1, 28, 28) or (n, 784).
+
+    Returns:
+        A dict of per-image tensors of shape (n,): ``recon``, ``kl``, ``loss`` (their sum) and ``kl_check``.
     """
     mu, log_var = model.encode(x)
     q = Normal(mu, torch.exp(0.5 * log_var))
@@ -71,13 +92,33 @@ def negative_elbo(model: VAE, x: Tensor) -> dict[str, Tensor]:
 
 
 def binarize(images: Tensor, generator: torch.Generator | None = None) -> Tensor:
-    """b ~ Bernoulli(intensity) for images in [−1, 1] (intensity (x+1)/2), as float (n, 1, 28, 28)."""
+    """b ~ Bernoulli(intensity) for images in [−1, 1] (intensity (x+1)/2), as float (n, 1, 28, 28).
+
+    Args:
+        images: images with intensities in [−1, 1], shape (n, 1, 28, 28).
+        generator: the random generator of the Bernoulli draws (None: torch's global one).
+
+    Returns:
+        Float tensor of 0s and 1s of shape (n, 1, 28, 28).
+
+    >>> binarize(torch.full((1, 1, 28, 28), 1.0)).mean().item()  # intensity 1: every pixel on
+    1.0
+    """
     return torch.bernoulli((images + 1) / 2, generator=generator)
 
 
 @torch.no_grad()
 def evaluate(model: VAE, x: Tensor, batch: int = 1000) -> dict[str, float]:
-    """Mean recon, KL and −ELBO in nats per image over x, and the largest KL-check difference."""
+    """Mean recon, KL and −ELBO in nats per image over x, and the largest KL-check difference.
+
+    Args:
+        model: the VAE.
+        x: binary images, shape (n, 1, 28, 28).
+        batch: images per forward pass.
+
+    Returns:
+        ``{"recon", "kl", "loss", "kl_check_max"}`` as floats (``loss`` is −ELBO).
+    """
     sums = {"recon": 0.0, "kl": 0.0, "loss": 0.0}
     kl_check = 0.0
     for start in range(0, len(x), batch):
@@ -93,6 +134,15 @@ def train_command(args: Namespace) -> dict:
 
     Uses args.out, dataset, epochs, batch_size, lr (default 1e-3), seed, device, max_steps, data_dir,
     skip_checksum, subset and threads when present.
+
+    Args:
+        args: the parsed command line (``python -m models vae ...``).
+
+    Returns:
+        The run's summary (final metrics, paths written), also written as JSON under args.out.
+
+    Raises:
+        ValueError: epochs or batch size below 1.
     """
     from models.datasets import load_split
     from models.runtime import resolve_device
@@ -163,7 +213,17 @@ def train_command(args: Namespace) -> dict:
 def importance_bounds(model: VAE, x: Tensor, samples: int, seed: int) -> dict[str, float]:
     """Two lower bounds on the mean log p(x) from the same K draws z_k ~ q(z|x), w_k = p(x, z_k)/q(z_k|x):
     the ELBO estimate mean_k log w_k and the importance-weighted log mean_k w_k (Burda et al. 2016), which is
-    ≥ the former for every draw (Jensen: log of a mean ≥ mean of logs) and → log p(x) as K → ∞."""
+    ≥ the former for every draw (Jensen: log of a mean ≥ mean of logs) and → log p(x) as K → ∞.
+
+    Args:
+        model: the VAE.
+        x: binary images, shape (n, 1, 28, 28).
+        samples: K, the draws per image.
+        seed: seed of the draws.
+
+    Returns:
+        ``{"elbo", "iwae"}``: the two bounds, in nats per image.
+    """
     gen = torch.Generator(device=x.device).manual_seed(seed + 2)
     mu, log_var = model.encode(x)
     q = Normal(mu, torch.exp(0.5 * log_var))
@@ -175,7 +235,17 @@ def importance_bounds(model: VAE, x: Tensor, samples: int, seed: int) -> dict[st
 
 
 def write_pictures(model: VAE, x: Tensor, out: Path, seed: int) -> list[str]:
-    """Reconstructions (test images above their reconstruction means) and 64 samples' Bernoulli means."""
+    """Reconstructions (test images above their reconstruction means) and 64 samples' Bernoulli means.
+
+    Args:
+        model: the VAE.
+        x: test images, shape (n, 1, 28, 28).
+        out: the output folder.
+        seed: seed of the prior samples.
+
+    Returns:
+        The paths of the two PNGs written under ``out``.
+    """
     from models.plots import sample_grid
 
     with torch.no_grad():
@@ -192,7 +262,12 @@ def write_pictures(model: VAE, x: Tensor, out: Path, seed: int) -> list[str]:
 
 
 def plot_history(history: list[dict], path: Path) -> None:
-    """Negative ELBO, reconstruction and KL per epoch (train and test)."""
+    """Negative ELBO, reconstruction and KL per epoch (train and test).
+
+    Args:
+        history: one dict of metrics per epoch (as ``train_command`` records).
+        path: the PNG to write.
+    """
     from models.experiments.report import figure, save
 
     fig, axes = figure(3, 1, 4.0, 3.2)

@@ -370,6 +370,14 @@ def hybrid_mc_kl(formulas: Formulas, ctx: Context) -> Outcome:
 
 
 def compiled_kl(formulas: Formulas):
+    """The catalog's KL(p‖q) (``formulas["KL"]``) compiled for probability vectors of four entries.
+
+    Args:
+        formulas: the result's closed forms (possibly a planted mutant's).
+
+    Returns:
+        A NumPy function of (p, q).
+    """
     from derivations.numeric.core import compiled
 
     return compiled(formulas["KL"], K4, K4)

@@ -45,7 +45,18 @@ class TheoryMismatch(AssertionError):
 
 
 def show(value: Any, limit: int = 12) -> str:
-    """A short, exact-enough text for a number, array or tensor (the first ``limit`` entries)."""
+    """A short, exact-enough text for a number, array or tensor (the first ``limit`` entries).
+
+    Args:
+        value: a string (returned as is), number, sequence, array or tensor.
+        limit: how many entries of an array to print.
+
+    Returns:
+        The text; a tensor's shape, dtype and device come first.
+
+    >>> show(np.arange(3.0))
+    '[0, 1, 2]'
+    """
     if isinstance(value, str):
         return value
     if hasattr(value, "detach"):
@@ -67,5 +78,15 @@ def show(value: Any, limit: int = 12) -> str:
 
 
 def describe(**inputs: Any) -> str:
-    """``name = value`` pairs for a counterexample."""
+    """``name = value`` pairs for a counterexample.
+
+    Args:
+        **inputs: the counterexample's inputs by name.
+
+    Returns:
+        ``"a = …; b = …"``, each value as :func:`show` writes it.
+
+    >>> describe(p=0.5, q=np.array([1.0, 2.0]))
+    'p = 0.5; q = [1, 2]'
+    """
     return "; ".join(f"{k} = {show(v)}" for k, v in inputs.items())

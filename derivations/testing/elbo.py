@@ -36,6 +36,13 @@ def elbo_plan(draws: int, width: float) -> tuple[int, float]:
     ε = DETECTABLE_GAP/2, a correct estimator's mean misses the ELBO by more
     than ε with probability ≤ r, and one biased by ≥ 2ε lands within ε of it
     with probability ≤ r.
+
+    Args:
+        draws: how many examples share the error budget.
+        width: the width of the interval the per-sample terms lie in.
+
+    Returns:
+        (the sample size, the threshold ε).
     """
     rate = min(FALSE_FAIL, FALSE_PASS) / draws
     eps = DETECTABLE_GAP / 2

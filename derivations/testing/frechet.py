@@ -24,7 +24,20 @@ SOURCE = "closed form of Dowson & Landau (1982) with scipy.linalg.sqrtm (no cata
 
 
 def frechet_reference(mu1: np.ndarray, s1: np.ndarray, mu2: np.ndarray, s2: np.ndarray) -> float:
-    """‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^{1/2}) with SciPy's sqrtm (float64)."""
+    """‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^{1/2}) with SciPy's sqrtm (float64).
+
+    An independent oracle: the catalog's closed form (wgan.lipschitz_critic "Fréchet distance") is not used.
+
+    Args:
+        mu1, mu2: the means, shape (d,).
+        s1, s2: the covariances, shape (d, d), symmetric positive semidefinite.
+
+    Returns:
+        The Fréchet distance (the real part of sqrtm's result is used).
+
+    >>> frechet_reference(np.zeros(2), np.eye(2), np.ones(2), 4 * np.eye(2))  # 2 + (1 + 4 − 4)·2
+    4.0
+    """
     from scipy.linalg import sqrtm
 
     root = np.real(sqrtm(s1 @ s2))

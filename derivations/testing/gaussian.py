@@ -239,6 +239,13 @@ def sampler_plan(draws: int, dims: int) -> tuple[int, float]:
     (union bound). A sampler whose CDF is off by ≥ δ = 4ε somewhere has
     statistic ≥ δ − 2ε = 2ε except with probability ≤ 2r, so the false-pass rate
     is ≤ FALSE_PASS too; n is chosen so that 4ε = DETECTABLE_GAP.
+
+    Args:
+        draws: how many examples share the error budget.
+        dims: coordinates tested per example.
+
+    Returns:
+        (n per sample, the threshold on the statistic).
     """
     rate = min(FALSE_FAIL, FALSE_PASS) / (2 * draws * dims)
     n = bounds.dkw_n(DETECTABLE_GAP / 4, rate)
