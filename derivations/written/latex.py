@@ -319,6 +319,20 @@ def expression(text: str, scope: Scope) -> sp.Basic:
 class _Reader:
     def __init__(self, scope: Scope, text: str, shift):
         self.scope, self.text, self.shift = scope, text, shift
+        self.loose: set[int] = set()  # optima whose body ends in terms free of their variables
+
+    def no_loose_optimum(self, operand, node) -> None:
+        """``2\\min_a (a-1)^2 + 3``: is the + 3 inside the min or not? Refused rather than guessed."""
+        while operand is not None and hasattr(operand, "data"):
+            if id(operand) in self.loose:
+                self.fail(node, "ambiguous: an optimum with a coefficient, and terms after it free of its "
+                          "variables; write 2(\\min_a (a-1)^2) + 3 or 2\\min_a \\left[(a-1)^2 + 3\\right]")
+            if _is(operand, "juxt"):
+                operand = operand.children[-1]
+            elif _is(operand, ("neg", "pos")):
+                operand = operand.children[1]
+            else:
+                return
 
     # --- errors -------------------------------------------------------------------------------
     def fail(self, node, message: str, cls=LatexError):
@@ -351,7 +365,8 @@ class _Reader:
                 if rel is None:
                     self.fail(tok, "unknown relation")
                 continue
-            out.append((rel, self.value(c)))
+            v = self.value(c)
+            out.append((rel, sp.Tuple(*v) if isinstance(v, tuple) else v))  # (a^*, b^*): a point
             rel = None
         if rel is not None:
             self.fail(node, "a relation needs a right-hand side")
@@ -381,18 +396,26 @@ class _Reader:
 
     def r_sub(self, node):
         a, _, b = node.children
-        return self.arith(node, lambda x, y: x - y, self.value(a), self.value(b))
+        va, vb = self.value(a), self.value(b)
+        self.no_loose_optimum(b, node)
+        return self.arith(node, lambda x, y: x - y, va, vb)
 
     def r_mul(self, node):
         a, _, b = node.children
-        return self.arith(node, _times, self.value(a), self.value(b))
+        va, vb = self.value(a), self.value(b)
+        self.no_loose_optimum(b, node)
+        return self.arith(node, _times, va, vb)
 
     def r_div(self, node):
         a, _, b = node.children
-        return self.divide(node, self.value(a), self.value(b))
+        va, vb = self.value(a), self.value(b)
+        self.no_loose_optimum(b, node)
+        return self.divide(node, va, vb)
 
     def r_neg(self, node):
-        return -self.value(node.children[1])
+        v = self.value(node.children[1])
+        self.no_loose_optimum(node.children[1], node)
+        return -v
 
     def r_pos(self, node):
         return self.value(node.children[1])
@@ -417,6 +440,8 @@ class _Reader:
         for c in node.children:
             v = self.ev(c)
             pieces.extend(v if isinstance(v, list) else [v])
+        if len(node.children) > 1:
+            self.no_loose_optimum(node.children[-1], node)
         return pieces
 
     def combine(self, pieces: list, node) -> sp.Basic:
@@ -1191,10 +1216,13 @@ class _Reader:
             if isinstance(v, sp.core.function.AppliedUndef):
                 # \max_D V(D): optimizing over a function means pointwise, over its value.
                 v = self.scope.symbols.get(str(v.func) + "_value") or v
-            if not isinstance(v, sp.Symbol):
-                self.fail(sub, "optimize over declared symbols")
+            if not isinstance(v, sp.Symbol) and not (isinstance(v, sp.MatrixSymbol) and v.shape[1] == 1):
+                self.fail(sub, "optimize over declared symbols or vectors")
             variables.append(v)
         body = self.value(node.children[-1])
+        if isinstance(body, sp.Add) and any(not t.has(*variables) for t in body.args) and \
+                not all(not t.has(*variables) for t in body.args):
+            self.loose.add(id(node))  # min_a (f(a) + c) = min_a f(a) + c: the same value either way, alone
         return OPTIMA[kind](body, *variables)
 
     def r_nabla(self, node):

@@ -514,6 +514,8 @@ def equality(lhs, rhs, scope: Scope, rng: random.Random, count: int = 8) -> Outc
     for side in (lhs, rhs):
         if isinstance(side, tuple(OPTIMA.values())):
             return optimum(side, rhs if side is lhs else lhs, scope, rng, count)
+    if _has_optimum(lhs, rhs):
+        return _with_optima_solved(lhs, rhs, scope, lambda a, b: equality(a, b, scope, rng, count), "equality")
     sl, sr = _shape(lhs), _shape(rhs)
     if sl is not None and sr is not None and sl != sr and sl != (1, 1) and sr != (1, 1):
         return Outcome("refuted", f"the two sides have different shapes: {sl[0]}×{sl[1]} and {sr[0]}×{sr[1]}",
@@ -674,6 +676,9 @@ def inequality(lhs, op: str, rhs, scope: Scope, rng: random.Random, count: int =
     lhs, rhs = (sp.Trace(s) if _shape(s) == (1, 1) else s for s in (lhs, rhs))  # 1×1: a number
     if lhs.has(CONST) or rhs.has(CONST):
         return Outcome("undecided", "an inequality with 'const' is not supported", None, "inequality")
+    if _has_optimum(lhs, rhs):
+        return _with_optima_solved(lhs, rhs, scope, lambda a, b: inequality(a, op, b, scope, rng, count),
+                                   "inequality")
     strict = op in ("<", ">")
     gap = lhs - rhs if op in (">", ">=") else rhs - lhs
     counter, seen = None, 0
@@ -751,8 +756,8 @@ def optimum(opt, other, scope: Scope, rng: random.Random, count: int = 8) -> Out
     """``argmin_x f = s``, ``min_x f = v`` (and max, inf, sup) for one real variable."""
     f, variables = opt.args[0], opt.args[1:]
     kind = type(opt).__name__.lower()
-    if len(variables) != 1:
-        return Outcome("undecided", "optimization over several variables is not supported", None, kind)
+    if len(variables) != 1 or not isinstance(variables[0], sp.Symbol) or isinstance(other, (tuple, sp.Tuple)):
+        return _several(opt, other, scope, rng, count)
     x = variables[0]
     sign = -1 if isinstance(opt, (ArgMax, Maximum, Supremum)) else 1
     arg = isinstance(opt, (ArgMin, ArgMax))
@@ -824,6 +829,105 @@ def optimum(opt, other, scope: Scope, rng: random.Random, count: int = 8) -> Out
         return Outcome("proved", "", None, kind)
     return Outcome("undecided", "SymPy could not prove the optimum (it checks convexity in "
                    f"{x} and the first-order condition)", None, kind)
+
+
+def _has_optimum(*es) -> bool:
+    return any(isinstance(e, sp.Basic) and e.has(*OPTIMA.values()) for e in es)
+
+
+def _with_optima_solved(lhs, rhs, scope: Scope, decide_, kind: str) -> Outcome:
+    """An optimum inside a larger expression (2 min_a Q + 3): replaced by its proved value, then decided."""
+    from derivations.written import optima
+
+    solved = {}
+    for e in (lhs, rhs):
+        for opt in sorted(e.atoms(*OPTIMA.values()), key=lambda o: len(o.atoms(*OPTIMA.values()))):
+            if opt in solved:
+                continue
+            val = _timed(lambda opt=opt: optima.closed_form(opt, scope, pointwise_sign, _timed))
+            if val is None:
+                return Outcome("undecided", "an optimum inside a larger expression is decided only when its objective "
+                               "is a convex quadratic in real unknowns (" + sp.latex(opt) + ")", None, kind)
+            solved[opt] = val
+    o = decide_(lhs.xreplace(solved), rhs.xreplace(solved))
+    if o.status == "proved":
+        o.reason = "each optimum is the stationary point of a convex quadratic"
+    return o
+
+
+def _several(opt, other, scope: Scope, rng: random.Random, count: int) -> Outcome:
+    """``\\min_{a,b} Q = v``, ``\\arg\\min_{a,b} Q = (a^*, b^*)``, ``\\arg\\min_w \\|Xw - y\\|^2 + … = w^*``."""
+    from derivations.written import optima
+
+    kind = type(opt).__name__.lower()
+    is_arg = isinstance(opt, (ArgMin, ArgMax))
+    if isinstance(other, tuple):
+        other = sp.Tuple(*other)
+    found = optima.better_point(opt, other, scope, rng, count, _real, _close)
+    if found is not None:
+        if "world" not in found:
+            return Outcome("refuted", found["why"], {"why": found["why"]}, kind)
+        w = found["world"]
+        c = _counter(w, found["objective_there"], found["objective_at_claim"],
+                     why="the objective here is " + ("larger" if optima._sign(opt) < 0 else "smaller") +
+                     " than at the claimed optimum")
+        c["better_point"] = {str(x): _num(v) for x, v in found["at"].items()}
+        c["lhs"], c["rhs"] = c.pop("lhs"), c.pop("rhs")
+        return Outcome("refuted", "a better point exists", c, kind)
+    variables = opt.args[1:]
+    if len(variables) == 1 and isinstance(variables[0], sp.MatrixSymbol):
+        return _vector_optimum(opt, other, scope, kind)
+    try:
+        q = _timed(lambda: optima.quadratic(opt, scope, pointwise_sign, _timed) or None)
+    except optima.NotQuadratic as exc:
+        return Outcome("undecided", str(exc), None, kind)
+    if q is None:
+        return Outcome("undecided", "SymPy could not decide whether the objective is a convex quadratic", None, kind)
+    xs, point = q["xs"], q["point"]
+    if is_arg:
+        claim = list(other) if isinstance(other, sp.Tuple) else [other]
+        if not q["unique"]:
+            return Outcome("undecided", "the minimizer is not unique (the Hessian is singular)", None, kind)
+        diffs = [c - point[x] for x, c in zip(xs, claim, strict=False)]
+    else:
+        diffs = [q["value"] - optima._sign(opt) * other]
+    # The optimum of a convex quadratic is its stationary point: a claim that differs there is false.
+    free = _free(*diffs)
+    for w in _worlds(scope, diffs, rng, 4):
+        try:
+            vals = [_real(worlds.value(d, w, scope)) for d in diffs]
+        except (worlds.NotNumeric, TypeError, ValueError, ZeroDivisionError):
+            continue
+        if any(v is not None and abs(v) > 1e-9 for v in vals):
+            c = {"point": w.describe(), "stationary_point": {str(x): _num(worlds.value(v, w, scope))
+                                                               for x, v in point.items()},
+                 "why": "the objective is a convex quadratic, minimized where its gradient vanishes"}
+            return Outcome("refuted", "the optimum is elsewhere", c, kind)
+    del free
+    if _timed(lambda: all(pointwise_zero(d, scope) for d in diffs) or None):
+        return Outcome("proved", "", None, kind)
+    return Outcome("undecided", "SymPy could not match the claim with the stationary point of the convex quadratic",
+                   None, kind)
+
+
+def _vector_optimum(opt, other, scope: Scope, kind: str) -> Outcome:
+    from derivations.written import matrices, optima
+
+    if not isinstance(opt, (ArgMin, ArgMax)):
+        return Outcome("undecided", "the minimum value over a vector is not decided (its minimizer is)", None, kind)
+
+    def zero(e):
+        return matrices.zero(e, lambda c: pointwise_zero(c, scope))
+    got = _timed(lambda: optima.vector_convexity(opt, scope, pointwise_sign, zero))
+    if got is None:
+        return Outcome("undecided", "SymPy could not decide the objective's convexity in time", None, kind)
+    strict, why = got
+    if not strict:
+        return Outcome("undecided", why, None, kind)
+    if _timed(lambda: optima.vector_stationary(opt, other, zero)):
+        return Outcome("proved", "", None, kind)
+    return Outcome("undecided", "the objective is strictly convex, but SymPy could not show the gradient vanishes "
+                   "at the claimed point (write it as M^{-1} b)", None, kind)
 
 
 def _convex_stationary(g, x, dom, scope):
