@@ -1,0 +1,129 @@
+"""Integrals in spot checks: evaluated by quadrature, with an error that bounds both rules and is carried on.
+
+The expected values are closed forms from the math (√π·erf(1)/2, log((1 + e)/2), 1/6), not the engine's.
+"""
+
+from __future__ import annotations
+
+import random
+
+import mpmath
+import pytest
+import sympy as sp
+
+from derivations import decide, engine
+from derivations.claims import Equal, Holds
+from derivations.domains import REALS, Declarations
+from derivations.engine import Result, Step
+from derivations.functions import sigmoid
+
+x, t, y = sp.symbols("x t y", real=True)
+
+
+def _status(claim, decl=None) -> str:
+    def build():
+        return decl or Declarations(), [Step("r", claim)]
+
+    return engine.check(Result(id="quad.case", title="case", statement="case", build=build)).steps[0].status
+
+
+def test_a_double_integral_is_evaluated_innermost_first():
+    # ∫₀¹∫₀¹ e^{−x²−y²} dx dy = (√π·erf(1)/2)²
+    value, err = decide.quadrature(sp.Integral(sp.exp(-x**2 - y**2), (x, 0, 1), (y, 0, 1)))
+    with mpmath.workdps(40):
+        want = (mpmath.sqrt(mpmath.pi) * mpmath.erf(1) / 2) ** 2
+        assert abs(value - want) < 1e-20 and err < 1e-15
+
+
+def test_a_nested_integral_with_the_outer_variable_in_its_limit():
+    # ∫₀¹ (∫₀ˣ t dt) dx = ∫₀¹ x²/2 dx = 1/6: the inner integral is evaluated at each outer point.
+    inner = sp.Integral(t, (t, 0, x))
+    assert _status(Equal(sp.Integral(inner, (x, 0, 1)), sp.Rational(1, 6))) in ("pass", "undecided")
+    assert _status(Equal(sp.Integral(inner, (x, 0, 1)), sp.Rational(1, 5))) == "fail"
+
+
+def test_an_integral_of_the_logistic_function():
+    # ∫₀¹ σ(x) dx = log((1 + e)/2): σ is written out in exp for the quadrature.
+    value, _ = decide.quadrature(sp.Integral(sigmoid(x), (x, 0, 1)))
+    with mpmath.workdps(40):
+        assert abs(value - mpmath.log((1 + mpmath.e) / 2)) < 1e-20
+
+
+def test_an_integral_of_softplus():
+    # ∫₀¹ log(1 + eˣ) dx = −Li₂(−e) + Li₂(−1) by parts; compare with mpmath's polylog.
+    from derivations.functions import softplus
+
+    value, _ = decide.quadrature(sp.Integral(softplus(x), (x, 0, 1)))
+    with mpmath.workdps(40):
+        assert abs(value - (mpmath.polylog(2, -1) - mpmath.polylog(2, -mpmath.e))) < 1e-20
+
+
+@pytest.mark.parametrize("limits", [(x, t, 1), (x, 0, t), (x, t, t + 1)])
+def test_an_integral_with_a_free_symbol_in_a_limit_is_a_clear_error(limits):
+    with pytest.raises(ValueError, match="free symbols"):
+        decide.quadrature(sp.Integral(x, limits))
+
+
+def test_an_indefinite_integral_is_a_clear_error():
+    with pytest.raises(ValueError, match="indefinite"):
+        decide.quadrature(sp.Integral(x, x))
+
+
+def _fake_quad(answers):
+    """mpmath.quad replaced by fixed (value, error) answers per method, recording the methods asked for."""
+    asked = []
+
+    def quad(f, ends, error=False, method=None):
+        asked.append(method)
+        return answers[method]
+    return quad, asked
+
+
+def test_the_quadrature_error_covers_each_rules_own_error_and_their_disagreement(monkeypatch):
+    integral = sp.Integral(x, (x, 0, 1))
+    for answers, bound in (({"tanh-sinh": (mpmath.mpf(1), 1e-3), "gauss-legendre": (mpmath.mpf(1), 1e-6)}, 1e-3),
+                           ({"tanh-sinh": (mpmath.mpf(1), 1e-6), "gauss-legendre": (mpmath.mpf(1), 1e-3)}, 1e-3),
+                           ({"tanh-sinh": (mpmath.mpf(1), 1e-9), "gauss-legendre": (mpmath.mpf(1.01), 1e-9)}, 0.01)):
+        quad, asked = _fake_quad(answers)
+        monkeypatch.setattr(mpmath, "quad", quad)
+        value, err = decide.quadrature(integral)
+        assert value == 1 and err == pytest.approx(bound)
+        assert sorted(asked) == ["gauss-legendre", "tanh-sinh"]  # two different rules
+
+
+def test_an_integrals_error_is_carried_through_the_expression_around_it(monkeypatch):
+    # I ≈ 1 with error 0.1, allowed QUAD_SAFETY·0.1 = 1 either way: I² moves by |0² − 1| + |2² − 1| = 4.
+    monkeypatch.setattr(decide, "quadrature", lambda integral: (mpmath.mpf(1), 0.1))
+    assert decide.QUAD_SAFETY == 10
+    value, err = decide._with_integrals(sp.Integral(x, (x, 0, 1)) ** 2)
+    assert float(value) == 1 and err == pytest.approx(4)
+    value, err = decide._with_integrals(sp.Integral(x, (x, 0, 1)) + sp.Integral(x**2, (x, 0, 1)))
+    assert float(value) == 2 and err == pytest.approx(4)  # each integral moved both ways: 1 + 1 + 1 + 1
+
+
+def test_an_integral_keeps_thirty_digits_through_a_cancellation():
+    # ∫₀¹ 10⁵x² dx − 33333 = 1/3: at 15 digits the integral's rounding (3e-11) would show against REL_TOL.
+    assert _status(Equal(sp.Integral(100000 * x**2, (x, 0, 1)) - 33333, sp.Rational(1, 3))) in ("pass", "undecided")
+
+
+def test_an_integral_times_a_tiny_positive_factor_stays_positive():
+    # (1 − σ(1000))·∫₀¹ 2x dx = e^{−1000}-ish > 0: needs ~435 digits, more than evalf's default ceiling.
+    expr = (1 - 1 / (1 + sp.exp(-1000))) * sp.Integral(2 * x, (x, 0, 1))
+    assert _status(Holds(expr, ">", sp.Integer(0))) in ("pass", "undecided")
+
+
+def test_close_without_a_stated_error_allows_rounding_only():
+    assert decide.close(sp.Integer(1), sp.Float("1.5")) is False
+    assert decide.close(sp.Integer(1), sp.Integer(1) + sp.Rational(1, 10**15)) is True
+
+
+def test_evaluate_uses_five_uniform_points_by_default_and_never_compiles(monkeypatch):
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("evaluate compiled an expression: its values must be evalf's")
+
+    monkeypatch.setattr(decide, "_compiled", no_compiling)
+    decl = Declarations()
+    u = decl.symbol("u", REALS)
+    spots = decide.evaluate(decl, (sp.exp(u),), random.Random(0))
+    edges = len(decl.spot_points(random.Random(0), {u}, 0))
+    assert len(spots) == edges + 5
