@@ -48,6 +48,12 @@ def test_a_step_false_somewhere_under_its_condition_is_refuted_there(condition):
     assert step["conditions"]
 
 
+def test_a_not_equal_condition_and_an_absolute_value_are_split_together():
+    # x ≠ 0 splits into x < 0 and x > 0; |x| is then a sign in each case.
+    assert marks("x: real", r"\log(x^2) = 2 \log |x| \quad \text{for } x \ne 0") == ["PROVED"]
+    assert marks("x: real", r"\log(x^2) = 2 \log x \quad \text{for } x \ne 0") == ["REFUTED"]
+
+
 def test_a_condition_never_widens_the_declared_domain():
     # declared x ∈ (0, 1); "for x > -5" adds nothing, and x² < x holds on (0, 1).
     assert marks("x: (0, 1)", r"x^2 < x \quad \text{for } x > -5") == ["PROVED"]

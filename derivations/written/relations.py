@@ -286,6 +286,9 @@ def _cases(e: sp.Basic, decl: Declarations, scope: Scope) -> list:
     for arg, strict in splits[:3]:
         new = []
         for expr, d in cases:
+            if not (arg.free_symbols & expr.free_symbols):
+                new.append((expr, d))  # an earlier split already replaced its variable (x ≠ 0, then |x|)
+                continue
             v = next((s for s in sorted(arg.free_symbols, key=str)
                       if s in d.domains and sp.degree(arg, s) == 1 and sp.diff(arg, s).is_number), None)
             if v is None:
