@@ -95,3 +95,10 @@ def test_log_of_a_square_is_twice_the_log_only_for_positive_x():
 def test_an_odd_root_of_a_negative_number_is_not_a_counterexample():
     # SymPy's principal cube root of -1 is complex; the real cube root the writer means is -1.
     assert step("x: real", r"\sqrt[3]{x^3} = x")["verdict"] != "REFUTED"
+
+
+def test_an_integration_variable_declared_positive_is_not_assumed_positive_beyond_its_domain():
+    # x: positive, but ∫_{-1}^{1} runs over negative x too: |x| must not become x there (that gave 0 = 0, PROVED).
+    assert step("x: positive", r"\int_{-1}^{1} |x| \, dx = 0")["verdict"] == "REFUTED"
+    assert step("x: positive", r"\int_{-1}^{1} |x| \, dx = 1")["verdict"] == "PROVED"
+    assert step("x: positive", r"\int_{0}^{1} |x| \, dx = \frac{1}{2}")["verdict"] == "PROVED"

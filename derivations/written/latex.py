@@ -1149,20 +1149,7 @@ class _Reader:
 
     def r_integral(self, node):
         sub, sup = self.scripts(node)
-        body = self.ev(node.children[-1])
-        pieces = body if isinstance(body, list) else [body]
-        # The differential: the last dx, or d followed by a symbol.
-        diff = None
-        for k in range(len(pieces) - 1, -1, -1):
-            p = pieces[k]
-            if isinstance(p, _Differential):
-                diff, pieces = p, pieces[:k] + pieces[k + 1:]
-                break
-            if isinstance(p, _Mark) and k + 1 < len(pieces) and isinstance(pieces[k + 1], sp.Symbol):
-                diff, pieces = _Differential(pieces[k + 1]), pieces[:k] + pieces[k + 2:]
-                break
-        if diff is None:
-            self.fail(node, r"an integral needs its differential: \int f(x)\,dx")
+        diff, pieces = self.differential_of(node)
         integrand = self.combine(pieces, node) if pieces else sp.Integer(1)
         if sub is None and sup is None:
             lo, hi = self.support(diff.var)
@@ -1170,7 +1157,33 @@ class _Reader:
             self.fail(node, "an integral needs both limits or none")
         else:
             lo, hi = self.script_value(sub), self.script_value(sup)
-        return sp.Integral(integrand, (diff.var, lo, hi))
+        var = diff.var
+        dom = self.scope.domains.get(var)
+        if dom is not None and not all(dom.interval.contains(e) is sp.true or e in (dom.interval.inf, dom.interval.sup)
+                                       for e in (lo, hi)):
+            # The variable is declared (x positive) but integrated beyond its domain: SymPy would apply the
+            # declared facts inside the integral (|x| = x on [-1, 1]), so the body is read again with a plain
+            # real variable of the same name.
+            var = sp.Symbol(var.name, real=True)
+            self.scope.bound.append({normalize(var.name): var})
+            try:
+                _, pieces = self.differential_of(node)
+            finally:
+                self.scope.bound.pop()
+            integrand = (self.combine(pieces, node) if pieces else sp.Integer(1)).xreplace({diff.var: var})
+        return sp.Integral(integrand, (var, lo, hi))
+
+    def differential_of(self, node):
+        """The integral's differential (the last dx, or d followed by a symbol) and the integrand's pieces."""
+        body = self.ev(node.children[-1])
+        pieces = body if isinstance(body, list) else [body]
+        for k in range(len(pieces) - 1, -1, -1):
+            p = pieces[k]
+            if isinstance(p, _Differential):
+                return p, pieces[:k] + pieces[k + 1:]
+            if isinstance(p, _Mark) and k + 1 < len(pieces) and isinstance(pieces[k + 1], sp.Symbol):
+                return _Differential(pieces[k + 1]), pieces[:k] + pieces[k + 2:]
+        self.fail(node, r"an integral needs its differential: \int f(x)\,dx")
 
     def r_limit(self, node):
         sub, _ = self.scripts(node)
