@@ -114,3 +114,11 @@ def test_an_approximation_inside_a_chain_does_not_pass_as_an_equality():
     rep = check(parse(doc("x: real", r"(x + 1)^2 = x^2 + 2x + 1 \approx 2x + 1")))
     assert rep["steps"][0]["verdict"] == "UNDECIDED" and rep["status"] == "undecided"
     assert rep["lines"][0]["relation"] == "approx"
+
+
+def test_the_text_report_shows_the_condition_a_step_was_checked_under():
+    from derivations.written.report import text
+
+    rep = check(parse(doc("x: real", TRUE_ONLY_FOR_X_NONNEGATIVE + r" \quad \text{for } x > 0")))
+    assert rep["steps"][0]["conditions"] == ["x > 0"]
+    assert "under: x > 0" in text(rep)

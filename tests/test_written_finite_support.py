@@ -73,3 +73,10 @@ def test_a_counterexample_shows_the_pmf_it_used():
 def test_a_bernoulli_parameter_that_may_leave_zero_one_is_an_error_not_a_law():
     rep = check(parse(doc("x: {0, 1}\n\\theta: real", BERNOULLI + r"[x] = \theta")))
     assert rep["steps"][0]["verdict"] == "UNDECIDED" and "must lie in [0, 1]" in rep["steps"][0]["message"]
+
+
+def test_the_text_report_spells_out_the_pmf_of_a_counterexample():
+    from derivations.written.report import text
+
+    out = text(check(parse(doc(FRONT, r"\mathbb{E}_{x \sim p}[f(x)] = f(0) + f(1)"))))
+    assert "p on its support: p(0) = " in out and "p(1) = " in out

@@ -10,13 +10,15 @@ JSON schema ``genproof.derivation-check/1`` (stable; fields are only ever added)
                 "lhs": str, "rhs": str, "verdict": str}],
      "steps": [{"index": int, "line": int, "column": int, "latex": str, "reason": str, "prose": str,
                 "planted_wrong": bool, "verdict": str, "message": str, "depends_on": [int],
-                "cpu_seconds": float, "counterexample": object|null,
+                "cpu_seconds": float, "counterexample": object|null, "conditions": [str] (only when given),
                 "links": [{"kind": str, "claim": str, "verdict": str, "reason": str,
                            "counterexample": object|null}]}]}
 
 A counterexample holds ``point`` (each symbol's value; matrices as lists of rows),
 ``lhs`` and ``rhs`` (both sides' values there), and where used ``functions`` and
-``densities`` (the piecewise-constant densities: ``cells`` and ``values``).
+``densities`` (the piecewise-constant densities: ``cells`` and ``values``), ``pmfs`` (densities on a
+finite set: each value's probability), ``better_point`` (an optimum beaten there). ``conditions`` lists
+a step's own conditions ("for x > 0"), under which it was checked.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def text(rep: dict, color: bool = False) -> str:
         v = s["verdict"]
         head = f"  [{s['index']}] {MARKS[v]} {v:9s} line {s['line']}: {_one_line(s['latex'])}"
         out.append(_paint(head, COLORS[v], color))
+        if s.get("conditions"):
+            out.append(f"        under: {', '.join(s['conditions'])}")
         if s["reason"]:
             out.append(f"        reason: {s['reason']}")
         if s["message"] and v != "PROVED":
@@ -71,6 +75,12 @@ def text(rep: dict, color: bool = False) -> str:
             for key in ("why", "functions"):
                 if key in c:
                     out.append(f"          {c[key]}")
+            for name, probs in c.get("pmfs", {}).items():
+                out.append(f"          {name} on its support: " + ", ".join(f"{name}({v}) = {_short(p)}"
+                                                                        for v, p in probs.items()))
+            if "better_point" in c:
+                better = ", ".join(f"{k} = {_short(x)}" for k, x in c["better_point"].items())
+                out.append(f"          better point: {better}")
             if "densities" in c:
                 for name, d in c["densities"].items():
                     cells = ", ".join(f"[{a:.3g}, {b:.3g}): {x:.4g}" for (a, b), x in zip(d["cells"], d["values"],
