@@ -127,3 +127,51 @@ def test_evaluate_uses_five_uniform_points_by_default_and_never_compiles(monkeyp
     spots = decide.evaluate(decl, (sp.exp(u),), random.Random(0))
     edges = len(decl.spot_points(random.Random(0), {u}, 0))
     assert len(spots) == edges + 5
+
+
+# --- signs and real values (decide.symbolic_sign, decide.symbolic_zero, decide.real_value) -----------------
+
+
+def _decl_real():
+    decl = Declarations()
+    return decl, decl.symbol("u", REALS)
+
+
+def test_the_logistic_identities_are_proved_through_exp():
+    # σ(u) + σ(−u) = 1 and softplus(u) − softplus(−u) = u: SymPy sees them only once σ and softplus are
+    # written out in exp and log.
+    decl, u = _decl_real()
+    assert decide.symbolic_zero(decl, sigmoid(u) + sigmoid(-u) - 1) is True
+    assert decide.symbolic_sign(decl, sigmoid(u) + sigmoid(-u) - 1, strict=False) is True
+    assert decide.symbolic_sign(decl, 1 - sigmoid(u), strict=True) is True
+    from derivations.functions import softplus
+
+    assert decide.symbolic_zero(decl, softplus(u) - softplus(-u) - u) is True
+    assert decide.symbolic_sign(decl, softplus(u) - softplus(-u) - u, strict=False) is True
+
+
+def test_a_simplifier_that_fails_on_one_form_does_not_stop_the_other_forms(monkeypatch):
+    # s ∈ (1, ∞): s² − 2s + 1 ≥ 0 is seen by factor() in the form s = 1 + u, (1 + u)² − 2(1 + u) + 1 = u²;
+    # factor() failing on the first form (in s) must not keep it from the second.
+    decl = Declarations()
+    s = decl.symbol("s", sp.Interval.open(1, sp.oo))
+    real_factor = sp.factor
+
+    def factor(e, *args, **kwargs):
+        if e.has(s):
+            raise TypeError("this form is not for factor()")
+        return real_factor(e, *args, **kwargs)
+
+    monkeypatch.setattr(sp, "factor", factor)
+    for other in ("cancel", "together", "simplify"):  # leave the proof to factor() alone
+        monkeypatch.setattr(sp, other, lambda e, *args, **kwargs: e)
+    assert decide.symbolic_sign(decl, s**2 - 2 * s + 1, strict=False) is True
+
+
+def test_a_value_is_real_when_its_imaginary_part_is_rounding_relative_to_its_size():
+    # The allowance is 1e-20·(1 + |re|): relative for large values, absolute near 0.
+    assert decide.real_value(mpmath.mpc(1e10, 1e-11)) == 1e10
+    assert decide.real_value(mpmath.mpc(0, 1.5e-20)) is None
+    assert decide.real_value(mpmath.mpc(0, 0.5e-20)) == 0
+    assert decide.real_value(mpmath.mpc(0, 1e-20)) == 0  # at the allowance itself: still rounding
+    assert decide.real_value(mpmath.mpc(1, 1e-3)) is None
