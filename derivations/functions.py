@@ -71,6 +71,17 @@ class softplus(sp.Function):  # noqa: N801
 
 
 def elementary(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with σ and softplus written out in exp and log."""
+    """``expr`` with σ and softplus written out in exp and log.
+
+    Args:
+        expr: a SymPy expression, possibly holding :class:`sigmoid` and :class:`softplus`.
+
+    Returns:
+        ``expr`` with σ(h) → 1/(1 + e⁻ʰ) and softplus(h) → log(1 + eʰ).
+
+    >>> h = sp.Symbol("h", real=True)
+    >>> elementary(sigmoid(h) + softplus(h))
+    log(exp(h) + 1) + 1/(1 + exp(-h))
+    """
     return expr.replace(sigmoid, lambda h: 1 / (1 + sp.exp(-h))).replace(
         softplus, lambda h: sp.log(1 + sp.exp(h)))

@@ -25,7 +25,15 @@ SECTIONS: dict[str, Callable[[Result, dict], dict | None]] = {}
 
 
 def numeric_section(result: Result, options: dict) -> dict:
-    """Monte Carlo / quadrature / optimizer checks of the result's closed forms, under ``options["seeds"]``."""
+    """Monte Carlo / quadrature / optimizer checks of the result's closed forms, under ``options["seeds"]``.
+
+    Args:
+        result: the result whose closed forms are checked.
+        options: the report's options; ``seeds`` (a list) or ``seed`` (an int, default 0) is read.
+
+    Returns:
+        The numeric section: its ``status``, ``checks`` and ``failures`` (see :func:`derivations.numeric.run_numeric`).
+    """
     from derivations import numeric  # imported here so the symbolic-only run stays light
 
     seeds = options.get("seeds") or [options.get("seed", 0)]
@@ -33,7 +41,15 @@ def numeric_section(result: Result, options: dict) -> dict:
 
 
 def fuzz_section(result: Result, options: dict) -> dict:
-    """Hypothesis properties of the result's closed forms (profile from HYPOTHESIS_PROFILE)."""
+    """Hypothesis properties of the result's closed forms (profile from HYPOTHESIS_PROFILE).
+
+    Args:
+        result: the result whose closed forms are fuzzed.
+        options: the report's options (none is read: the profile comes from the environment).
+
+    Returns:
+        The fuzz section: its ``status`` and ``properties`` (see :func:`derivations.numeric.run_fuzz`).
+    """
     from derivations import numeric
 
     return numeric.run_fuzz(result)
@@ -49,6 +65,14 @@ def empirical_section(result: Result, options: dict) -> dict | None:
     Rows come from the last run's JSON (``options["experiments_json"]``), or
     from a ``--quick`` run made now when ``options["run_experiments"]`` is set.
     ``None`` when the result has no experiment row.
+
+    Args:
+        result: the result whose experiment rows are wanted.
+        options: the report's options; ``experiments_json``, ``run_experiments``, ``experiments_out`` and ``seed``
+            are read.
+
+    Returns:
+        ``{"status", "source", "message", "rows"}``, or None when there is no row for the result.
     """
     if options.get("run_experiments"):
         from models.experiments import EXPERIMENTS, run_experiment
@@ -77,6 +101,15 @@ SECTIONS["empirical"] = empirical_section
 
 
 def symbolic_section(result: Result, seed: int = 0) -> dict:
+    """The step-by-step symbolic check of one result, timed.
+
+    Args:
+        result: the result whose proof is checked.
+        seed: the seed of the spot-check random numbers.
+
+    Returns:
+        ``{"status", "seconds", "steps"}``: the proof's status, the wall time and each step's JSON.
+    """
     t0 = time.perf_counter()
     rep = engine.check(result, seed=seed)
     return {"status": rep.status, "seconds": round(time.perf_counter() - t0, 3),
@@ -84,6 +117,16 @@ def symbolic_section(result: Result, seed: int = 0) -> dict:
 
 
 def result_entry(result: Result, options: dict) -> dict:
+    """One result's entry of the verify report: its statement, symbolic check, planted errors and sections.
+
+    Args:
+        result: the result to check.
+        options: the report's options; ``seed`` and ``sections`` (names of :data:`SECTIONS` to add) are read,
+            and the rest is passed to each section.
+
+    Returns:
+        A JSON-able dict with the keys listed in the module docstring, plus one per section that applies.
+    """
     entry = {
         "id": result.id,
         "title": result.title,
@@ -113,6 +156,15 @@ def build(results: Iterable[Result], options: dict | None = None, jobs: int = 1)
 
     Each result is checked alone (its steps share a context, results share nothing), so the entries do not
     depend on ``jobs``; they come back in the order of ``results``.
+
+    Args:
+        results: the results to check, in report order.
+        options: the report's options (see :func:`result_entry`); None means none.
+        jobs: how many results to check at a time (1: in this process).
+
+    Returns:
+        ``{"results": [entry, …], "summary": {...}}``; the summary counts pass and fail by section and says
+        ``"pass"`` only if every section of every result passed.
     """
     options = options or {}
     results = list(results)
@@ -138,6 +190,21 @@ _MARK = {"pass": "✓", "given": "·", "fail": "✗", "error": "!", "undecided":
 
 
 def text(report: dict) -> str:
+    """The verify report as text: a line a result, the steps and checks that did not pass, then the counts.
+
+    Args:
+        report: a report made by :func:`build`.
+
+    Returns:
+        The text, lines joined by newlines.
+
+    >>> print(text({"results": [{"id": "demo.one", "title": "One", "symbolic": {"status": "pass", "seconds": 0.5,
+    ...                                                                          "steps": []}}],
+    ...             "summary": {"results": 1, "symbolic": {"pass": 1, "fail": 0}, "status": "pass"}}))
+    ✓ demo.one: One  [pass, 0.50s]
+    <BLANKLINE>
+    symbolic: 1/1 pass  → PASS
+    """
     lines = []
     for e in report["results"]:
         sym = e["symbolic"]

@@ -164,7 +164,14 @@ def where(result: Result) -> list[tuple[str, str]]:
 
 
 def where_text(result: Result) -> str:
-    """:func:`where` as aligned text, one part a line."""
+    """:func:`where` as aligned text, one part a line.
+
+    Args:
+        result: the result to locate.
+
+    Returns:
+        The result's ID and title, then one ``part  file:line`` row a line.
+    """
     rows = where(result)
     width = max(len(w) for w, _ in rows)
     return "\n".join([f"{result.id} — {result.title}"] + [f"  {w:<{width}}  {loc}" for w, loc in rows])

@@ -78,6 +78,16 @@ def active_settings() -> settings:
 def bounded_floats(low: float, high: float) -> st.SearchStrategy[float]:
     """Finite floats in [low, high] (no NaN, no infinity).
 
+    Args:
+        low: the smallest value drawn (finite).
+        high: the largest value drawn (finite, > low).
+
+    Returns:
+        A strategy of floats x with low ≤ x ≤ high.
+
+    Raises:
+        ValueError: if low ≥ high.
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> -1.0 <= find(bounded_floats(-1.0, 1.0), lambda x: x > 0.5) <= 1.0
     True
@@ -89,6 +99,16 @@ def bounded_floats(low: float, high: float) -> st.SearchStrategy[float]:
 
 def positive_floats(low: float = 1e-2, high: float = 1e2) -> st.SearchStrategy[float]:
     """Floats in [low, high] with 0 < low: densities, scales, c > 0.
+
+    Args:
+        low: the smallest value drawn (> 0).
+        high: the largest value drawn (> low).
+
+    Returns:
+        A strategy of floats x with 0 < low ≤ x ≤ high.
+
+    Raises:
+        ValueError: if low ≤ 0 or low ≥ high.
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> 0.1 <= find(positive_floats(0.1, 10), lambda x: x > 5) <= 10
@@ -102,6 +122,15 @@ def positive_floats(low: float = 1e-2, high: float = 1e2) -> st.SearchStrategy[f
 def logits(bound: float = 30.0) -> st.SearchStrategy[float]:
     """Discriminator logits h ∈ [−bound, bound]; σ(h) stays representable and ≠ 0, 1 for bound ≤ 30.
 
+    Args:
+        bound: the largest |h| drawn (> 0).
+
+    Returns:
+        A strategy of floats h ∈ [−bound, bound].
+
+    Raises:
+        ValueError: if bound ≤ 0.
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> -30.0 <= find(logits(), lambda h: h < 0) < 0
     True
@@ -111,6 +140,15 @@ def logits(bound: float = 30.0) -> st.SearchStrategy[float]:
 
 def unit_interval(margin: float = 1e-6) -> st.SearchStrategy[float]:
     """t ∈ [margin, 1 − margin] ⊂ (0, 1).
+
+    Args:
+        margin: the distance kept from 0 and from 1 (0 ≤ margin < ½).
+
+    Returns:
+        A strategy of floats t ∈ [margin, 1 − margin].
+
+    Raises:
+        ValueError: if margin ≥ ½ (the interval is empty).
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> 0 < find(unit_interval(), lambda t: t < 0.5) < 0.5
@@ -127,6 +165,18 @@ def probability_vectors(size: int | None = None, min_size: int = 2, max_size: in
     """Strictly positive probability vectors: weights in [1, floor_ratio], normalized.
 
     Every entry is ≥ 1/(floor_ratio·size), so log-probabilities are bounded.
+
+    Args:
+        size: the length of every vector; None draws it from [min_size, max_size].
+        min_size: the shortest length drawn when size is None (≥ 1).
+        max_size: the longest length drawn when size is None.
+        floor_ratio: the largest ratio between two unnormalized weights (≥ 1).
+
+    Returns:
+        A strategy of float64 arrays p with p > 0 and Σp = 1.
+
+    Raises:
+        ValueError: if size < 1, min_size > max_size or floor_ratio < 1.
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> p = find(probability_vectors(size=3), lambda p: p[0] > 0.5)
@@ -155,6 +205,14 @@ def probability_pairs(min_size: int = 2, max_size: int = 6, floor_ratio: float =
                       ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """Two strictly positive probability vectors (p, q) on the same finite support.
 
+    Args:
+        min_size: the smallest support size drawn.
+        max_size: the largest support size drawn.
+        floor_ratio: as in :func:`probability_vectors`.
+
+    Returns:
+        A strategy of tuples (p, q) of arrays of one length, each > 0 and summing to 1.
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> p, q = find(probability_pairs(max_size=3), lambda pq: len(pq[0]) == 3)
     >>> len(q), bool(abs(q.sum() - 1) < 1e-12)
@@ -169,6 +227,14 @@ def probability_quadruples(min_size: int = 2, max_size: int = 5, floor_ratio: fl
                            ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]]:
     """(p₁, q₁, p₂, q₂, t): two pairs on one support and a mixing weight t ∈ [0, 1] (joint convexity).
 
+    Args:
+        min_size: the smallest support size drawn.
+        max_size: the largest support size drawn.
+        floor_ratio: as in :func:`probability_vectors`.
+
+    Returns:
+        A strategy of tuples (p₁, q₁, p₂, q₂, t): four probability vectors of one length and t ∈ [0, 1].
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> p1, q1, p2, q2, t = find(probability_quadruples(), lambda x: True)
     >>> len(p1) == len(q2) and 0 <= t <= 1
@@ -182,6 +248,16 @@ def probability_quadruples(min_size: int = 2, max_size: int = 5, floor_ratio: fl
 def density_pairs(low: float = 1e-3, high: float = 1e3) -> st.SearchStrategy[tuple[float, float]]:
     """Two positive density values (p_data(x), p_θ(x)) at one point.
 
+    Args:
+        low: the smallest density value drawn (> 0).
+        high: the largest density value drawn.
+
+    Returns:
+        A strategy of tuples (p, q) of floats in [low, high].
+
+    Raises:
+        ValueError: if low ≤ 0 or low ≥ high.
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> p, q = find(density_pairs(), lambda pq: pq[0] > pq[1])
     >>> 1e-3 <= q < p <= 1e3
@@ -193,6 +269,13 @@ def density_pairs(low: float = 1e-3, high: float = 1e3) -> st.SearchStrategy[tup
 def latent_models(min_size: int = 2, max_size: int = 6
                   ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """(prior p(z), likelihood p_θ(x|z)) on a finite latent set, the likelihood at one fixed x in [1e-3, 1].
+
+    Args:
+        min_size: the smallest number of latent values drawn.
+        max_size: the largest number of latent values drawn.
+
+    Returns:
+        A strategy of tuples (prior, likelihood): a probability vector and an array of the same length in [1e-3, 1].
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> prior, lik = find(latent_models(max_size=3), lambda m: True)
@@ -210,6 +293,19 @@ def latent_models(min_size: int = 2, max_size: int = 6
 def gaussian_params(dim: int | None = None, max_dim: int = 4, mean_bound: float = 10.0,
                     sd_low: float = 0.05, sd_high: float = 20.0) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """(μ, σ) of a diagonal Gaussian: μ ∈ [−mean_bound, mean_bound]^d, σ ∈ [sd_low, sd_high]^d.
+
+    Args:
+        dim: the dimension d; None draws it from [1, max_dim].
+        max_dim: the largest dimension drawn when dim is None.
+        mean_bound: the largest |μᵢ| drawn.
+        sd_low: the smallest σᵢ drawn (> 0).
+        sd_high: the largest σᵢ drawn.
+
+    Returns:
+        A strategy of tuples (μ, σ) of float64 arrays of shape (d,).
+
+    Raises:
+        ValueError: if sd_low ≤ 0 or a range is empty (when the strategy is drawn from).
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> mu, sigma = find(gaussian_params(dim=2), lambda g: True)
@@ -230,6 +326,14 @@ def gaussian_pairs(dim: int | None = None, max_dim: int = 4, **bounds: float
                    ) -> st.SearchStrategy[tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]:
     """Two diagonal Gaussians ((μ₁, σ₁), (μ₂, σ₂)) of the same dimension.
 
+    Args:
+        dim: the common dimension d; None draws it from [1, max_dim].
+        max_dim: the largest dimension drawn when dim is None.
+        **bounds: mean_bound, sd_low, sd_high, passed to :func:`gaussian_params`.
+
+    Returns:
+        A strategy of tuples ((μ₁, σ₁), (μ₂, σ₂)) of arrays of shape (d,).
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> (mu1, s1), (mu2, s2) = find(gaussian_pairs(dim=1), lambda g: True)
     >>> mu1.shape == mu2.shape == (1,)
@@ -242,6 +346,15 @@ def gaussian_pairs(dim: int | None = None, max_dim: int = 4, **bounds: float
 def class_means(min_classes: int = 2, max_classes: int = 5, max_dim: int = 4, bound: float = 5.0
                 ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """(M, M̂): the class means μ_y (rows of M) of p_data(φ|y) and μ̂_y of p_θ(φ|y), shape (K, d).
+
+    Args:
+        min_classes: the smallest number of classes K drawn.
+        max_classes: the largest number of classes K drawn.
+        max_dim: the largest feature dimension d drawn.
+        bound: the largest |entry| drawn.
+
+    Returns:
+        A strategy of tuples (M, M̂) of float64 arrays of shape (K, d).
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> M, M_hat = find(class_means(max_classes=2, max_dim=2), lambda m: True)
@@ -273,6 +386,17 @@ def design_matrices(min_rows: int = 6, max_rows: int = 20, max_cols: int = 3
     perturbation N whose entries are below 1/(2√(2(d+1))) in size, so by
     Weyl's inequality σ_min(Z) ≥ √(n/2)·(1 − ½) > 0: always full column rank,
     condition number bounded by a constant.
+
+    Args:
+        min_rows: the fewest rows n drawn (raised to 2(d+1) where that is more).
+        max_rows: the most rows n drawn (≥ 2(max_cols + 1)).
+        max_cols: the most columns d of X drawn (Z has d + 1 columns).
+
+    Returns:
+        A strategy of float64 arrays Z of shape (n, d+1), first column all ones, of full column rank.
+
+    Raises:
+        ValueError: if min_rows > max_rows or max_rows < 2(max_cols + 1).
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> Z = find(design_matrices(max_rows=8, max_cols=2), lambda z: True)
@@ -308,6 +432,17 @@ def ridge_problems(max_cols: int = 3, max_rows: int = 20, lam_high: float = 10.0
                    ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray, float]]:
     """(Z, y, λ): a full-rank design with intercept column, responses in [−10, 10], λ ∈ {0} ∪ [1e-4, lam_high].
 
+    Args:
+        max_cols: the most columns d of X drawn (as in :func:`design_matrices`).
+        max_rows: the most rows n drawn.
+        lam_high: the largest positive λ drawn.
+
+    Returns:
+        A strategy of tuples (Z, y, λ): a design matrix, responses of shape (n,) and λ ≥ 0.
+
+    Raises:
+        ValueError: as :func:`design_matrices`.
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> Z, y, lam = find(ridge_problems(max_cols=1, max_rows=6), lambda p: True)
     >>> len(y) == Z.shape[0] and lam >= 0
@@ -324,6 +459,16 @@ def ridge_problems(max_cols: int = 3, max_rows: int = 20, lam_high: float = 10.0
 def regularization_strengths(low: float = 1e-2, high: float = 1e2) -> st.SearchStrategy[float]:
     """c > 0, the weight of (c/2)‖w‖².
 
+    Args:
+        low: the smallest c drawn (> 0).
+        high: the largest c drawn.
+
+    Returns:
+        A strategy of floats c ∈ [low, high].
+
+    Raises:
+        ValueError: if low ≤ 0 or low ≥ high.
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> 1e-2 <= find(regularization_strengths(), lambda c: c > 1) <= 1e2
     True
@@ -334,6 +479,15 @@ def regularization_strengths(low: float = 1e-2, high: float = 1e2) -> st.SearchS
 def dual_multipliers(margin: float = 1e-6) -> st.SearchStrategy[float]:
     """λ ∈ [−1 + margin, −margin] ⊂ (−1, 0), where softplus(y) + λy has a finite minimum.
 
+    Args:
+        margin: the distance kept from −1 and from 0 (0 ≤ margin < ½).
+
+    Returns:
+        A strategy of floats λ ∈ [−1 + margin, −margin].
+
+    Raises:
+        ValueError: if margin ≥ ½ (the interval is empty).
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> -1 < find(dual_multipliers(), lambda lam: True) < 0
     True
@@ -343,6 +497,14 @@ def dual_multipliers(margin: float = 1e-6) -> st.SearchStrategy[float]:
 
 def weight_vectors(dim: int | None = None, max_dim: int = 4, bound: float = 5.0) -> st.SearchStrategy[np.ndarray]:
     """Vectors in [−bound, bound]^d (weights w, or b in ½c‖w‖² − wᵀb).
+
+    Args:
+        dim: the dimension d; None draws it from [1, max_dim].
+        max_dim: the largest dimension drawn when dim is None.
+        bound: the largest |entry| drawn (> 0).
+
+    Returns:
+        A strategy of float64 arrays of shape (d,) with entries in [−bound, bound].
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> find(weight_vectors(dim=2), lambda w: True).shape
@@ -355,6 +517,14 @@ def weight_vectors(dim: int | None = None, max_dim: int = 4, bound: float = 5.0)
 def logistic_problems(max_dim: int = 3, max_points: int = 5, bound: float = 3.0
                       ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
     """(w, X, G, c): a weight, real points X (m × d), generated points G(z) (k × d) and c > 0.
+
+    Args:
+        max_dim: the largest dimension d drawn.
+        max_points: the most real points m and generated points k drawn (each ≥ 1).
+        bound: the largest |entry| of w, X and G drawn.
+
+    Returns:
+        A strategy of tuples (w, X, G, c): w of shape (d,), X of (m, d), G of (k, d) and c ∈ [0.1, 10].
 
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> w, X, G, c = find(logistic_problems(max_dim=1, max_points=2), lambda p: True)
@@ -413,6 +583,15 @@ def _names(values: Any, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
 def dtypes(names: Any = DTYPE_NAMES) -> st.SearchStrategy[Any]:
     """torch dtypes among ``names`` ("float32", "float64"), shrinking towards the first.
 
+    Args:
+        names: one dtype name or several, each "float32" or "float64".
+
+    Returns:
+        A strategy of ``torch.dtype`` values.
+
+    Raises:
+        ValueError: if names is empty or holds an unknown name.
+
     >>> from hypothesis import find  # the simplest example meeting a condition: deterministic
     >>> import torch
     >>> find(dtypes(), lambda d: True) in (torch.float32, torch.float64)
@@ -437,6 +616,15 @@ def cuda_available() -> bool:
 def devices(cuda: bool | None = None) -> st.SearchStrategy[str]:
     """Device names: "cpu", and "cuda" too when ``cuda`` is True or (None, the default) a GPU is present.
 
+    Args:
+        cuda: True to include "cuda", False for "cpu" only, None to include "cuda" when a GPU is present.
+
+    Returns:
+        A strategy of device names.
+
+    Raises:
+        ValueError: if cuda is True but torch sees no CUDA device.
+
     >>> from hypothesis import find  # the simplest example: deterministic
     >>> find(devices(cuda=False), lambda d: True)
     'cpu'
@@ -451,6 +639,16 @@ def devices(cuda: bool | None = None) -> st.SearchStrategy[str]:
 def batch_sizes(low: int = 1, high: int = 16) -> st.SearchStrategy[int]:
     """Batch sizes n ∈ [low, high], shrinking towards ``low``.
 
+    Args:
+        low: the smallest batch size drawn (an integer ≥ 1).
+        high: the largest batch size drawn (an integer ≥ low).
+
+    Returns:
+        A strategy of integers n ∈ [low, high].
+
+    Raises:
+        ValueError: unless 1 ≤ low ≤ high are integers.
+
     >>> from hypothesis import find  # the simplest example: deterministic
     >>> find(batch_sizes(2, 2), lambda n: True)
     2
@@ -464,6 +662,19 @@ def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: in
            min_size: int = 1) -> st.SearchStrategy[tuple[int, ...]]:
     """Shapes of one example (no batch axis): ``min_dims``–``max_dims`` axes of ``min_side``–``max_side``,
     with at least ``min_size`` entries in all.
+
+    Args:
+        min_dims: the fewest axes (≥ 0).
+        max_dims: the most axes.
+        min_side: the shortest axis length (≥ 1).
+        max_side: the longest axis length.
+        min_size: the fewest entries the shape holds (the product of its sides).
+
+    Returns:
+        A strategy of tuples of ints.
+
+    Raises:
+        ValueError: if a bound is not a positive integer, a minimum exceeds its maximum, or min_size cannot be reached.
 
     >>> from hypothesis import find  # the simplest example: deterministic
     >>> find(shapes(2, 2, 3, 3), lambda s: True)
@@ -486,6 +697,18 @@ def tensor_specs(batch: st.SearchStrategy[int] | None = None, example: st.Search
                  ) -> st.SearchStrategy[TensorSpec]:
     """:class:`TensorSpec` s: batch size × example shape, a dtype name and a device name.
 
+    Args:
+        batch: a strategy of batch sizes (default :func:`batch_sizes`).
+        example: a strategy of example shapes (default :func:`shapes`).
+        dtype: a strategy of dtypes or dtype names (default "float32" or "float64").
+        device: a strategy of device names (default :func:`devices`).
+
+    Returns:
+        A strategy of :class:`TensorSpec` with shape (batch, *example).
+
+    Raises:
+        TypeError: if an argument is given but is not a strategy.
+
     >>> from hypothesis import find  # the simplest example: deterministic
     >>> find(tensor_specs(batch=st.just(2), example=st.just((3,)), dtype=st.just("float64")), lambda s: True)
     TensorSpec(shape=(2, 3), dtype='float64', device='cpu')
@@ -507,6 +730,18 @@ def tensors(spec: TensorSpec | st.SearchStrategy[TensorSpec], low: float = -3.0,
 
     Entries are drawn as float32 values when the dtype is float32, so what
     Hypothesis shrinks is exactly what the tensor holds.
+
+    Args:
+        spec: a :class:`TensorSpec`, or a strategy of them.
+        low: the smallest entry (finite).
+        high: the largest entry (finite, > low).
+
+    Returns:
+        A strategy of torch tensors of the spec's shape, dtype and device, entries in [low, high].
+
+    Raises:
+        ValueError: unless low < high are finite.
+        TypeError: if spec is neither a TensorSpec nor a strategy.
 
     >>> import torch
     >>> from hypothesis import find  # the simplest example: deterministic
@@ -544,6 +779,15 @@ def tolerance(dtype: Any) -> float:
     on values of size 1 (and cancellation, as comparisons scale the
     tolerance by the size of the terms), while every bug the assertions are
     meant to catch changes values by far more (≥ 1e-2 relative).
+
+    Args:
+        dtype: a torch dtype or its name, float32 or float64.
+
+    Returns:
+        2¹⁴ times the dtype's machine epsilon.
+
+    Raises:
+        ValueError: for any other dtype.
 
     >>> tolerance("float64") < 1e-11 < tolerance("float32") < 1e-2
     True

@@ -58,7 +58,11 @@ class _Uncacheable(Exception):
 
 
 def disable(off: bool = True) -> None:
-    """Turn the cache off (``off=True``) or back on for this process."""
+    """Turn the cache off (``off=True``) or back on for this process.
+
+    Args:
+        off: True turns the cache off, False back on (the environment switches still apply).
+    """
     _state["disabled"] = off
 
 
@@ -78,6 +82,13 @@ def verify(claim: Claim, ctx: ProofContext) -> Verdict:
     """``claim.verify(ctx)``, read from the cache when an entry with the same key exists.
 
     On a hit ``ctx.rng`` is set to the state the original check left it in.
+
+    Args:
+        claim: the step's claim.
+        ctx: the proof context the step is checked in (its RNG is advanced as the check would).
+
+    Returns:
+        The claim's verdict, from the cache or from checking it now (then stored if it may be kept).
     """
     start = time.process_time()
     if not enabled():
@@ -101,7 +112,15 @@ def verify(claim: Claim, ctx: ProofContext) -> Verdict:
 
 
 def key(claim: Claim, ctx: ProofContext) -> str | None:
-    """The SHA-256 of everything that decides ``claim.verify(ctx)``; None if the claim is always re-checked."""
+    """The SHA-256 of everything that decides ``claim.verify(ctx)``; None if the claim is always re-checked.
+
+    Args:
+        claim: the step's claim.
+        ctx: the proof context the step would be checked in.
+
+    Returns:
+        A hex digest, or None when the claim's kind is always re-checked or a field cannot be described.
+    """
     cls = type(claim)
     if cls.__module__ != _claims.__name__ or cls.__name__ in _ALWAYS or not dataclasses.is_dataclass(claim):
         return None

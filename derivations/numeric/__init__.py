@@ -75,11 +75,33 @@ def budget() -> bounds.Budget:
 
 
 def checks_for(result_id: str) -> list[NumericCheck]:
+    """The numeric checks registered for one result, in registration order.
+
+    Args:
+        result_id: the result's ID.
+
+    Returns:
+        A new list of its checks (empty when it has none or the ID is unknown).
+
+    >>> [c.name for c in checks_for("no.such.result")]
+    []
+    """
     load()
     return list(CHECKS.get(result_id, []))
 
 
 def properties_for(result_id: str) -> list[FuzzProperty]:
+    """The fuzz properties registered for one result, in registration order.
+
+    Args:
+        result_id: the result's ID.
+
+    Returns:
+        A new list of its properties (empty when it has none or the ID is unknown).
+
+    >>> len(properties_for("gan.optimal_discriminator")) > 0
+    True
+    """
     load()
     return list(PROPERTIES.get(result_id, []))
 
@@ -92,6 +114,15 @@ def run_check(check: NumericCheck, formulas: Formulas, seed: int = 0, record: li
 
     Raises:
         ValueError: when ``seed`` is not a non-negative integer.
+
+    Args:
+        check: the registered check.
+        formulas: the closed forms it is run against (the result's own, or a mutant's).
+        seed: the seed of its random numbers (a non-negative integer).
+        record: a list to append the compared sides to, or None.
+
+    Returns:
+        The check's outcome; status ``"error"`` with the exception in its note when the check raised.
     """
     seed = check_seed(seed)
     alpha = budget().alpha(check.key) if check.monte_carlo else 0.0
@@ -112,6 +143,15 @@ def check_seeds(seeds: Sequence[int]) -> list[int]:
 
     Raises:
         ValueError: for an empty list (no check would run: a vacuous pass), a string, or a bad seed.
+
+    Args:
+        seeds: the seeds asked for.
+
+    Returns:
+        The seeds as a list of ints, in the given order.
+
+    >>> check_seeds((0, 3))
+    [0, 3]
     """
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise ValueError(f"seeds must be a sequence of non-negative integers, got {seeds!r}")
@@ -126,6 +166,15 @@ def run_numeric(result: Result, seeds: Sequence[int] = (0,), formulas: Formulas 
 
     Raises:
         ValueError: when ``seeds`` is empty or holds a negative or non-integer seed.
+
+    Args:
+        result: the result whose checks are run.
+        seeds: the seeds; Monte Carlo checks run once per seed, deterministic ones once.
+        formulas: the closed forms to check (default: the result's own).
+
+    Returns:
+        ``{"status", "checks", "seeds", "runs", "failures", "seconds"}`` (and ``"message"`` when a run failed);
+        status ``"fail"`` with no checks when none is registered for the result.
     """
     seeds = check_seeds(seeds)
     formulas = result.formulas if formulas is None else formulas
@@ -157,7 +206,19 @@ def run_numeric(result: Result, seeds: Sequence[int] = (0,), formulas: Formulas 
 
 
 def run_property(prop: FuzzProperty, formulas: Formulas, settings: Any = None, shrink: bool = True) -> dict:
-    """Run one fuzz property under Hypothesis; returns name, examples run, status and the counterexample."""
+    """Run one fuzz property under Hypothesis; returns name, examples run, status and the counterexample.
+
+    Args:
+        prop: the registered property.
+        formulas: the closed forms it is run against.
+        settings: Hypothesis settings (default :func:`derivations.strategies.active_settings`), capped at the
+            property's own ``max_examples``.
+        shrink: False skips Hypothesis's shrink phase (faster when only the verdict matters).
+
+    Returns:
+        ``{"name", "examples", "status", "message", "seconds"}``; status ``"fail"`` when an example falsified the
+        property or the formula raised.
+    """
     from hypothesis import Phase, given
     from hypothesis import settings as hsettings
 
@@ -189,7 +250,17 @@ def run_property(prop: FuzzProperty, formulas: Formulas, settings: Any = None, s
 
 
 def run_fuzz(result: Result, formulas: Formulas | None = None, settings: Any = None) -> dict:
-    """The ``fuzz`` report section: every property of the result."""
+    """The ``fuzz`` report section: every property of the result.
+
+    Args:
+        result: the result whose properties are run.
+        formulas: the closed forms to check (default: the result's own).
+        settings: Hypothesis settings passed to :func:`run_property`.
+
+    Returns:
+        ``{"status", "examples", "properties"}`` (and ``"message"`` naming the first failure); status ``"fail"``
+        when no property is registered for the result.
+    """
     formulas = result.formulas if formulas is None else formulas
     props = properties_for(result.id)
     if not props:
