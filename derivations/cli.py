@@ -96,6 +96,18 @@ def _chosen(ids: list[str]) -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``python -m derivations`` command (list, verify, show, where, mutants, check) and print its output.
+
+    Args:
+        argv: the command line after the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 when everything checked passed, 1 when something failed, 2 for bad input (an
+        unknown ID, a broken result package, a bad domain).
+
+    Raises:
+        SystemExit: argparse's exit for ``--help`` (0) and for arguments it cannot parse (2).
+    """
     args = _parser().parse_args(argv)
     if args.command == "check":
         from derivations.written.report import run as _check

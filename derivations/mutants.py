@@ -76,6 +76,18 @@ def standins(args: tuple) -> tuple[tuple, dict, tuple]:
 
     Returns the new arguments, the map back to the given values, and a key
     describing the structure (shapes, signs) for caching.
+
+    Args:
+        args: the formula's arguments: numbers, symbols, matrices, lists or tuples (small containers are replaced
+            entry by entry, larger ones kept as they are and their values made part of the key).
+
+    Returns:
+        ``(new_args, back, key)``: the arguments with stand-in symbols, the map stand-in ↦ given value, and the
+        structure key.
+
+    >>> new, back, key = standins((0.5, -2.0))
+    >>> new, new[0].is_positive, new[1].is_negative
+    ((m0, m1), True, True)
     """
     back: dict[sp.Symbol, Any] = {}
     key: list = []
@@ -139,7 +151,19 @@ def transformed(formula: Callable[..., Any], transform: Mutation, operator: str 
 
 
 def swapped(formula: Callable[..., Any], i: int, j: int) -> Callable[..., Any]:
-    """``formula`` with arguments ``i`` and ``j`` exchanged."""
+    """``formula`` with arguments ``i`` and ``j`` exchanged.
+
+    Args:
+        formula: a closed form.
+        i: the position of one argument (0-based).
+        j: the position of the other.
+
+    Returns:
+        The wrong formula ``f(…, a_j, …, a_i, …)``, named ``<name>__swap_<i>_<j>``.
+
+    >>> swapped(lambda a, b: a - b, 0, 1)(5, 2)
+    -3
+    """
     def mutant(*args: Any) -> Any:
         a = list(args)
         a[i], a[j] = a[j], a[i]
@@ -205,7 +229,18 @@ def _theory_sampler(result_id: str, name: str) -> Callable[[np.random.Generator]
 
 
 def mutants_of(result: Result, seed: int = 0) -> tuple[list[Mutant], list[str]]:
-    """Non-equivalent mutants of every formula of ``result``, and a note per discarded equivalent one."""
+    """Non-equivalent mutants of every formula of ``result``, and a note per discarded equivalent one.
+
+    Args:
+        result: the result whose ``formulas`` are mutated.
+        seed: the seed of the random valid arguments the mutants are compared at.
+
+    Returns:
+        ``(mutants, notes)``: the distinct wrong mutants, and one line per mutant discarded as equivalent.
+
+    Raises:
+        LookupError: a formula has neither an argument sampler nor a ``@takes`` declaration.
+    """
     load()
     rng = np.random.default_rng(seed)
     found: list[Mutant] = []
@@ -340,6 +375,13 @@ def moved_sides(before: list[Sides], after: list[Sides]) -> list[str] | None:
 
     None when the runs are not comparable: the second stopped early (an exception, fewer comparisons) or took
     another branch (a check that refutes a wildly wrong density by another kind of comparison).
+
+    Args:
+        before: the sides recorded by the run on the right formulas.
+        after: the sides recorded by the run with a mutant in place.
+
+    Returns:
+        The sorted names of the sides that changed (possibly empty), or None.
     """
     if len(before) != len(after) or not before or [b.method for b in before] != [a.method for a in after]:
         return None
@@ -364,6 +406,18 @@ def reference_verdict(moves: dict[str, list[str] | None]) -> dict:
     mutant moved both sides (the reference is computed from the formula under
     test), or when mutants moved different single sides (the check compares two
     catalog formulas with each other, neither an independent reference).
+
+    Args:
+        moves: mutant name ↦ the sides it moved (None: not comparable).
+
+    Returns:
+        ``{"reference", "compared", …}``: ``"independent"`` (with the side the formula is on),
+        ``"moves with the formula"`` (with why) or ``"not compared"``.
+
+    >>> reference_verdict({"m1": ["estimate"], "m2": None})["reference"]
+    'independent'
+    >>> reference_verdict({"m1": ["estimate", "expected"]})["reference"]
+    'moves with the formula'
     """
     compared = {m: v for m, v in moves.items() if v is not None}
     both = [m for m, v in compared.items() if v == ["estimate", "expected"]]
@@ -388,6 +442,16 @@ def kill(result: Result, mutant: Mutant, seed: int = 0, baseline: Baseline | Non
     properties; stop at the first kill. With it: every check and property that
     reads the mutated formula runs (the kill matrix), and each numeric check's
     moved sides are recorded under ``moved``.
+
+    Args:
+        result: the result whose checks are run.
+        mutant: the wrong formula, put in place of its namesake in a copy of ``result.formulas``.
+        seed: the seed of the checks.
+        baseline: the run on the right formulas (reads and sides), or None for the early-stopping run.
+
+    Returns:
+        ``{"mutant", "formula", "killed", "killed_by", "detail", "seconds"}``, plus ``"killed_by_all"`` and
+        ``"moved"`` when ``baseline`` is given.
     """
     from hypothesis import settings
 
@@ -452,6 +516,16 @@ def run(results: Iterable[Result], seed: int = 0, matrix: bool = False) -> dict:
     ``matrix``: run every check and property that reads a mutated formula on that
     mutant (no early stop), and report per check which mutants it kills and
     whether its reference stays put (see :func:`reference_verdict`).
+
+    Args:
+        results: the results to mutate.
+        seed: the seed of the checks.
+        matrix: True runs the kill matrix described above.
+
+    Returns:
+        ``{"results": [entry, …], "summary": {...}}``; the summary's status is ``"pass"`` only when every mutant
+        was killed, every result ran and had at least 3 mutants (and, with ``matrix``, every check killed one and
+        kept its reference put).
     """
     entries = []
     total = killed = 0
@@ -494,6 +568,22 @@ def run(results: Iterable[Result], seed: int = 0, matrix: bool = False) -> dict:
 
 
 def text(report: dict) -> str:
+    """The mutation report as text: each result's mutants with their killers, then the score.
+
+    Args:
+        report: a report made by :func:`run`.
+
+    Returns:
+        The text, lines joined by newlines.
+
+    >>> print(text({"results": [{"id": "demo", "killed": 1, "total": 1, "mutants": [
+    ...     {"mutant": "f: sign flip (−f)", "killed": True, "killed_by": "numeric:mc"}]}],
+    ...     "summary": {"killed": 1, "mutants": 1, "score": 1.0, "status": "pass"}}))
+    demo: 1/1 killed
+        ✓ f: sign flip (−f)  ← numeric:mc
+    <BLANKLINE>
+    mutation score: 1/1 = 100.0%  → PASS
+    """
     lines = []
     for e in report["results"]:
         if e.get("error"):

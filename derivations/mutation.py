@@ -41,7 +41,17 @@ Symbols = Mapping[str, Any]
 
 
 def entries(e: Any) -> list[sp.Basic]:
-    """The scalar entries of ``e`` (a SymPy expression, a matrix, or a nested list/tuple of them)."""
+    """The scalar entries of ``e`` (a SymPy expression, a matrix, or a nested list/tuple of them).
+
+    Args:
+        e: an expression, a matrix, or a (nested) list or tuple of them; other values are sympified.
+
+    Returns:
+        The entries as a flat list, matrices in row-major order.
+
+    >>> entries([sp.Integer(1), sp.Matrix([[2, 3]])])
+    [1, 2, 3]
+    """
     if isinstance(e, sp.MatrixBase):
         return list(e)
     if isinstance(e, (list, tuple)):
@@ -50,7 +60,18 @@ def entries(e: Any) -> list[sp.Basic]:
 
 
 def map_entries(e: Any, fn: Callable[[sp.Basic], sp.Basic]) -> Any:
-    """``fn`` applied to every scalar entry of ``e``, keeping its shape."""
+    """``fn`` applied to every scalar entry of ``e``, keeping its shape.
+
+    Args:
+        e: an expression, a matrix, or a (nested) list or tuple of them.
+        fn: the map applied to each scalar entry.
+
+    Returns:
+        A value of the same type and shape as ``e``.
+
+    >>> map_entries((sp.Integer(1), [sp.Integer(2)]), lambda x: 10 * x)
+    (10, [20])
+    """
     if isinstance(e, sp.MatrixBase):
         return e.applyfunc(fn)
     if isinstance(e, (list, tuple)):
@@ -59,7 +80,15 @@ def map_entries(e: Any, fn: Callable[[sp.Basic], sp.Basic]) -> Any:
 
 
 def nodes(e: Any, kind: type) -> list[sp.Basic]:
-    """Distinct subexpressions of type ``kind`` in preorder over all entries of ``e``."""
+    """Distinct subexpressions of type ``kind`` in preorder over all entries of ``e``.
+
+    Args:
+        e: an expression, a matrix, or a (nested) list or tuple of them.
+        kind: the SymPy class looked for (``sp.Add``, ``sp.Mul``, …).
+
+    Returns:
+        The subexpressions, each once, in the order first met.
+    """
     seen: list[sp.Basic] = []
     for el in entries(e):
         for node in sp.preorder_traversal(el):
@@ -69,7 +98,17 @@ def nodes(e: Any, kind: type) -> list[sp.Basic]:
 
 
 def numbers(e: Any) -> list[sp.Basic]:
-    """Distinct constants of ``e`` other than 0 and ±1 (numbers and π, e, …), in preorder."""
+    """Distinct constants of ``e`` other than 0 and ±1 (numbers and π, e, …), in preorder.
+
+    Args:
+        e: an expression, a matrix, or a (nested) list or tuple of them.
+
+    Returns:
+        The constants, each once, in the order first met.
+
+    >>> numbers(2 * sp.pi + sp.Rational(1, 2))
+    [1/2, 2, pi]
+    """
     seen: list[sp.Basic] = []
     for el in entries(e):
         for node in sp.preorder_traversal(el):
@@ -82,6 +121,12 @@ def numbers(e: Any) -> list[sp.Basic]:
 
 def wrong_number(c: sp.Basic) -> sp.Basic:
     """A plausible wrong value of the constant c: an integer moved one away from zero, anything else doubled.
+
+    Args:
+        c: a SymPy constant.
+
+    Returns:
+        c + 1 for an integer c > 0, c − 1 for an integer c ≤ 0, else 2c.
 
     >>> wrong_number(sp.Integer(2)), wrong_number(sp.Rational(1, 2))
     (3, 1)
@@ -184,7 +229,14 @@ class Mutation:
 
 
 def accepts_symbols(fn: Callable[..., Any]) -> bool:
-    """Whether a hand-written mistake takes the derivation's symbols as a second argument."""
+    """Whether a hand-written mistake takes the derivation's symbols as a second argument.
+
+    Args:
+        fn: the function a :func:`rewrite` mutation holds.
+
+    Returns:
+        True when its signature takes two or more parameters; False when it takes fewer or cannot be inspected.
+    """
     import inspect
 
     try:
@@ -199,40 +251,115 @@ def flip_sign() -> Mutation:
 
 
 def scale(factor: Any) -> Mutation:
-    """e ↦ factor·e (a dropped or doubled factor); ``factor`` may name a symbol or be a function of the symbols."""
+    """e ↦ factor·e (a dropped or doubled factor); ``factor`` may name a symbol or be a function of the symbols.
+
+    Args:
+        factor: a number or expression, a symbol's name, or a function of the symbols by name.
+
+    Returns:
+        The mutation.
+
+    >>> x = sp.Symbol("x")
+    >>> scale(2).apply(x + 1)
+    2*x + 2
+    """
     return Mutation("scale", factor)
 
 
 def shift(amount: Any) -> Mutation:
-    """e ↦ e + amount (a wrong constant); ``amount`` may name a symbol or be a function of the symbols."""
+    """e ↦ e + amount (a wrong constant); ``amount`` may name a symbol or be a function of the symbols.
+
+    Args:
+        amount: a number or expression, a symbol's name, or a function of the symbols by name.
+
+    Returns:
+        The mutation.
+
+    >>> x = sp.Symbol("x")
+    >>> shift("x").apply(sp.Integer(1), {"x": x})
+    x + 1
+    """
     return Mutation("shift", amount)
 
 
 def swap(a: Any, b: Any) -> Mutation:
-    """e with the symbols a and b exchanged simultaneously (swapped arguments); a, b may be names."""
+    """e with the symbols a and b exchanged simultaneously (swapped arguments); a, b may be names.
+
+    Args:
+        a: a symbol, or its name.
+        b: the other symbol, or its name.
+
+    Returns:
+        The mutation.
+    """
     return Mutation("swap", (a, b))
 
 
 def replace(new: Any) -> Mutation:
-    """e ↦ new (a wrong value); ``new`` may be a function of the symbols, e.g. ``lambda s: -s["x"]``."""
+    """e ↦ new (a wrong value); ``new`` may be a function of the symbols, e.g. ``lambda s: -s["x"]``.
+
+    Args:
+        new: the wrong value, or a function of the symbols by name that gives it.
+
+    Returns:
+        The mutation.
+    """
     return Mutation("replace", new)
 
 
 def rewrite(fn: Callable[..., Any]) -> Mutation:
-    """e ↦ fn(e) or fn(e, symbols): any other mistake, written as a function of the right expression."""
+    """e ↦ fn(e) or fn(e, symbols): any other mistake, written as a function of the right expression.
+
+    Args:
+        fn: the right expression ↦ the wrong one; given a second parameter, it receives the symbols by name.
+
+    Returns:
+        The mutation.
+
+    >>> x = sp.Symbol("x")
+    >>> rewrite(lambda e: e**2).apply(x + 1)
+    (x + 1)**2
+    """
     return Mutation("rewrite", fn=fn)
 
 
 def wrong_constant(index: int) -> Mutation:
-    """The ``index``-th constant of e (preorder, 0 and ±1 excluded) replaced by :func:`wrong_number` of it."""
+    """The ``index``-th constant of e (preorder, 0 and ±1 excluded) replaced by :func:`wrong_number` of it.
+
+    Args:
+        index: which constant, counted as :func:`numbers` lists them.
+
+    Returns:
+        The mutation (applying it raises IndexError when e has too few constants).
+    """
     return Mutation("wrong constant", index=index)
 
 
 def drop_term(index: int, sub: int) -> Mutation:
-    """Summand ``sub`` of the ``index``-th sum of e removed."""
+    """Summand ``sub`` of the ``index``-th sum of e removed.
+
+    Args:
+        index: which sum of e, in preorder over its entries.
+        sub: which summand of that sum (taken modulo the number of summands).
+
+    Returns:
+        The mutation (applying it raises IndexError when e has too few sums).
+
+    >>> x, y = sp.symbols("x y")
+    >>> drop_term(0, 0).apply(x + y)
+    y
+    """
     return Mutation("dropped term", index=index, sub=sub)
 
 
 def drop_factor(index: int, sub: int) -> Mutation:
-    """Factor ``sub`` of the ``index``-th product of e removed."""
+    """Factor ``sub`` of the ``index``-th product of e removed.
+
+    Args:
+        index: which product of two or more factors of e, in preorder over its entries.
+        sub: which factor of that product (taken modulo the number of factors).
+
+    Returns:
+        The mutation (applying it raises IndexError when e has too few products).
+    """
     return Mutation("dropped factor", index=index, sub=sub)

@@ -53,7 +53,14 @@ class Planted:
 
 
 def symbols_of(decl: Any) -> dict[str, Any]:
-    """The declared symbols and functions of a derivation, by name."""
+    """The declared symbols and functions of a derivation, by name.
+
+    Args:
+        decl: a derivation's declarations (anything with ``domains`` and ``functions`` mappings keyed by symbol).
+
+    Returns:
+        ``{str(s): s}`` over the declared symbols, then the declared functions.
+    """
     out: dict[str, Any] = {str(s): s for s in getattr(decl, "domains", {})}
     out.update({str(f): f for f in getattr(decl, "functions", {})})
     return out
@@ -65,6 +72,16 @@ def on(field: str | None, change: mutation.Mutation | Callable[..., Any]) -> Cla
     ``change`` is a :class:`~derivations.mutation.Mutation` (applied to the answer: the right-hand side of an
     equation, the first entry of a tuple of points), or a function of the field's value (and, given a second
     parameter, of the derivation's symbols by name).
+
+    Args:
+        field: the claim's field to change; None means the claim kind's answer field (``rhs_``, ``point``, …).
+        change: a mutation, or a function of the field's value (and optionally of the symbols by name).
+
+    Returns:
+        A function ``(claim, symbols) ↦ claim`` with that field changed (a new claim; the old one is untouched).
+
+    Raises:
+        KeyError: when the mutator is applied to a claim kind with no answer field and ``field`` is None.
     """
     if isinstance(change, mutation.Mutation):
         m = change
@@ -81,27 +98,67 @@ def on(field: str | None, change: mutation.Mutation | Callable[..., Any]) -> Cla
 
 
 def flip_sign(field: str | None = None) -> ClaimMutation:
-    """The answer's sign flipped."""
+    """The answer's sign flipped.
+
+    Args:
+        field: the claim's field to change (default: its answer).
+
+    Returns:
+        The claim mutator.
+    """
     return on(field, mutation.flip_sign())
 
 
 def scale(factor: Any, field: str | None = None) -> ClaimMutation:
-    """The answer multiplied by ``factor`` (a dropped or extra factor)."""
+    """The answer multiplied by ``factor`` (a dropped or extra factor).
+
+    Args:
+        factor: the factor, a symbol's name, or a function of the symbols by name.
+        field: the claim's field to change (default: its answer).
+
+    Returns:
+        The claim mutator.
+    """
     return on(field, mutation.scale(factor))
 
 
 def shift(amount: Any, field: str | None = None) -> ClaimMutation:
-    """``amount`` added to the answer (a wrong constant)."""
+    """``amount`` added to the answer (a wrong constant).
+
+    Args:
+        amount: the amount, a symbol's name, or a function of the symbols by name.
+        field: the claim's field to change (default: its answer).
+
+    Returns:
+        The claim mutator.
+    """
     return on(field, mutation.shift(amount))
 
 
 def swap(a: Any, b: Any, field: str | None = None) -> ClaimMutation:
-    """Symbols ``a`` and ``b`` (or their names) exchanged in the answer (swapped arguments)."""
+    """Symbols ``a`` and ``b`` (or their names) exchanged in the answer (swapped arguments).
+
+    Args:
+        a: a symbol, or its name.
+        b: the other symbol, or its name.
+        field: the claim's field to change (default: its answer).
+
+    Returns:
+        The claim mutator.
+    """
     return on(field, mutation.swap(a, b))
 
 
 def replace(new: Any, field: str | None = None) -> ClaimMutation:
-    """The answer replaced by ``new`` (or by ``new(symbols)`` when it is a function)."""
+    """The answer replaced by ``new`` (or by ``new(symbols)`` when it is a function).
+
+    Args:
+        new: the wrong value, or a function of the symbols by name that gives it.
+        field: the claim's field to change (default: its answer).
+
+    Returns:
+        The claim mutator.
+    """
     return on(field, lambda e, symbols: mutation.replace(new).apply(e, symbols))
 
 
@@ -118,6 +175,14 @@ def step_index(steps: list[Step], planted: Planted, result_id: str = "?") -> int
 
     Raises:
         LookupError: no step, or more than one, carries that label; the message lists the labels there are.
+
+    Args:
+        steps: the derivation's steps, in order.
+        planted: the planted error.
+        result_id: the result's ID, for the error message.
+
+    Returns:
+        k with ``steps[k - 1].label == planted.at``.
     """
     hits = [i for i, s in enumerate(steps, 1) if s.label == planted.at]
     if len(hits) != 1:
@@ -128,13 +193,34 @@ def step_index(steps: list[Step], planted: Planted, result_id: str = "?") -> int
 
 
 def located(result: Result) -> list[tuple[int, Planted]]:
-    """Each planted error of ``result`` with the number of the step it is planted at."""
+    """Each planted error of ``result`` with the number of the step it is planted at.
+
+    Args:
+        result: the result, whose proof is built once.
+
+    Returns:
+        ``(step number, planted error)`` pairs in the order the result declares them.
+
+    Raises:
+        LookupError: a planted error names a label that no step, or more than one, carries.
+    """
     _, steps = result.build()
     return [(step_index(steps, p, result.id), p) for p in result.planted]
 
 
 def planted_copy(result: Result, planted: Planted) -> Result:
-    """``result`` with the step labelled ``planted.at`` mutated; the original is untouched."""
+    """``result`` with the step labelled ``planted.at`` mutated; the original is untouched.
+
+    Args:
+        result: the result with the right proof.
+        planted: one of its planted errors.
+
+    Returns:
+        A new result, ID ``<id>[planted@<label>]``, whose build gives the mutated steps.
+
+    Raises:
+        LookupError: as :func:`step_index`.
+    """
     decl, steps = result.build()
     k = step_index(steps, planted, result.id)
     old = steps[k - 1]
@@ -152,6 +238,13 @@ def reachable(steps: list[Step], index: int) -> set[int]:
     The step itself, the chain that continues from it through ``PREV``, and
     every conclusion after it; the other steps are unchanged claims that the
     unplanted run already checked.
+
+    Args:
+        steps: the derivation's steps, in order.
+        index: the 1-based number of the changed step.
+
+    Returns:
+        The 1-based numbers of the steps to re-check.
     """
     out = {index}
     source = index  # the step PREV refers to, as the engine tracks it
@@ -165,13 +258,31 @@ def reachable(steps: list[Step], index: int) -> set[int]:
 
 
 def check_planted(result: Result, planted: Planted) -> Report:
-    """Check the planted copy, re-checking only the steps the error can reach."""
+    """Check the planted copy, re-checking only the steps the error can reach.
+
+    Args:
+        result: the result with the right proof.
+        planted: one of its planted errors.
+
+    Returns:
+        The engine's report on the copy; the engine must reject the planted step.
+
+    Raises:
+        LookupError: as :func:`step_index`.
+    """
     copy = planted_copy(result, planted)
     return check(copy, only=reachable(copy.steps, step_index(copy.steps, planted, result.id)))
 
 
 def as_json(result: Result) -> list[dict]:
-    """The planted errors of ``result`` for a report: step number (None if the proof cannot be built), label, what."""
+    """The planted errors of ``result`` for a report: step number (None if the proof cannot be built), label, what.
+
+    Args:
+        result: the result whose planted errors are listed.
+
+    Returns:
+        One ``{"step", "label", "what"}`` dict per planted error, in declaration order.
+    """
     try:
         return [{"step": k, "label": p.at, "what": p.what} for k, p in located(result)]
     except Exception:  # a proof that cannot be built still lists its planted errors

@@ -31,13 +31,9 @@ _TODO_CLI = "TODO(issue 11): argparse types and command handlers; their argument
 
 #: Modules not yet audited, each with why (all TODO: what is left of issue 11's docstring item).
 EXEMPT: dict[str, str] = {
-    "derivations/cli.py": _TODO_CLI,
     "derivations/duality.py": "TODO(issue 11): dot(u, v) is a helper of the closed forms (the card module's "
                               "owner adds Args)",
     "derivations/gan.py": "TODO(issue 11): densities(decl) and mixture(p, q), helpers of the closed forms",
-    "derivations/mutants.py": "TODO(issue 11): the mutant search's public functions lack Args (engine-adjacent)",
-    "derivations/mutation.py": "TODO(issue 11): the mutation algebra's transforms lack Args (engine-adjacent)",
-    "derivations/planted.py": "TODO(issue 11): the planted-error transforms lack Args (engine-adjacent)",
     "derivations/pytest_plugin.py": "TODO(issue 11): pytest_configure has no docstring (hook: pytest's arguments)",
     "derivations/ridge.py": "TODO(issue 11): penalty_matrix(p) takes a size, not a value, so no @takes; no Args",
     "models/benchmark.py": "TODO(issue 11): benchmark helpers lack Args",
