@@ -122,3 +122,20 @@ def test_the_text_report_shows_the_condition_a_step_was_checked_under():
     rep = check(parse(doc("x: real", TRUE_ONLY_FOR_X_NONNEGATIVE + r" \quad \text{for } x > 0")))
     assert rep["steps"][0]["conditions"] == ["x > 0"]
     assert "under: x > 0" in text(rep)
+
+
+@pytest.mark.parametrize("written", [r"\frac{x^2 - 1}{x - 1} = x + 1 \quad (x \neq 1)",
+                                     r"\frac{x^2 - 1}{x - 1} = x + 1 \qquad \left(x \ne 1\right)"])
+def test_a_parenthesized_condition_after_a_quad(written):
+    assert marks("x: real", written) == ["PROVED"]
+    assert split(written)[1]
+
+
+def test_an_order_condition_between_two_symbols_is_used_in_the_proof():
+    front = "t: real\ns: real"
+    assert marks(front, r"|t - s| = t - s \quad \text{for } t > s") == ["PROVED"]
+    assert marks(front, r"|t - s| = s - t \quad \text{for all } t \le s") == ["PROVED"]
+    assert marks(front, r"|t - s| = s - t \quad \text{for } t > s") == ["REFUTED"]
+    # the same through the front matter's assume:
+    assert marks(front + "\nassume:\n  - t > s", r"|t - s| = t - s") == ["PROVED"]
+    assert marks(front, r"|t - s| = t - s") == ["REFUTED"]

@@ -106,6 +106,11 @@ def split(math: str) -> tuple[str, list[tuple[int, str]]]:
         inner = text[words_end:text_end - 1] + " " if text_end > words_end else ""
         conds.append((start, " " * (words_end - start) + inner + text[text_end:]))
         text = _strip_separator(text[:start]) + " " * (len(text) - start)
+    elif (m := re.search(r"\\q?quad\s*(\\left)?\(([^()]*?)(\\right)?\)\s*$", text)) and depths[m.start()] == 0 \
+            and _looks_like_condition(m.group(2)) and _has_relation(text[:m.start()]):
+        # statement \quad (x \ne 1)
+        conds.append((m.start(2), m.group(2)))
+        text = text[:m.start()] + " " * (len(text) - m.start())
     elif not conds:
         # statement , \quad x \in (0, 1)   (a last comma-separated part that only bounds)
         commas = list(_top(text, _COMMA, depths))

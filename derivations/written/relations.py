@@ -275,7 +275,8 @@ def _split(v: sp.Symbol, root: sp.Basic, decl: Declarations, strict_ne: bool):
 
 
 def _cases(e: sp.Basic, decl: Declarations, scope: Scope) -> list:
-    """Case splits that let SymPy see signs: θ ≠ θ₀ (θ = θ₀ ± u) and |a| (a ≥ 0, a ≤ 0), at most 3 splits."""
+    """Case splits that let SymPy see signs: θ > θ₀ (θ = θ₀ + u), θ ≠ θ₀ (θ = θ₀ ± u) and |a| (a ≥ 0, a ≤ 0),
+    at most 3 splits."""
     splits = []
     for c in scope.constraints:
         if isinstance(c, sp.Ne) and c.free_symbols & e.free_symbols:
@@ -283,6 +284,32 @@ def _cases(e: sp.Basic, decl: Declarations, scope: Scope) -> list:
     for a in sorted(e.atoms(sp.Abs), key=str):
         splits.append((a.args[0], False))
     cases = [(e, decl)]
+    ordered = False
+    for c in scope.constraints:
+        # θ > θ₀ with θ unbounded: θ = θ₀ + u, u > 0 (one case, exactly the constrained points).
+        if not isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan)):
+            continue
+        expr, d = cases[0]
+        arg = c.lhs - c.rhs if isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan)) else c.rhs - c.lhs
+        if not (arg.free_symbols & expr.free_symbols) or len(cases) != 1:
+            continue
+        v = next((s for s in sorted(arg.free_symbols & expr.free_symbols, key=str)
+                  if d.domains.get(s) == sp.Interval(-sp.oo, sp.oo) and sp.degree(arg, s) == 1
+                  and sp.diff(arg, s).is_number and sp.diff(arg, s) != 0), None)
+        if v is None:
+            continue
+        root = sp.solve(arg, v)
+        if len(root) != 1:
+            continue
+        strict = isinstance(c, (sp.StrictGreaterThan, sp.StrictLessThan))
+        u = sp.Dummy("u", positive=True) if strict else sp.Dummy("u", nonnegative=True)
+        sub = {v: root[0] + u / sp.diff(arg, v)}
+        d2 = _copy(d)
+        d2.domains.pop(v, None)
+        d2.domains[u] = sp.Interval(0, sp.oo, strict, True)
+        cases = [(expr.xreplace(sub), d2)]
+        splits = [(a.xreplace(sub), st) for a, st in splits]
+        ordered = True
     for arg, strict in splits[:3]:
         new = []
         for expr, d in cases:
@@ -303,7 +330,7 @@ def _cases(e: sp.Basic, decl: Declarations, scope: Scope) -> list:
         cases = new
         if not cases or len(cases) > 8:
             return []
-    return cases if len(cases) > 1 else []
+    return cases if len(cases) > 1 or ordered else []
 
 
 def _linear_integrals(diff: sp.Basic):
