@@ -17,7 +17,7 @@ declaration fails at import with the bad value quoted):
 
 * an interval: ``Arg("t", POSITIVE)`` (entries of a vector or matrix too);
 * a finite set: ``Arg("x", sp.FiniteSet(0, 1))``, e.g. a label in {0, 1};
-* an interval less 0: ``Arg("a", REALS, nonzero=True)`` (``bounds`` then bound |a|);
+* an interval less 0: ``Arg("a", REALS, nonzero=True)`` (``bounds`` then bound ``|a|``);
 * a probability vector: ``Arg("p", UNIT, size="n", simplex=True)``;
 * a symmetric positive definite matrix: ``Arg("S", REALS, shape=("d", "d"), positive_definite=True)``;
 * a scalar apart from an earlier one: ``Arg("theta", REALS, apart_from="theta0")``, for a result that
