@@ -335,8 +335,9 @@ ARG_SAMPLERS: dict[tuple[str, str], Callable[[np.random.Generator], tuple]] = {}
 def formula_args(result_id: str, name: str, sampler: Callable[[np.random.Generator], tuple]) -> None:
     """Override how the mutant search draws arguments of formula ``name`` of ``result_id`` (floats, arrays, ints).
 
-    Needed only where the ``@takes`` declaration cannot say what a valid point is (a probability vector, a
-    matrix shape, a {0, 1} label); otherwise :func:`derivations.theory.sample` draws them.
+    Needed only where the ``@takes`` declaration cannot say what a valid point is (a formula taking any number
+    of arguments, or an argument that is a size rather than a value); otherwise
+    :func:`derivations.theory.sample_for_card` draws them.
     """
     ARG_SAMPLERS[(result_id, name)] = sampler
 
