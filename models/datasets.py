@@ -32,6 +32,11 @@ class FileSpec:
 
 @dataclass(frozen=True)
 class DatasetSpec:
+    """An MNIST-family data set: its files with their checksums, class names, counts and where to get it.
+
+    ``files`` maps a split ("train", "test") to its (images, labels) file specs; ``urls`` are base URLs tried in
+    order; ``system_dirs`` are where a distribution package installs the files.
+    """
     name: str
     class_names: tuple[str, ...]
     files: dict[str, tuple[FileSpec, FileSpec]]  # split -> (images, labels)
@@ -108,6 +113,20 @@ class DatasetError(RuntimeError):
 
 
 def get_spec(name: str) -> DatasetSpec:
+    """The spec of a data set by name.
+
+    Args:
+        name: "fashion-mnist" or "mnist".
+
+    Returns:
+        The data set's spec.
+
+    Raises:
+        DatasetError: for an unknown name (the message lists the known ones).
+
+    >>> get_spec("mnist").counts["test"]
+    10000
+    """
     if name not in DATASETS:
         raise DatasetError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     return DATASETS[name]
@@ -132,6 +151,13 @@ def candidate_dirs(spec: DatasetSpec, data_dir: str | os.PathLike | None = None)
     """Directories searched in order: --data-dir, $GENPROOF_DATA, system package dirs, the user cache.
 
     A root R is searched as R itself and as R/<dataset name>, since MNIST and Fashion-MNIST share file names.
+
+    Args:
+        spec: the data set.
+        data_dir: the ``--data-dir`` value, if any.
+
+    Returns:
+        The directories, in search order.
     """
     roots: list[Path] = []
     if data_dir:
@@ -147,7 +173,18 @@ def candidate_dirs(spec: DatasetSpec, data_dir: str | os.PathLike | None = None)
 
 
 def locate(spec: DatasetSpec, data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Paths of all four files, from the first directory holding all of them; downloads to the cache otherwise."""
+    """Paths of all four files, from the first directory holding all of them; downloads to the cache otherwise.
+
+    Args:
+        spec: the data set.
+        data_dir: the ``--data-dir`` value, if any.
+
+    Returns:
+        File name (without ``.gz``) ↦ its path.
+
+    Raises:
+        DatasetError: the files are nowhere and cannot be downloaded (the message lists where it looked).
+    """
     names = [f.name for pair in spec.files.values() for f in pair]
     searched = candidate_dirs(spec, data_dir)
     for directory in searched:
@@ -175,7 +212,18 @@ def _sha256(data: bytes) -> str:
 
 
 def download(spec: DatasetSpec, target: Path) -> dict[str, Path]:
-    """Fetch the official .gz files into ``target``, verifying each SHA-256 before it is kept."""
+    """Fetch the official .gz files into ``target``, verifying each SHA-256 before it is kept.
+
+    Args:
+        spec: the data set.
+        target: the directory the files go in (created if needed); files already there are kept.
+
+    Returns:
+        File name ↦ the path of its ``.gz`` file.
+
+    Raises:
+        OSError: a file could not be fetched from any URL, or its checksum did not match.
+    """
     target.mkdir(parents=True, exist_ok=True)
     paths = {}
     for fspec in (f for pair in spec.files.values() for f in pair):
@@ -218,7 +266,21 @@ class Split:
 
 def read_split_arrays(spec: DatasetSpec, split: str, paths: dict[str, Path],
                       verify: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 images (N, 28, 28) and labels (N,), validated; with ``verify`` also the official checksums and counts."""
+    """uint8 images (N, 28, 28) and labels (N,), validated; with ``verify`` also the official checksums and counts.
+
+    Args:
+        spec: the data set.
+        split: "train" or "test".
+        paths: file name ↦ path, as :func:`locate` returns.
+        verify: also check the content SHA-256 and the official counts.
+
+    Returns:
+        ``(images, labels)``.
+
+    Raises:
+        DatasetError: an unknown split, or a checksum mismatch.
+        IdxError: a malformed file, a label out of range, or unequal image and label counts.
+    """
     if split not in spec.files:
         raise DatasetError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
     img_spec, lab_spec = spec.files[split]
@@ -248,7 +310,20 @@ def read_split_arrays(spec: DatasetSpec, split: str, paths: dict[str, Path],
 
 
 def to_device(images: np.ndarray, labels: np.ndarray, device: torch.device | str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Bytes to x = b/127.5 − 1 on ``device``; the uint8 tensor crosses the bus once (4× smaller than float)."""
+    """Bytes to x = b/127.5 − 1 on ``device``; the uint8 tensor crosses the bus once (4× smaller than float).
+
+    Args:
+        images: uint8 images (N, 28, 28).
+        labels: integer labels (N,).
+        device: where the tensors are put.
+
+    Returns:
+        ``(x, y)``: float32 images (N, 1, 28, 28) in [−1, 1] and int64 labels.
+
+    >>> x, y = to_device(np.array([[[0, 255]]], dtype=np.uint8), np.array([3]), "cpu")
+    >>> x.tolist(), y.tolist()
+    ([[[[-1.0, 1.0]]]], [3])
+    """
     x = torch.from_numpy(np.array(images, dtype=np.uint8)).to(device).unsqueeze(1).float()  # writable copy
     x = x.div_(127.5).sub_(1.0)
     y = torch.from_numpy(np.array(labels, dtype=np.int64)).to(device)
@@ -257,7 +332,23 @@ def to_device(images: np.ndarray, labels: np.ndarray, device: torch.device | str
 
 def load_split(name: str, split: str = "train", device: torch.device | str = "cpu", data_dir: str | None = None,
                verify: bool = True, subset: int | None = None) -> Split:
-    """Load a split of a data set onto ``device`` (first ``subset`` examples if given)."""
+    """Load a split of a data set onto ``device`` (first ``subset`` examples if given).
+
+    Args:
+        name: the data set's name.
+        split: "train" or "test".
+        device: where the tensors are put.
+        data_dir: a directory to search first (see :func:`candidate_dirs`).
+        verify: check the official checksums and counts.
+        subset: keep only the first ``subset`` examples (None: all).
+
+    Returns:
+        The split, with the directory it was read from as its source.
+
+    Raises:
+        DatasetError: an unknown data set or split, files not found, a checksum mismatch, or subset ≤ 0.
+        IdxError: a malformed file.
+    """
     spec = get_spec(name)
     paths = locate(spec, data_dir)
     images, labels = read_split_arrays(spec, split, paths, verify=verify)
@@ -271,7 +362,18 @@ def load_split(name: str, split: str = "train", device: torch.device | str = "cp
 
 
 def content_key(name: str, data_dir: str | None = None) -> str:
-    """A short digest of the data set's file bytes, so caches (e.g. the metric classifier) are keyed by data set."""
+    """A short digest of the data set's file bytes, so caches (e.g. the metric classifier) are keyed by data set.
+
+    Args:
+        name: the data set's name.
+        data_dir: a directory to search first.
+
+    Returns:
+        The first 16 hex digits of a SHA-256 over the name and each file's name and content.
+
+    Raises:
+        DatasetError: an unknown data set, or files not found.
+    """
     spec = get_spec(name)
     paths = locate(spec, data_dir)
     h = hashlib.sha256(name.encode())

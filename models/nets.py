@@ -30,7 +30,12 @@ def _sn(module: nn.Module, enabled: bool) -> nn.Module:
 
 
 def dcgan_init(module: nn.Module) -> None:
-    """N(0, 0.02) weights and zero biases for conv/linear/embedding layers, N(1, 0.02) BN scales (DCGAN)."""
+    """N(0, 0.02) weights and zero biases for conv/linear/embedding layers, N(1, 0.02) BN scales (DCGAN).
+
+    Args:
+        module: one layer, as passed by ``nn.Module.apply``; other layer kinds and spectrally normalized layers are
+            left as they are.
+    """
     if parametrize.is_parametrized(module):
         return  # initialized by _sn before its weight became a parametrization
     if isinstance(module, nn.Embedding):
@@ -156,4 +161,15 @@ class Discriminator(nn.Module):
 
 
 def count_parameters(module: nn.Module) -> int:
+    """The number of scalar parameters of a module, Σ over its parameters of their sizes.
+
+    Args:
+        module: the module (its submodules' parameters included).
+
+    Returns:
+        The count.
+
+    >>> count_parameters(nn.Linear(3, 2))
+    8
+    """
     return sum(p.numel() for p in module.parameters())

@@ -16,6 +16,12 @@ import torch  # noqa: E402
 
 
 def save_figure(fig: plt.Figure, path: Path) -> None:
+    """Write ``fig`` as a PNG at ``path`` atomically (temp file, then os.replace) and close it.
+
+    Args:
+        fig: the figure; it is closed even when writing fails.
+        path: the PNG file (its directory is created if needed).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
     os.close(fd)
@@ -28,7 +34,18 @@ def save_figure(fig: plt.Figure, path: Path) -> None:
 
 
 def smooth(values: Sequence[float], window: int) -> np.ndarray:
-    """Trailing moving average over ``window`` points (shorter at the start)."""
+    """Trailing moving average over ``window`` points (shorter at the start).
+
+    Args:
+        values: the series.
+        window: the number of points averaged (≤ 1: no smoothing).
+
+    Returns:
+        A float array of the same length: entry i is the mean of the last min(i + 1, window) values.
+
+    >>> smooth([1, 3, 5, 7], 2).tolist()
+    [1.0, 2.0, 4.0, 6.0]
+    """
     v = np.asarray(values, dtype=float)
     if window <= 1 or v.size == 0:
         return v
@@ -39,7 +56,14 @@ def smooth(values: Sequence[float], window: int) -> np.ndarray:
 
 
 def learning_curves(rows: list[dict[str, float]], path: Path, title: str = "") -> None:
-    """Four panels against generator step: losses, mean D(G(z)), generator gradient norm, penalty/real score."""
+    """Four panels against generator step: losses, mean D(G(z)), generator gradient norm, penalty/real score.
+
+    Args:
+        rows: the per-step metric rows (step, d_loss, g_loss, d_real, d_fake, g_grad_norm, fake_logit, gp); none:
+            no figure.
+        path: the PNG file.
+        title: the figure's title.
+    """
     if not rows:
         return
     step = np.array([r["step"] for r in rows])
@@ -73,13 +97,31 @@ def learning_curves(rows: list[dict[str, float]], path: Path, title: str = "") -
 
 
 def to_unit(images: torch.Tensor) -> np.ndarray:
-    """Images in [−1, 1] (N, 1, H, W) to [0, 1] numpy (N, H, W)."""
+    """Images in [−1, 1] (N, 1, H, W) to [0, 1] numpy (N, H, W).
+
+    Args:
+        images: a batch of one-channel images in [−1, 1] (values outside are clamped).
+
+    Returns:
+        A float32 array of the images in [0, 1], channel axis removed.
+
+    >>> to_unit(torch.tensor([[[[-1.0, 0.0, 1.0]]]])).tolist()
+    [[[0.0, 0.5, 1.0]]]
+    """
     return ((images.detach().float().cpu().clamp(-1, 1) + 1) / 2).squeeze(1).numpy()
 
 
 def sample_grid(images: torch.Tensor, path: Path, nrow: int, title: str = "",
                 row_labels: Sequence[str] | None = None) -> None:
-    """Tile images (N, 1, 28, 28) into rows of ``nrow``; ``row_labels`` names each row (e.g. class names)."""
+    """Tile images (N, 1, 28, 28) into rows of ``nrow``; ``row_labels`` names each row (e.g. class names).
+
+    Args:
+        images: one-channel images in [−1, 1], shape (N, 1, H, W).
+        path: the PNG file.
+        nrow: images per row.
+        title: the figure's title.
+        row_labels: one label per row, or None.
+    """
     imgs = to_unit(images)
     n, h, w = imgs.shape
     rows = (n + nrow - 1) // nrow

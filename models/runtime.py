@@ -14,7 +14,21 @@ _TORCH_DEFAULT_THREADS = torch.get_num_threads()
 
 
 def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
-    """'auto' → CUDA if available (this process's local GPU under torchrun), else CPU."""
+    """'auto' → CUDA if available (this process's local GPU under torchrun), else CPU.
+
+    Args:
+        name: "auto", "cpu", "cuda" or "cuda:N".
+        local_rank: the GPU index "cuda" (and "auto" on a GPU machine) means: this process's rank on its host.
+
+    Returns:
+        The torch device.
+
+    Raises:
+        ValueError: for an unknown name, or a CUDA device when CUDA is not available.
+
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda"):
@@ -70,7 +84,15 @@ def choose_threads(cpus: int | None = None, load: float | None = None, processes
 
 
 def set_threads(threads: int | None, device: torch.device | None = None) -> int:
-    """Use ``threads`` CPU threads (None: :func:`choose_threads`, unless OMP_NUM_THREADS is set); returns it."""
+    """Use ``threads`` CPU threads (None: :func:`choose_threads`, unless OMP_NUM_THREADS is set); returns it.
+
+    Args:
+        threads: the thread count, or None to choose (left as it is when OMP_NUM_THREADS is set or on CUDA).
+        device: the run's device (a CUDA device keeps torch's thread count when ``threads`` is None).
+
+    Returns:
+        The thread count torch uses now.
+    """
     if threads is None:
         if os.environ.get("OMP_NUM_THREADS") or (device is not None and device.type == "cuda"):
             return torch.get_num_threads()  # the user's setting, or a GPU run where CPU threads barely matter
@@ -81,7 +103,12 @@ def set_threads(threads: int | None, device: torch.device | None = None) -> int:
 
 
 def seed_everything(seed: int, device: torch.device) -> None:
-    """Seed torch's global RNGs; on CPU also demand deterministic kernels (resume must be bit-identical)."""
+    """Seed torch's global RNGs; on CPU also demand deterministic kernels (resume must be bit-identical).
+
+    Args:
+        seed: the seed of torch's generators (CPU and every CUDA device).
+        device: the run's device; on CPU deterministic algorithms are switched on for the whole process.
+    """
     torch.manual_seed(seed)
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True)
@@ -105,7 +132,18 @@ class DistInfo:
 
 
 def init_distributed(device_name: str = "auto") -> DistInfo:
-    """Join the process group torchrun describes in the environment (gloo on CPU, nccl on CUDA)."""
+    """Join the process group torchrun describes in the environment (gloo on CPU, nccl on CUDA).
+
+    Args:
+        device_name: the ``--device`` value; "cuda…", or "auto" on a GPU machine, selects nccl and this
+            process's local GPU.
+
+    Returns:
+        The rank, world size and local rank (world size 1, and nothing joined, outside torchrun).
+
+    Raises:
+        KeyError: WORLD_SIZE > 1 but RANK is not set.
+    """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return DistInfo()
@@ -119,5 +157,10 @@ def init_distributed(device_name: str = "auto") -> DistInfo:
 
 
 def shutdown_distributed(info: DistInfo) -> None:
+    """Leave the process group joined by :func:`init_distributed` (nothing when there is none).
+
+    Args:
+        info: what :func:`init_distributed` returned.
+    """
     if info.enabled and dist.is_initialized():
         dist.destroy_process_group()

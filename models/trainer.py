@@ -50,6 +50,17 @@ class ConfigError(ValueError):
 
 @dataclass
 class TrainConfig:
+    """What ``python -m models train`` was asked for: the variant, data, schedule, device and outputs.
+
+    ``model`` names a variant (:func:`models.variants.get_variant`) and ``out`` the run directory; a field left
+    None takes the variant's default. :meth:`validate` checks the numbers, :meth:`build_variant` applies the
+    overrides.
+
+    >>> TrainConfig(model="ns-gan", out=Path("runs/x"), epochs=0).validate()
+    Traceback (most recent call last):
+    ...
+    models.trainer.ConfigError: --epochs must be a positive integer, got 0
+    """
     model: str
     out: Path
     dataset: str = "fashion-mnist"
@@ -106,6 +117,16 @@ class TrainConfig:
 # ---- building blocks ------------------------------------------------------------------------------------------
 
 def build_models(variant: Variant, num_classes: int, device: torch.device) -> tuple[Generator, Discriminator]:
+    """The generator and discriminator of a variant, on ``device``.
+
+    Args:
+        variant: the GAN variant (architecture, width, conditioning, normalization).
+        num_classes: the data set's number of classes (used when the variant is conditional).
+        device: where the modules are put.
+
+    Returns:
+        ``(generator, discriminator)``.
+    """
     classes = num_classes if variant.conditional else 0
     g = Generator(z_dim=variant.z_dim, width=variant.width, arch=variant.arch, num_classes=classes,
                   upsample=variant.upsample).to(device)
@@ -116,6 +137,16 @@ def build_models(variant: Variant, num_classes: int, device: torch.device) -> tu
 
 def build_optimizers(variant: Variant, g: nn.Module, d: nn.Module) -> tuple[torch.optim.Adam, torch.optim.Adam]:
     # foreach=False: the single-tensor Adam kernel, bit-reproducible across save/restore on CPU.
+    """One Adam optimizer for each network, with the variant's learning rates and betas.
+
+    Args:
+        variant: the GAN variant (lr_g, lr_d, betas).
+        g: the generator.
+        d: the discriminator.
+
+    Returns:
+        ``(generator optimizer, discriminator optimizer)``.
+    """
     opt_g = torch.optim.Adam(g.parameters(), lr=variant.lr_g, betas=variant.betas, foreach=False)
     opt_d = torch.optim.Adam(d.parameters(), lr=variant.lr_d, betas=variant.betas, foreach=False)
     return opt_g, opt_d
@@ -123,14 +154,41 @@ def build_optimizers(variant: Variant, g: nn.Module, d: nn.Module) -> tuple[torc
 
 def epoch_permutation(seed: int, epoch: int, n: int, device: torch.device, passes: int = 1) -> torch.Tensor:
     """The data order of an epoch: ``passes`` fresh shuffles, a function of (seed, epoch) only, so a resumed run
-    replays it exactly."""
+    replays it exactly.
+
+    Args:
+        seed: the run's seed.
+        epoch: the epoch's number.
+        n: the number of training examples.
+        device: where the indices are put.
+        passes: how many shuffles are concatenated (the discriminator's passes over the data).
+
+    Returns:
+        An int64 tensor of length ``passes·n``, each block of n a permutation of 0…n−1.
+
+    >>> order = epoch_permutation(0, 3, 5, torch.device("cpu"), passes=2)
+    >>> sorted(order[:5].tolist()), sorted(order[5:].tolist())
+    ([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
+    """
     orders = [torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch * passes + j))
               for j in range(passes)]
     return torch.cat(orders).to(device)  # one small copy per epoch, none per step
 
 
 def grad_norm(module: nn.Module) -> torch.Tensor:
-    """‖∇_θ L‖₂ over all parameters of ``module`` that have a gradient."""
+    """‖∇_θ L‖₂ over all parameters of ``module`` that have a gradient.
+
+    Args:
+        module: the module whose gradients are measured.
+
+    Returns:
+        A scalar tensor (0 when no parameter has a gradient).
+
+    >>> lin = nn.Linear(2, 1, bias=False)
+    >>> lin.weight.grad = torch.tensor([[3.0, 4.0]])
+    >>> grad_norm(lin).item()
+    5.0
+    """
     norms = [p.grad.detach().norm(2) for p in module.parameters() if p.grad is not None]
     return torch.stack(norms).norm(2) if norms else torch.zeros(())
 
@@ -566,7 +624,14 @@ class _Timer:
 
 
 def epoch_means(rows: list[dict[str, float]]) -> dict[str, float]:
-    """Mean of each logged statistic over ``rows``."""
+    """Mean of each logged statistic over ``rows``.
+
+    Args:
+        rows: the per-step metric rows of an epoch.
+
+    Returns:
+        Statistic name ↦ its mean (empty when there are no rows).
+    """
     if not rows:
         return {}
     keys = ("d_loss", "g_loss", "d_real", "d_fake", "fake_logit", "g_grad_norm", "gp")
@@ -586,5 +651,18 @@ def _jsonable(obj: Any) -> Any:
 
 
 def train(cfg: TrainConfig, variant: Variant | None = None, data: Split | None = None) -> dict[str, Any]:
-    """Train one GAN variant as configured; returns the summary (also written to OUT/summary.json)."""
+    """Train one GAN variant as configured; returns the summary (also written to OUT/summary.json).
+
+    Args:
+        cfg: the training configuration.
+        variant: the variant to train (default: built from ``cfg``).
+        data: the training split (default: loaded as ``cfg`` says).
+
+    Returns:
+        The run's summary (steps, losses, timings, evaluation).
+
+    Raises:
+        ConfigError: a setting cannot work (bad number, too few examples, a checkpoint of another run).
+        NonFiniteLossError: a loss became NaN or ±Inf.
+    """
     return GANTrainer(cfg, variant, data).run()

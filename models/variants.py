@@ -84,7 +84,22 @@ if not set(GAN_MODELS) | set(OTHER_GAN_MODELS) <= set(VARIANTS):
 
 
 def get_variant(name: str, **overrides: object) -> Variant:
-    """The named variant with ``overrides`` (None values ignored) applied."""
+    """The named variant with ``overrides`` (None values ignored) applied.
+
+    Args:
+        name: the variant's name (a key of :data:`VARIANTS`).
+        **overrides: fields of :class:`Variant` to change; a None value keeps the variant's own.
+
+    Returns:
+        A new variant (the registered one is unchanged).
+
+    Raises:
+        ValueError: an unknown name, or overrides that make an invalid variant.
+        TypeError: an override that is not a field of :class:`Variant`.
+
+    >>> get_variant("ns-gan", lr_g=1e-3, d_steps=None).lr_g
+    0.001
+    """
     if name not in VARIANTS:
         raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(VARIANTS)}")
     changes = {k: v for k, v in overrides.items() if v is not None}

@@ -37,10 +37,8 @@ EXEMPT: dict[str, str] = {
     "derivations/pytest_plugin.py": "TODO(issue 11): pytest_configure has no docstring (hook: pytest's arguments)",
     "derivations/ridge.py": "TODO(issue 11): penalty_matrix(p) takes a size, not a value, so no @takes; no Args",
     "models/benchmark.py": "TODO(issue 11): benchmark helpers lack Args",
-    "models/checkpoint.py": "TODO(issue 11): checkpoint read/write helpers lack Args",
     "models/classifier.py": "TODO(issue 11): classifier helpers lack Args",
     "models/cli.py": _TODO_CLI,
-    "models/datasets.py": "TODO(issue 11): data set helpers lack Args",
     "models/experiments/__init__.py": _TODO_EXPERIMENT,
     "models/experiments/change_of_variables.py": _TODO_EXPERIMENT,
     "models/experiments/duality.py": _TODO_EXPERIMENT,
@@ -56,16 +54,9 @@ EXEMPT: dict[str, str] = {
     "models/experiments/ridge.py": _TODO_EXPERIMENT,
     "models/experiments/value_jsd.py": _TODO_EXPERIMENT,
     "models/experiments/wasserstein.py": _TODO_EXPERIMENT,
-    "models/idx.py": "TODO(issue 11): IDX file readers lack Args",
-    "models/nets.py": "TODO(issue 11): dcgan_init and count_parameters lack Args",
-    "models/plots.py": "TODO(issue 11): plotting helpers lack Args",
-    "models/runtime.py": "TODO(issue 11): device/thread/distributed setup helpers lack Args",
     "models/scaleout.py": "TODO(issue 11): DDP comparison helpers lack Args",
     "models/study.py": "TODO(issue 11): study helpers lack Args",
     "models/tinydata.py": "TODO(issue 11): synthetic data writers lack Args",
-    "models/toy.py": "TODO(issue 11): toy densities and training helpers lack Args",
-    "models/trainer.py": "TODO(issue 11): GAN training helpers lack Args",
-    "models/variants.py": "TODO(issue 11): get_variant lacks Args",
 }
 
 
