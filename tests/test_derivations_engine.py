@@ -737,3 +737,17 @@ def test_jensen_with_fewer_values_than_weights_is_an_error_not_a_truncated_check
 
     step = engine.check(_result(build)).steps[0]
     assert (step.status, step.message) == ("error", "Jensen needs one weight per value, got 2 weights and 1 values")
+
+
+def test_derivations_the_statement_is_the_last_step_unless_a_conclusion_is_named():
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("a", Equal(x, x), label="first"), Step("b", Equal(x + 1, x + 1), label="middle"),
+                      Step("c", Equal(x + 2, x + 2), label="last")]
+
+    assert _result(build).statement_latex == "x + 2 = x + 2"
+    named = Result(id="test.toy", title="toy", statement="toy", build=build, conclusion="middle")
+    assert named.statement_latex == "x + 1 = x + 1"
+    with pytest.raises(KeyError, match="no step labelled 'nowhere'"):
+        Result(id="test.toy", title="toy", statement="toy", build=build, conclusion="nowhere").conclusion_step()
