@@ -35,7 +35,18 @@ from models.variants import Variant, get_variant
 
 def reference_steps(variant: Variant, data: Split, batch_size: int, device: torch.device,
                     seed: int = 0) -> Iterator[None]:
-    """The plain loop, one generator step (after k discriminator steps) per ``next()``."""
+    """The plain loop, one generator step (after k discriminator steps) per ``next()``.
+
+    Args:
+        variant: the GAN variant (networks, losses, k, learning rates).
+        data: the training split (moved to CPU for the DataLoader).
+        batch_size: examples per step.
+        device: where the networks run.
+        seed: the seed of the initialization.
+
+    Returns:
+        An endless generator; each ``next()`` trains one more step.
+    """
     torch.manual_seed(seed)
     g, d = build_models(variant, len(data.class_names), device)
     opt_g = torch.optim.Adam(g.parameters(), lr=variant.lr_g, betas=variant.betas)
@@ -79,6 +90,16 @@ def our_steps(model: str, data: Split, batch_size: int, device: torch.device, wo
     """models.trainer's step (k D steps, G step, statistics, finiteness check, CSV row) per ``next()``.
 
     Once-per-epoch work (checkpoint, sample grid) is left out: the reference loop has no counterpart.
+
+    Args:
+        model: the variant's name.
+        data: the training split, already on ``device``.
+        batch_size: examples per step.
+        device: where the networks run.
+        work: a scratch directory for the trainer's files.
+
+    Returns:
+        An endless generator; each ``next()`` trains one more step.
     """
     cfg = TrainConfig(model=model, out=work / model, batch_size=batch_size, device=str(device), progress=False,
                       evaluate=False, epochs=1, threads=torch.get_num_threads())  # keep the caller's count
@@ -99,7 +120,17 @@ def _sync(device: torch.device) -> None:
 
 
 def interleaved(loops: dict[str, Iterator[None]], steps: int, warmup: int, device: torch.device) -> dict[str, float]:
-    """Steps per second of each loop, timing them step by step in alternating order (load bursts hit both)."""
+    """Steps per second of each loop, timing them step by step in alternating order (load bursts hit both).
+
+    Args:
+        loops: the step generators to time, by name.
+        steps: timed steps of each loop.
+        warmup: untimed steps of each loop first.
+        device: the device to synchronize before and after each step.
+
+    Returns:
+        Name ↦ steps per second.
+    """
     spent = dict.fromkeys(loops, 0.0)
     names = list(loops)
     for i in range(warmup + steps):
@@ -114,7 +145,16 @@ def interleaved(loops: dict[str, Iterator[None]], steps: int, warmup: int, devic
 
 
 def matmul_gflops(n: int = 1024, seconds: float = 1.0, device: torch.device | None = None) -> float:
-    """This device's float32 matmul rate in GFLOP/s at the current thread count: 2n³ flops per n×n product."""
+    """This device's float32 matmul rate in GFLOP/s at the current thread count: 2n³ flops per n×n product.
+
+    Args:
+        n: the matrices' size.
+        seconds: how long to keep measuring (the fastest product counts).
+        device: the device (default CPU).
+
+    Returns:
+        The rate in GFLOP/s.
+    """
     device = device or torch.device("cpu")
     gen = torch.Generator(device).manual_seed(0)
     a, b = (torch.randn(n, n, device=device, generator=gen) for _ in range(2))
@@ -135,6 +175,16 @@ def step_flops(model: str, data: Split, batch_size: int, device: torch.device, w
 
     FlopCounterMode itself cannot be used: its per-module tracking fails inside the gradient penalty's
     autograd.grad, so every dispatched operation is counted here without module attribution.
+
+    Args:
+        model: the variant's name.
+        data: the training split, on ``device``.
+        batch_size: examples per step.
+        device: where the networks run.
+        work: a scratch directory for the trainer's files.
+
+    Returns:
+        The flop count of one step.
     """
     steps = our_steps(model, data, batch_size, device, work)
     next(steps)  # build everything outside the count
@@ -178,7 +228,23 @@ class BusyLoop:
 
 def thread_comparison(model: str, data: Split, batch_size: int, device: torch.device, work: Path, steps: int,
                       warmup: int, threads: list[int], competitors: int) -> list[dict[str, Any]]:
-    """Our steps/s at each thread count, alone and beside ``competitors`` busy processes."""
+    """Our steps/s at each thread count, alone and beside ``competitors`` busy processes.
+
+    Args:
+        model: the variant's name.
+        data: the training split, on ``device``.
+        batch_size: examples per step.
+        device: where the networks run.
+        work: a scratch directory for the trainer's files.
+        steps: timed steps per setting.
+        warmup: untimed steps per setting first.
+        threads: the thread counts to try.
+        competitors: busy processes to run beside the loop (0: only alone).
+
+    Returns:
+        One ``{"model", "threads", "competing_processes", "steps_per_s"}`` row per setting; torch's thread count
+        is restored afterwards.
+    """
     rows, before = [], torch.get_num_threads()
     try:
         for busy in sorted({0, competitors}):
@@ -199,6 +265,17 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     Per model: our and the plain loop's steps/s and s/epoch, flops per step and the fraction of this device's
     matmul rate that our loop reaches; then (``args.thread_counts``) our ns-gan steps/s at each thread count,
     alone and beside ``args.competitors`` busy processes, and what ``runtime.choose_threads`` picks.
+
+    Args:
+        args: the ``benchmark`` command line (dataset, models, steps, warmup, batch_size, device, data_dir,
+            skip_checksum, subset, repeats, threads, thread_counts, competitors, out).
+
+    Returns:
+        The per-model rows, then the thread rows.
+
+    Raises:
+        DatasetError: the data set cannot be found or verified.
+        ValueError: an unknown device or model.
     """
     load_before = _load()
     device = resolve_device(args.device)
@@ -266,7 +343,17 @@ def _load() -> float:
 
 def markdown_table(results: list[dict[str, Any]], thread_rows: list[dict[str, Any]], chosen: int,
                    load: tuple[float, float] = (math.nan, math.nan)) -> str:
-    """One markdown table: a row per model (ours, plain loop, matmul rate), then a row per thread setting."""
+    """One markdown table: a row per model (ours, plain loop, matmul rate), then a row per thread setting.
+
+    Args:
+        results: the per-model rows of :func:`run`.
+        thread_rows: the rows of :func:`thread_comparison`.
+        chosen: the thread count :func:`models.runtime.choose_threads` picks now.
+        load: the one-minute load average at the start and at the end.
+
+    Returns:
+        The Markdown text, ending in a note on load and threads.
+    """
     lines = ["| run | threads | ours steps/s | ours s/epoch | plain loop steps/s | plain loop s/epoch | ours/plain | "
              "GFLOP/step | % of matmul rate |",
              "|---|---|---|---|---|---|---|---|---|"]

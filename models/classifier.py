@@ -57,13 +57,37 @@ class FeatureExtractor(nn.Module):
 
 
 def cache_path(dataset: str, data_dir: str | None = None) -> Path:
+    """Where the trained classifier of a data set is cached: keyed by the data's content and :data:`VERSION`.
+
+    Args:
+        dataset: the data set's name.
+        data_dir: a directory to search first for its files.
+
+    Returns:
+        ``<cache>/classifiers/<dataset>-<content key>-v<VERSION>.safetensors``.
+
+    Raises:
+        DatasetError: an unknown data set, or its files cannot be found.
+    """
     key = datasets.content_key(dataset, data_dir)
     return datasets.cache_root() / "classifiers" / f"{dataset}-{key}-v{VERSION}.safetensors"
 
 
 def fit(train_x: Tensor, train_y: Tensor, epochs: int = 3, batch_size: int = 128, seed: int = 0,
         num_classes: int = 10) -> SmallCNN:
-    """Minimize cross-entropy −log softmax(f(x))_y with Adam(1e-3) for ``epochs`` passes."""
+    """Minimize cross-entropy −log softmax(f(x))_y with Adam(1e-3) for ``epochs`` passes.
+
+    Args:
+        train_x: training images (N, 1, 28, 28), on the device the model is trained on.
+        train_y: their integer labels (N,).
+        epochs: passes over the data.
+        batch_size: examples per Adam step.
+        seed: the seed of the initialization and the shuffles.
+        num_classes: the number of classes.
+
+    Returns:
+        The trained classifier, in eval mode.
+    """
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = SmallCNN(num_classes).to(train_x.device)
@@ -82,7 +106,17 @@ def fit(train_x: Tensor, train_y: Tensor, epochs: int = 3, batch_size: int = 128
 
 @torch.no_grad()
 def accuracy(model: SmallCNN, x: Tensor, y: Tensor, batch_size: int = 1000) -> float:
-    """Fraction of argmax predictions equal to y."""
+    """Fraction of argmax predictions equal to y.
+
+    Args:
+        model: the classifier.
+        x: images (N, 1, 28, 28).
+        y: their integer labels (N,).
+        batch_size: images classified at a time.
+
+    Returns:
+        The fraction in [0, 1] (0 for no images).
+    """
     correct = sum(int((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
                   for i in range(0, x.shape[0], batch_size))
     return correct / max(1, x.shape[0])
@@ -90,7 +124,22 @@ def accuracy(model: SmallCNN, x: Tensor, y: Tensor, batch_size: int = 1000) -> f
 
 def get_classifier(dataset: str, device: torch.device, data_dir: str | None = None, verify: bool = True,
                    epochs: int = 3) -> tuple[SmallCNN, dict]:
-    """The cached classifier for ``dataset`` (trained now if absent) and its info (test accuracy, path)."""
+    """The cached classifier for ``dataset`` (trained now if absent) and its info (test accuracy, path).
+
+    Args:
+        dataset: the data set's name.
+        device: where the model is put (and trained).
+        data_dir: a directory to search first for the data set's files.
+        verify: check the data set's official checksums.
+        epochs: training passes when the classifier is trained now.
+
+    Returns:
+        ``(model, info)``: the classifier in eval mode, and ``{"dataset", "test_accuracy", "epochs", "n_train",
+        "path"}``.
+
+    Raises:
+        DatasetError: the data set cannot be found or verified.
+    """
     path = cache_path(dataset, data_dir)
     info_path = path.with_suffix(".json")
     model = SmallCNN()

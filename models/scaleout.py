@@ -71,7 +71,22 @@ def _group(summaries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def verdict(single: list[float], ddp: list[float], rel_tol: float = RELATIVE_TOLERANCE) -> dict[str, Any]:
-    """|mean(ddp) − mean(single)| ≤ max(range(single), rel_tol · mean(single)) ⇒ the qualities match."""
+    """|mean(ddp) − mean(single)| ≤ max(range(single), rel_tol · mean(single)) ⇒ the qualities match.
+
+    Args:
+        single: the Fréchet distances of the one-process runs, one per seed.
+        ddp: those of the DDP runs.
+        rel_tol: the relative tolerance, as a fraction of mean(single).
+
+    Returns:
+        ``{"difference", "allowed", "matches"}``: mean(ddp) − mean(single), the allowance, and the verdict.
+
+    Raises:
+        ValueError: if either group is empty.
+
+    >>> verdict([10.0, 12.0], [11.5])["matches"], verdict([10.0, 10.0], [12.0])["matches"]
+    (True, False)
+    """
     if not single or not ddp:
         raise ValueError("both groups need at least one Fréchet distance")
     m1, m2 = statistics.fmean(single), statistics.fmean(ddp)
@@ -80,6 +95,22 @@ def verdict(single: list[float], ddp: list[float], rel_tol: float = RELATIVE_TOL
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Train the model once per seed in one process and in ``args.processes`` DDP processes; compare the FDs.
+
+    Writes ``ddp_comparison.json`` and ``ddp_comparison.md`` into ``args.out``, and each run into a subdirectory.
+
+    Args:
+        args: the ``ddp-compare`` command line (model, dataset, epochs, seeds, processes, batch_size, threads, out,
+            data_dir, skip_checksum, subset, eval_samples, timeout).
+
+    Returns:
+        The report: the two groups' Fréchet distances and statistics, whether the DDP replicas ended identical,
+        and :func:`verdict`.
+
+    Raises:
+        CompareError: the batch does not split evenly across the processes, or a training run failed.
+        subprocess.TimeoutExpired: a run took longer than ``args.timeout``.
+    """
     if args.batch_size % args.processes:
         raise CompareError(f"--batch-size {args.batch_size} is not divisible by --processes {args.processes}: "
                            "the global batch must split evenly across processes")
@@ -105,6 +136,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def to_markdown(report: dict[str, Any]) -> str:
+    """The comparison report as a Markdown page: a table of FDs per seed, the means and the verdict.
+
+    Args:
+        report: a report made by :func:`run`.
+
+    Returns:
+        The Markdown text.
+    """
     s, d, v = report["single"], report["ddp"], report["verdict"]
     rows = [f"| {seed} | {a:.2f} | {b:.2f} |" for seed, a, b in
             zip(report["seeds"], s["frechet_distances"], d["frechet_distances"], strict=True)]

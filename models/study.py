@@ -29,11 +29,29 @@ EARLY_STEPS = 200  # window for 'early training' statistics, where saturation sh
 
 
 def sample_epochs(epochs: int) -> tuple[int, ...]:
-    """Epochs 1, 50 and 100 of a 100-epoch run, scaled to ``epochs``."""
+    """Epochs 1, 50 and 100 of a 100-epoch run, scaled to ``epochs``.
+
+    Args:
+        epochs: the run's number of epochs.
+
+    Returns:
+        The epochs {1, round(epochs/2), epochs} (at least 1), sorted, without repeats.
+
+    >>> sample_epochs(100), sample_epochs(1)
+    ((1, 50, 100), (1,))
+    """
     return tuple(sorted({1, max(1, round(epochs / 2)), epochs}))
 
 
 def per_epoch(rows: list[dict[str, float]]) -> dict[int, dict[str, float]]:
+    """The mean of each logged statistic per epoch.
+
+    Args:
+        rows: the per-step metric rows (each with an ``epoch``).
+
+    Returns:
+        Epoch ↦ :func:`models.trainer.epoch_means` of its rows, in epoch order.
+    """
     by_epoch: dict[int, list[dict[str, float]]] = {}
     for r in rows:
         by_epoch.setdefault(int(r["epoch"]), []).append(r)
@@ -41,6 +59,17 @@ def per_epoch(rows: list[dict[str, float]]) -> dict[int, dict[str, float]]:
 
 
 def read_rows(out: Path) -> list[dict[str, float]]:
+    """The per-step metric rows a training run wrote to ``out/metrics.csv``.
+
+    Args:
+        out: the run's directory.
+
+    Returns:
+        One dict a row, every value a float.
+
+    Raises:
+        FileNotFoundError: the run wrote no metrics.csv.
+    """
     import csv
 
     with (out / "metrics.csv").open() as fh:
@@ -48,7 +77,18 @@ def read_rows(out: Path) -> list[dict[str, float]]:
 
 
 def run_mnist_gan_study(args: argparse.Namespace, make_config: Callable[..., TrainConfig]) -> dict[str, Any]:
-    """Train the three runs into args.out/<run>, then write comparison.{md,json} and study_curves.png."""
+    """Train the three runs into args.out/<run>, then write comparison.{md,json} and study_curves.png.
+
+    Args:
+        args: the ``study`` command line (out, dataset, epochs, …).
+        make_config: (model, out) ↦ the run's :class:`~models.trainer.TrainConfig`.
+
+    Returns:
+        ``{"markdown": path, "report": report}``, or ``{"interrupted": run, "report": None}`` after a Ctrl-C.
+
+    Raises:
+        ConfigError: a run's settings cannot work.
+    """
     out = Path(args.out)
     summaries: dict[str, dict[str, Any]] = {}
     for run, (model, _) in RUNS.items():
@@ -87,7 +127,15 @@ def _stats(summary: dict[str, Any], rows: list[dict[str, float]]) -> dict[str, A
 
 
 def compare(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[str, float]]]) -> dict[str, Any]:
-    """Numbers for each run and sentences that interpret them (written from the numbers, not assumed)."""
+    """Numbers for each run and sentences that interpret them (written from the numbers, not assumed).
+
+    Args:
+        summaries: each run's training summary, by run name (the keys of :data:`RUNS`).
+        rows: each run's per-step metric rows.
+
+    Returns:
+        ``{"runs", "descriptions", "explanation"}``: per-run statistics, what each run is, and the sentences.
+    """
     s = {run: _stats(summaries[run], rows[run]) for run in RUNS}
     a, b, c = s["a-standard"], s["b-minimax"], s["c-improved"]
     text = []
@@ -136,6 +184,14 @@ def compare(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[str,
 
 
 def to_markdown(report: dict[str, Any]) -> str:
+    """The study's report as a Markdown page: the runs, a table of their numbers, and what they say.
+
+    Args:
+        report: a report made by :func:`compare` (with ``dataset`` and ``epochs`` added).
+
+    Returns:
+        The Markdown text.
+    """
     lines = [f"# MNIST GAN study ({report.get('dataset')}, {report.get('epochs')} epochs)", ""]
     for run, desc in report["descriptions"].items():
         lines.append(f"- **{run}**: {desc}")
@@ -157,7 +213,12 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 
 def plot_study(rows: dict[str, list[dict[str, float]]], path: Path) -> None:
-    """Mean D(G(z)) and generator gradient norm against generator step, one line per run."""
+    """Mean D(G(z)) and generator gradient norm against generator step, one line per run.
+
+    Args:
+        rows: each run's per-step metric rows, by run name.
+        path: the PNG file.
+    """
     from models import plots
 
     fig, axes = plots.plt.subplots(1, 2, figsize=(11, 4))

@@ -14,7 +14,20 @@ from models.idx import encode_idx
 
 
 def make_arrays(n: int, seed: int = 0, num_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 28, 28) uint8 images and (n,) labels."""
+    """(n, 28, 28) uint8 images and (n,) labels.
+
+    Args:
+        n: the number of examples.
+        seed: the seed of the labels and the noise.
+        num_classes: labels are drawn uniformly from 0…num_classes−1 (the bar's row is 2 + 2c, so ≤ 12 classes fit).
+
+    Returns:
+        ``(images, labels)``.
+
+    >>> images, labels = make_arrays(4, seed=1)
+    >>> images.shape, labels.shape, int(images[0, 2 + 2 * int(labels[0]), 4])
+    ((4, 28, 28), (4,), 220)
+    """
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, num_classes, size=n).astype(np.uint8)
     images = rng.integers(0, 40, size=(n, 28, 28)).astype(np.uint8)
@@ -25,7 +38,18 @@ def make_arrays(n: int, seed: int = 0, num_classes: int = 10) -> tuple[np.ndarra
 
 
 def write_dataset(directory: Path, n_train: int = 256, n_test: int = 128, seed: int = 0, gz: bool = True) -> Path:
-    """Write the four MNIST-named IDX files (gzipped by default) into ``directory``; returns it."""
+    """Write the four MNIST-named IDX files (gzipped by default) into ``directory``; returns it.
+
+    Args:
+        directory: where the files go (created if needed).
+        n_train: the number of training examples.
+        n_test: the number of test examples.
+        seed: the training split's seed (the test split uses seed + 1).
+        gz: write ``.gz`` files (True) or plain ones.
+
+    Returns:
+        ``directory``.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     for prefix, n, s in (("train", n_train, seed), ("t10k", n_test, seed + 1)):

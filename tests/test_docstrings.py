@@ -36,8 +36,6 @@ EXEMPT: dict[str, str] = {
     "derivations/gan.py": "TODO(issue 11): densities(decl) and mixture(p, q), helpers of the closed forms",
     "derivations/pytest_plugin.py": "TODO(issue 11): pytest_configure has no docstring (hook: pytest's arguments)",
     "derivations/ridge.py": "TODO(issue 11): penalty_matrix(p) takes a size, not a value, so no @takes; no Args",
-    "models/benchmark.py": "TODO(issue 11): benchmark helpers lack Args",
-    "models/classifier.py": "TODO(issue 11): classifier helpers lack Args",
     "models/cli.py": _TODO_CLI,
     "models/experiments/__init__.py": _TODO_EXPERIMENT,
     "models/experiments/change_of_variables.py": _TODO_EXPERIMENT,
@@ -54,9 +52,6 @@ EXEMPT: dict[str, str] = {
     "models/experiments/ridge.py": _TODO_EXPERIMENT,
     "models/experiments/value_jsd.py": _TODO_EXPERIMENT,
     "models/experiments/wasserstein.py": _TODO_EXPERIMENT,
-    "models/scaleout.py": "TODO(issue 11): DDP comparison helpers lack Args",
-    "models/study.py": "TODO(issue 11): study helpers lack Args",
-    "models/tinydata.py": "TODO(issue 11): synthetic data writers lack Args",
 }
 
 
