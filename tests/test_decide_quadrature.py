@@ -175,3 +175,17 @@ def test_a_value_is_real_when_its_imaginary_part_is_rounding_relative_to_its_siz
     assert decide.real_value(mpmath.mpc(0, 0.5e-20)) == 0
     assert decide.real_value(mpmath.mpc(0, 1e-20)) == 0  # at the allowance itself: still rounding
     assert decide.real_value(mpmath.mpc(1, 1e-3)) is None
+
+
+def test_close_carries_a_stated_error_into_every_entry_of_a_matrix():
+    a, b = sp.Matrix([1, 2]), sp.Matrix([sp.Float("1.05"), 2])
+    assert decide.close(a, b, 0.1) is True
+    assert decide.close(a, b) is False
+
+
+def test_close_never_matches_a_matrix_with_a_number_or_an_infinity_with_anything():
+    assert decide.close(sp.Matrix([1]), sp.Integer(1)) is False
+    assert decide.close(sp.Integer(1), sp.Matrix([1])) is False
+    assert decide.close(sp.oo, sp.Integer(1)) is False
+    assert decide.close(sp.Integer(1), sp.oo) is False
+    assert decide.close(sp.oo, sp.oo) is False
