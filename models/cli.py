@@ -29,6 +29,20 @@ class CommandError(Exception):
 
 
 def positive_int(text: str) -> int:
+    """An argparse type: the integer n ≥ 1 that ``text`` spells.
+
+    Args:
+        text: the option's value.
+
+    Returns:
+        The integer.
+
+    Raises:
+        argparse.ArgumentTypeError: not an integer, or below 1.
+
+    >>> positive_int("3")
+    3
+    """
     try:
         value = int(text)
     except ValueError:
@@ -39,6 +53,17 @@ def positive_int(text: str) -> int:
 
 
 def nonnegative_int(text: str) -> int:
+    """An argparse type: the integer n ≥ 0 that ``text`` spells.
+
+    Args:
+        text: the option's value.
+
+    Returns:
+        The integer.
+
+    Raises:
+        argparse.ArgumentTypeError: not an integer, or negative.
+    """
     try:
         value = int(text)
     except ValueError:
@@ -49,6 +74,22 @@ def nonnegative_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
+    """An argparse type: the finite number x > 0 that ``text`` spells.
+
+    Args:
+        text: the option's value.
+
+    Returns:
+        The number.
+
+    Raises:
+        argparse.ArgumentTypeError: not a number, or not positive and finite.
+
+    >>> positive_float("inf")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a positive finite number, got inf
+    """
     try:
         value = float(text)
     except ValueError:
@@ -59,6 +100,20 @@ def positive_float(text: str) -> float:
 
 
 def epoch_list(text: str) -> tuple[int, ...]:
+    """An argparse type: comma-separated positive epoch numbers.
+
+    Args:
+        text: the option's value, e.g. ``1,50,100``.
+
+    Returns:
+        The epochs, in the given order.
+
+    Raises:
+        argparse.ArgumentTypeError: a part is not an integer, none is given, or one is below 1.
+
+    >>> epoch_list("1,50,100")
+    (1, 50, 100)
+    """
     try:
         values = tuple(int(t) for t in text.split(",") if t.strip())
     except ValueError:
@@ -69,6 +124,20 @@ def epoch_list(text: str) -> tuple[int, ...]:
 
 
 def adam_betas(text: str) -> tuple[float, float]:
+    """An argparse type: Adam's (β₁, β₂), two numbers in [0, 1) separated by a comma.
+
+    Args:
+        text: the option's value, e.g. ``0.5,0.999``.
+
+    Returns:
+        ``(β₁, β₂)``.
+
+    Raises:
+        argparse.ArgumentTypeError: not two numbers, or one outside [0, 1).
+
+    >>> adam_betas("0,0.9")
+    (0.0, 0.9)
+    """
     try:
         values = tuple(float(t) for t in text.split(","))
     except ValueError:
@@ -86,7 +155,12 @@ GENERIC_DEFAULTS = {"epochs": 1, "batch_size": 64}
 
 
 def add_common_arguments(p: argparse.ArgumentParser, epochs_default: int | None = 1) -> None:
-    """Options shared by train and study (``epochs_default`` None: per model, from TRAIN_DEFAULTS)."""
+    """Options shared by train and study (``epochs_default`` None: per model, from TRAIN_DEFAULTS).
+
+    Args:
+        p: the subcommand's parser, to which the options are added.
+        epochs_default: the default of ``--epochs`` (and ``--batch-size`` 64); None leaves both to the model.
+    """
     p.add_argument("--dataset", default="fashion-mnist", choices=DATASET_NAMES, help="data set")
     p.add_argument("--epochs", type=positive_int, default=epochs_default,
                    help="epochs (default: 1; flow 12)" if epochs_default is None else None)
@@ -110,6 +184,15 @@ def add_common_arguments(p: argparse.ArgumentParser, epochs_default: int | None 
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The ``python -m models`` argument parser, one subcommand per entry of :data:`COMMANDS`.
+
+    Args:
+        argv: the command line; when it starts with ``experiment``, the experiments module is imported to add
+            that subcommand's options (otherwise it is not imported, so other commands stay fast).
+
+    Returns:
+        The parser.
+    """
     parser = argparse.ArgumentParser(prog="python -m models", description="Train and evaluate generative models.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -204,7 +287,14 @@ def _train_config(args: argparse.Namespace, model: str, out: Path, **extra: obje
 
 
 def apply_train_defaults(args: argparse.Namespace) -> argparse.Namespace:
-    """Fill the options left unset (None) with the model's defaults (TRAIN_DEFAULTS, else GENERIC_DEFAULTS)."""
+    """Fill the options left unset (None) with the model's defaults (TRAIN_DEFAULTS, else GENERIC_DEFAULTS).
+
+    Args:
+        args: the ``train`` command line, changed in place.
+
+    Returns:
+        ``args``.
+    """
     for key, value in {**GENERIC_DEFAULTS, **TRAIN_DEFAULTS.get(args.model, {})}.items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
@@ -212,6 +302,18 @@ def apply_train_defaults(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """``train``: train one model (GAN variants here, vae and flow by their modules) and print its summary.
+
+    Args:
+        args: the ``train`` command line.
+
+    Returns:
+        The exit status: 0, or 130 when interrupted (the checkpoint is saved).
+
+    Raises:
+        CommandError: the model's module is missing from this checkout.
+        ConfigError: a setting cannot work.
+    """
     apply_train_defaults(args)
     if args.model in EXTERNAL_TRAINERS:
         if args.threads is None and not os.environ.get("OMP_NUM_THREADS"):
@@ -245,6 +347,14 @@ def _print_summary(summary: object) -> None:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
+    """``study``: train the three runs of the MNIST GAN study and write the comparison.
+
+    Args:
+        args: the ``study`` command line.
+
+    Returns:
+        The exit status: 0, or 130 when interrupted.
+    """
     from models import study
 
     result = study.run_mnist_gan_study(args, lambda model, out, **kw: _train_config(args, model, out, **kw))
@@ -257,6 +367,14 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
+    """``benchmark``: time our training loop against a plain one (:func:`models.benchmark.run`).
+
+    Args:
+        args: the ``benchmark`` command line.
+
+    Returns:
+        The exit status, 0.
+    """
     from models import benchmark
 
     benchmark.run(args)
@@ -264,6 +382,17 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 
 def cmd_ddp_compare(args: argparse.Namespace) -> int:
+    """``ddp-compare``: train with and without DDP and print the comparison (:func:`models.scaleout.run`).
+
+    Args:
+        args: the ``ddp-compare`` command line.
+
+    Returns:
+        0 when the Fréchet distances match and the replicas are identical, else 1.
+
+    Raises:
+        CommandError: a training run failed.
+    """
     from models import scaleout
 
     try:
@@ -275,6 +404,17 @@ def cmd_ddp_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
+    """``experiment``: run experiments checking the theory (:mod:`models.experiments`).
+
+    Args:
+        args: the ``experiment`` command line.
+
+    Returns:
+        The experiments' exit status.
+
+    Raises:
+        CommandError: models/experiments is missing from this checkout.
+    """
     if getattr(args, "missing_module", None):
         raise CommandError("the experiment command is provided by models/experiments/__init__.py (add_arguments, "
                            "run_command), which is missing from this checkout")
@@ -287,6 +427,18 @@ COMMANDS = {"train": cmd_train, "study": cmd_study, "benchmark": cmd_benchmark, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``python -m models`` command and turn expected errors into a one-line message and an exit status.
+
+    Args:
+        argv: the command line after the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 on success, 1 for an error (bad setting, missing data, failed comparison), 3 when a loss
+        became non-finite, 130 when interrupted.
+
+    Raises:
+        SystemExit: argparse's exit for ``--help`` (0) and for arguments it cannot parse (2).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv).parse_args(argv)
     from models.datasets import DatasetError
