@@ -139,3 +139,32 @@ def test_an_order_condition_between_two_symbols_is_used_in_the_proof():
     # the same through the front matter's assume:
     assert marks(front + "\nassume:\n  - t > s", r"|t - s| = t - s") == ["PROVED"]
     assert marks(front, r"|t - s| = t - s") == ["REFUTED"]
+
+
+# --- an inequality before ⇒ is a condition, not a claim ----------------------------------------------
+def test_an_inequality_stated_before_an_implication_is_given_not_checked():
+    # x > 1 is false on the reals (x = 0): as a premise it is a condition, never refuted.
+    assert marks("x: real", r"x > 1", r"\Rightarrow x^2 > 1") == ["GIVEN", "PROVED"]
+    assert marks("x: real", r"x > 1 \Rightarrow x^2 > 1") == ["PROVED"]
+
+
+@pytest.mark.parametrize(("front", "step", "expected"), [
+    ("x: real", r"x > 1 \Rightarrow x^2 > x", "PROVED"),
+    ("x: real", r"x > 1 \Rightarrow x^2 < x", "REFUTED"),
+    ("x: real", r"0 < x < 1 \Rightarrow x^2 < x", "PROVED"),
+    ("x: real\ny: real", r"x > y \Rightarrow |x - y| = x - y", "PROVED"),
+    ("x: real\ny: real", r"x > y \Rightarrow |x - y| = y - x", "REFUTED"),
+])
+def test_the_conclusion_of_an_inequality_premise_is_checked_where_the_premise_holds(front, step, expected):
+    assert marks(front, step) == [expected]
+
+
+def test_a_refuted_conclusion_has_its_counterexample_inside_the_premise():
+    rep = check(parse(doc("x: real", r"x \ge -1", r"\Rightarrow \sqrt{x^2} = x")))
+    step = rep["steps"][1]
+    assert step["verdict"] == "REFUTED" and -1 <= step["counterexample"]["point"]["x"] < 0
+
+
+def test_a_further_implication_does_not_inherit_the_premise_silently():
+    verdicts = marks("x: real", r"x \ge 0 \Rightarrow \sqrt{x^2} = x", r"\Rightarrow x = \sqrt{x^2}")
+    assert verdicts[0] == "PROVED" and verdicts[1] != "PROVED"

@@ -66,6 +66,8 @@ def _mentions(e, target) -> bool:
 def _solved(eqs: list) -> dict:
     out = {}
     for eq in eqs:
+        if not isinstance(eq, sp.Eq):
+            continue  # x > 1 given: a condition, never a value
         lhs, rhs = eq.lhs, eq.rhs
         if isinstance(lhs, (sp.Symbol, sp.MatrixSymbol)) or (isinstance(lhs, sp.core.function.AppliedUndef)
                                           and all(isinstance(a, sp.Symbol) for a in lhs.args)):
@@ -77,7 +79,8 @@ def _solved(eqs: list) -> dict:
 def _link(link: Link, scope, rng, subs: dict, tainted: dict,
           definition: bool = False) -> tuple[relations.Outcome, set]:
     used = {subs[t][1] for t in subs if any(_mentions(x, t) for x in (link.lhs, link.rhs))}
-    if link.kind == "premise" and len(link.conclusions) == 1 and not link.premises and not definition:
+    if link.kind == "premise" and len(link.conclusions) == 1 and not link.premises and not definition \
+            and isinstance(link.conclusions[0], sp.Eq):
         # A premise that is in fact an identity is proved, not merely given.
         eq = link.conclusions[0]
         try:
@@ -279,16 +282,18 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
     else:
         rng = random.Random(f"{seed}:{b.index}")
         outcomes = []
-        scope, mapped, step_subs = doc.scope, {}, subs
-        if b.conditions:
-            entry["conditions"] = [c.latex for c in b.conditions]
-            scope, mapped, step_subs, why = _under_conditions(m, doc.scope, subs)
-            if why:
-                outcomes.append((None, relations.Outcome("undecided", why, None, "condition")))
+        conds = [c.latex for c in b.conditions] + [c.latex for lk in m.links for c in lk.conditions]
+        if conds:
+            entry["conditions"] = conds
         try:
             with relations.cpu_limit(limit):
-                for link in m.links if not outcomes else []:
-                    o, used = _link(mapped.get(id(link), link), scope, rng, step_subs, tainted, m.definition)
+                for link in m.links:
+                    scope, step_link, step_subs, why = _under_conditions(link, b.conditions + link.conditions,
+                                                                          doc.scope, subs)
+                    if why:
+                        outcomes.append((link, relations.Outcome("undecided", why, None, "condition")))
+                        continue
+                    o, used = _link(step_link, scope, rng, step_subs, tainted, m.definition)
                     depends |= used
                     outcomes.append((link, o))
                     if o.status == "refuted":
@@ -332,28 +337,29 @@ def _step(m: Meaning, k: int, doc: Document, seed: int, limit: float, subs: dict
     return entry
 
 
-def _under_conditions(m: Meaning, scope, subs: dict) -> tuple:
-    """The step's scope under its conditions ("for x > 0"), its links and the substitutions renamed to match.
+def _under_conditions(link: Link, conds: list, scope, subs: dict) -> tuple:
+    """A link's scope under its conditions ("for x > 0", or the premises of x > 1 ⇒ x² > 1), the link and the
+    substitutions renamed to match.
 
-    Returns (scope, {id(link): renamed link}, substitutions, why undecided or "").
+    Returns (scope, link, substitutions, why undecided or "").
     """
+    if not conds:
+        return scope, link, subs, ""
     try:
-        r = conditions.restrict(scope, m.block.conditions)
+        r = conditions.restrict(scope, conds)
     except conditions.EmptyDomain as exc:
-        return scope, {}, subs, f"the condition leaves nothing to check: {exc}"
+        return scope, link, subs, f"the condition leaves nothing to check: {exc}"
     if not r.mapping:
-        return r.scope, {}, subs, ""
+        return r.scope, link, subs, ""
     mp = r.mapping
 
     def ren(e):
         return e.xreplace(mp) if isinstance(e, sp.Basic) else e
-    for link in m.links:
-        if any(conditions.binds(e, mp) for e in (link.lhs, link.rhs, *link.premises, *link.conclusions)):
-            names = ", ".join(sorted(str(v) for v in mp))
-            return scope, {}, subs, f"the condition bounds {names}, which this step also uses as a bound variable"
-    renamed = {id(link): dataclasses.replace(link, lhs=ren(link.lhs), rhs=ren(link.rhs),
-                                             premises=[ren(e) for e in link.premises],
-                                             conclusions=[ren(e) for e in link.conclusions]) for link in m.links}
+    if any(conditions.binds(e, mp) for e in (link.lhs, link.rhs, *link.premises, *link.conclusions)):
+        names = ", ".join(sorted(str(v) for v in mp))
+        return scope, link, subs, f"the condition bounds {names}, which this step also uses as a bound variable"
+    renamed = dataclasses.replace(link, lhs=ren(link.lhs), rhs=ren(link.rhs), premises=[ren(e) for e in link.premises],
+                                  conclusions=[ren(e) for e in link.conclusions])
     new_subs = {ren(t): (ren(v), k, kind) for t, (v, k, kind) in subs.items()}
     return r.scope, renamed, new_subs, ""
 

@@ -37,6 +37,7 @@ class Link:
     premises: list = field(default_factory=list)
     conclusions: list = field(default_factory=list)
     cont: bool = False  # continues the line of reasoning of the link before it
+    conditions: list = field(default_factory=list)  # x > 1 in x > 1 ⇒ x² > 1: checked where they hold
 
     def text(self) -> str:
         try:
@@ -112,6 +113,7 @@ def meanings(doc: Document) -> list[Meaning]:
     out: list[Meaning] = []
     prev_rhs, prev_rhs_from = None, None
     prev_eqs, prev_eqs_from = [], None
+    prev_rels, prev_rels_from = [], None  # x > 1 stated before ⇒: the conditions of what follows
     for k, block in enumerate(doc.blocks):
         nxt = doc.blocks[k + 1] if k + 1 < len(doc.blocks) else None
         m = Meaning(block, [])
@@ -158,6 +160,23 @@ def meanings(doc: Document) -> list[Meaning]:
             if logic is not None:
                 # ⇒ / ⟺ the equation(s) of this segment.
                 eqs = _equations(seg)
+                rels = (prev_rels if prev_rels_from == k - 1 else []) if s_idx == 0 else \
+                    _order_relations(segs[s_idx - 1][1])
+                if logic == "=>" and rels and len(seg) >= 2 and \
+                        all(r in ("=", "<", "<=", ">", ">=", "!=") for r, _ in seg[1:]):
+                    # x > 1 ⇒ x² > 1: the conclusion is checked where the premises hold.
+                    from derivations.written.conditions import Condition
+
+                    conds = [Condition(r, f"{sp.latex(r)}") for r in rels]
+                    for (_, a), (rel, b) in zip(seg, seg[1:], strict=False):
+                        m.links.append(Link("relation", a, rel, b, conditions=conds))
+                    if s_idx == 0 and prev_rels_from is not None:
+                        m.depends.add(prev_rels_from)
+                    # What follows does not inherit the conditions: a further ⇒ needs its own premises.
+                    prev_rels, prev_rels_from = [], None
+                    prev_eqs, prev_eqs_from = [], k
+                    prev_rhs, prev_rhs_from = seg[-1][1], k
+                    continue
                 if eqs is None:
                     m.error = "after ⇒ or ⟺ write an equation (or a system of them)"
                     break
@@ -183,6 +202,14 @@ def meanings(doc: Document) -> list[Meaning]:
                 if walrus and not _is_definition(block, eqs, True):
                     m.error = "':=' defines a declared name: write name := expression"
                     break
+                rels = _order_relations(seg)
+                if eqs is None and rels and _is_premise(block, nxt, followed):
+                    # x > 1 followed by ⇒: a condition stated, not a claim
+                    m.links.append(Link("premise", conclusions=rels))
+                    prev_rels, prev_rels_from = rels, k
+                    prev_eqs, prev_eqs_from = [], k
+                    prev_rhs, prev_rhs_from = seg[-1][1], k
+                    continue
                 if eqs is not None and (_is_premise(block, nxt, followed) or _is_definition(block, eqs, walrus)):
                     if walrus:
                         m.definition = True
@@ -216,6 +243,16 @@ def meanings(doc: Document) -> list[Meaning]:
                 prev_eqs, prev_eqs_from = eqs, k
             prev_rhs, prev_rhs_from = seg[-1][1], k
     return out
+
+
+_ORDER = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge, "!=": sp.Ne}
+
+
+def _order_relations(seg) -> list:
+    """The relations of a chain of <, ≤, >, ≥, ≠ (0 < x < 1 is two), or [] if it has another relation."""
+    if len(seg) < 2 or seg[0][0] is not None or any(rel not in _ORDER for rel, _ in seg[1:]):
+        return []
+    return [_ORDER[rel](a, b, evaluate=False) for (_, a), (rel, b) in zip(seg, seg[1:], strict=False)]
 
 
 def _equations(seg) -> list | None:
