@@ -70,7 +70,20 @@ _load()
 
 
 def run_experiment(result_id: str, quick: bool, out: Path, seed: int = 0) -> list[dict]:
-    """Run one experiment by catalog ID; its plots go under ``out``. Each row's details get the run's seconds."""
+    """Run one experiment by catalog ID; its plots go under ``out``. Each row's details get the run's seconds.
+
+    Args:
+        result_id: the catalog ID (a key of :data:`EXPERIMENTS`).
+        quick: short trainings, sized for CI.
+        out: the folder for the plots.
+        seed: the seed of the run.
+
+    Returns:
+        The experiment's rows, each with ``seconds`` and ``quick`` added to its details.
+
+    Raises:
+        KeyError: no experiment for ``result_id``.
+    """
     if result_id not in EXPERIMENTS:
         raise KeyError(f"unknown experiment {result_id!r}; known: {', '.join(EXPERIMENTS)}")
     start = time.perf_counter()
@@ -83,7 +96,11 @@ def run_experiment(result_id: str, quick: bool, out: Path, seed: int = 0) -> lis
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The experiment command's arguments: ID|all, --quick, --json, --out, --seed."""
+    """The experiment command's arguments: ID|all, --quick, --json, --out, --seed.
+
+    Args:
+        parser: the parser (or subparser) to add them to.
+    """
     parser.add_argument("experiment", choices=[*EXPERIMENTS, "all"], metavar="ID|all",
                         help="a catalog ID (" + ", ".join(EXPERIMENTS) + ") or 'all'")
     parser.add_argument("--quick", action="store_true", help="short trainings, sized for CI (all in a few minutes)")
@@ -93,14 +110,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def error_row(result_id: str, exc: BaseException) -> dict:
-    """A failing row standing for an experiment that raised, so 'all' still reports the others."""
+    """A failing row standing for an experiment that raised, so 'all' still reports the others.
+
+    Args:
+        result_id: the experiment's catalog ID.
+        exc: what it raised.
+
+    Returns:
+        A row with status "fail", NaN values and the exception in its details.
+
+    >>> error_row("demo.id", ValueError("bad"))["details"]
+    {'error': 'ValueError: bad'}
+    """
     return {"id": result_id, "name": "experiment raised an exception", "measured": float("nan"),
             "theory": float("nan"), "tolerance": 0.0, "status": "fail", "plots": [],
             "details": {"error": f"{type(exc).__name__}: {exc}"}}
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Run the selected experiments, write ``<out>/experiments.json``; exit code 0 iff every row passes."""
+    """Run the selected experiments, write ``<out>/experiments.json``; exit code 0 iff every row passes.
+
+    Args:
+        args: the parsed command line (experiment, quick, json, out, seed).
+
+    Returns:
+        0 if every row passed, else 1.
+    """
     ids = list(EXPERIMENTS) if args.experiment == "all" else [args.experiment]
     out = Path(args.out)
     rows: list[dict] = []
@@ -126,13 +161,30 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def format_row(r: dict) -> str:
-    """One table line: status, ID, measured, theory, tolerance, name."""
+    """One table line: status, ID, measured, theory, tolerance, name.
+
+    Args:
+        r: an experiment row.
+
+    Returns:
+        The line.
+    """
     return (f"{r['status'].upper():4}  {r['id']:<28} measured {r['measured']:<12.6g} theory {r['theory']:<12.6g} "
             f"tol {r['tolerance']:<10.3g} {r['name']}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m models.experiments``."""
+    """Entry point of ``python -m models.experiments``.
+
+    Args:
+        argv: the command line after the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status of :func:`run_command`.
+
+    Raises:
+        SystemExit: argparse's exit for ``--help`` and for arguments it cannot parse.
+    """
     parser = argparse.ArgumentParser(prog="python -m models.experiments", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     return run_command(parser.parse_args(argv))

@@ -28,14 +28,30 @@ def card_abs_det_jacobian() -> float:
 
 def uv_density(u: np.ndarray, v: np.ndarray, abs_det_jacobian: float | None = None) -> np.ndarray:
     """f_{X,Y}(x(u,v), y(u,v))·|det ∂(x,y)/∂(u,v)| with the card's inverse map and f_{X,Y} (default: the card's
-    |det J|; the planted error passes another)."""
+    |det J|; the planted error passes another).
+
+    Args:
+        u: values of U (any shape).
+        v: values of V (the same shape).
+        abs_det_jacobian: |det J| to use (default: the card's).
+
+    Returns:
+        f_{U,V}(u, v), the shape of ``u``.
+    """
     xy = formula("cov.uv_jacobian", "inverse map", backend="numpy")(u, v)
     det = card_abs_det_jacobian() if abs_det_jacobian is None else abs_det_jacobian
     return formula("cov.uv_jacobian", "f_XY", backend="numpy")(xy[..., 0], xy[..., 1]) * det
 
 
 def bin_probabilities(abs_det_jacobian: float | None = None) -> np.ndarray:
-    """∫ f_{U,V} over each bin by 4×4-point Gauss–Legendre (error ≲ 1e-7 per bin for these smooth Gaussians)."""
+    """∫ f_{U,V} over each bin by 4×4-point Gauss–Legendre (error ≲ 1e-7 per bin for these smooth Gaussians).
+
+    Args:
+        abs_det_jacobian: |det J| to use (default: the card's).
+
+    Returns:
+        The (20, 20) bin masses on :data:`EDGES` × :data:`EDGES`.
+    """
     nodes, weights = np.polynomial.legendre.leggauss(4)
     half = np.diff(EDGES) / 2
     mids = (EDGES[:-1] + EDGES[1:]) / 2
@@ -58,6 +74,19 @@ def run_uv_jacobian(quick: bool, out: Path, seed: int = 0, abs_det_jacobian: flo
     its expected value under pure sampling noise, ½Σ sqrt(2p(1−p)/(πn)) ≈ 0.013 (a sum over 400 bins, so its
     spread is far below its mean); |det J| = 1 instead of 1/2 gives ≈ 0.5.
     ``v_from`` plants a wrong transform ("x - 2*y": V is then not N(0, 2) and not independent of U).
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        abs_det_jacobian: |det J| used by the density (default: the card's; the planted error passes 1).
+        v_from: the transform V is sampled by, "x - y" (right) or "x - 2*y" (planted).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
+
+    Raises:
+        ValueError: an unknown ``v_from``.
     """
     rng = seed_everything(seed)
     abs_det_jacobian = card_abs_det_jacobian() if abs_det_jacobian is None else abs_det_jacobian
@@ -95,7 +124,18 @@ def run_uv_jacobian(quick: bool, out: Path, seed: int = 0, abs_det_jacobian: flo
 
 
 def plot_uv(u: np.ndarray, v: np.ndarray, hist: np.ndarray, predicted: np.ndarray, out: Path) -> str:
-    """Left: 5000 sampled (U, V); middle: histogram bin masses; right: change-of-variables bin masses."""
+    """Left: 5000 sampled (U, V); middle: histogram bin masses; right: change-of-variables bin masses.
+
+    Args:
+        u: sampled U.
+        v: sampled V.
+        hist: the histogram's bin masses.
+        predicted: the change-of-variables bin masses.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(3, 1, 4.0, 3.6)
     ax = axes[0, 0]
     ax.plot(u[:5000], v[:5000], ".", ms=1.5, alpha=0.5)

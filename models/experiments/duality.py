@@ -26,30 +26,79 @@ C = 1.0
 
 
 def primal(w: Tensor, x: Tensor, g: Tensor) -> Tensor:
-    """P(w) = Σ softplus(wᵀx) + Σ [softplus(wᵀg) − wᵀg] + (c/2)‖w‖²."""
+    """P(w) = Σ softplus(wᵀx) + Σ [softplus(wᵀg) − wᵀg] + (c/2)‖w‖².
+
+    Args:
+        w: the weight, shape (d,).
+        x: the data points, shape (m, d).
+        g: the generated points, shape (k, d).
+
+    Returns:
+        The scalar P(w).
+    """
     sx, sg = x @ w, g @ w
     return softplus(sx).sum() + (softplus(sg) - sg).sum() + C / 2 * w @ w
 
 
 def dual_vector(lam_x: Tensor, lam_z: Tensor, x: Tensor, g: Tensor) -> Tensor:
-    """b(λ) = Σ λ_x x + Σ (1 + λ_z) G(z)."""
+    """b(λ) = Σ λ_x x + Σ (1 + λ_z) G(z).
+
+    Args:
+        lam_x: multipliers of the data points, shape (m,), in (−1, 0).
+        lam_z: multipliers of the generated points, shape (k,), in (−1, 0).
+        x: the data points, shape (m, d).
+        g: the generated points, shape (k, d).
+
+    Returns:
+        b(λ), shape (d,).
+    """
     return lam_x @ x + (1 + lam_z) @ g
 
 
 def binary_entropy_of_sigmoid(u: Tensor) -> Tensor:
-    """H_b(σ(u)) = σ(u)·softplus(−u) + (1 − σ(u))·softplus(u) (the −p log p terms without log 0)."""
+    """H_b(σ(u)) = σ(u)·softplus(−u) + (1 − σ(u))·softplus(u) (the −p log p terms without log 0).
+
+    Args:
+        u: any tensor.
+
+    Returns:
+        H_b(σ(u)) elementwise, in [0, log 2].
+
+    >>> round(binary_entropy_of_sigmoid(torch.tensor(0.0)).item(), 6)  # log 2
+    0.693147
+    """
     p = torch.sigmoid(u)
     return p * softplus(-u) + (1 - p) * softplus(u)
 
 
 def dual(u_x: Tensor, u_z: Tensor, x: Tensor, g: Tensor, vector: DualVector = dual_vector) -> Tensor:
-    """g(λ) with λ = −σ(u), so −λ = σ(u) and H_b(−λ) = H_b(σ(u))."""
+    """g(λ) with λ = −σ(u), so −λ = σ(u) and H_b(−λ) = H_b(σ(u)).
+
+    Args:
+        u_x: unconstrained variables of the data points, shape (m,).
+        u_z: unconstrained variables of the generated points, shape (k,).
+        x: the data points, shape (m, d).
+        g: the generated points, shape (k, d).
+        vector: b(λ_x, λ_z, x, g) (default :func:`dual_vector`; the planted error passes a wrong one).
+
+    Returns:
+        The scalar g(λ).
+    """
     b = vector(-torch.sigmoid(u_x), -torch.sigmoid(u_z), x, g)
     return -(b @ b) / (2 * C) + binary_entropy_of_sigmoid(u_x).sum() + binary_entropy_of_sigmoid(u_z).sum()
 
 
 def minimize(objective: Callable[[], Tensor], params: list[Tensor], iterations: int) -> list[float]:
-    """L-BFGS with strong-Wolfe line search; returns the objective at every evaluation."""
+    """L-BFGS with strong-Wolfe line search; returns the objective at every evaluation.
+
+    Args:
+        objective: the function to minimize, of ``params``.
+        params: the tensors optimized in place.
+        iterations: L-BFGS's maximum number of iterations.
+
+    Returns:
+        The objective's values, in evaluation order.
+    """
     opt = torch.optim.LBFGS(params, max_iter=iterations, tolerance_grad=1e-13, tolerance_change=1e-15,
                             line_search_fn="strong_wolfe")
     path = []
@@ -73,6 +122,15 @@ def run_dual_program(quick: bool, out: Path, seed: int = 0, vector: DualVector =
     15 data points x ~ N((1, 1), I) and 15 generated G(z) ~ N((−1, 0), I) in R², c = 1. Tolerances: 1e-8 on the
     optimal values and 1e-6 on w* and λ*: both problems are smooth and strictly convex/concave, so L-BFGS in float64
     reaches ≈ 1e-12 in the values and ≈ 1e-7 in the arguments (the square root of the value's precision).
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        vector: b(λ) used by the dual (default :func:`dual_vector`; the planted error passes a wrong one).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     x = torch.randn(15, 2, dtype=torch.float64) + torch.tensor([1.0, 1.0], dtype=torch.float64)
@@ -100,7 +158,17 @@ def run_dual_program(quick: bool, out: Path, seed: int = 0, vector: DualVector =
 
 
 def plot_duality(primal_path: list[float], dual_path: list[float], p_star: float, out: Path) -> str:
-    """Distance of the primal values (from above) and dual values (from below) to the primal optimum P*."""
+    """Distance of the primal values (from above) and dual values (from below) to the primal optimum P*.
+
+    Args:
+        primal_path: the primal objective at each evaluation.
+        dual_path: the dual objective at each evaluation.
+        p_star: the primal optimum P*.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(width=5.5)
     ax = axes[0, 0]
     floor = 1e-16 * abs(p_star)  # values closer than rounding are drawn at the rounding level

@@ -50,14 +50,35 @@ class LinearGaussian:
 
 def elbo(model: LinearGaussian, x: Tensor, q: Distribution, samples: int, prior_kl: PriorKL = kl_divergence
          ) -> tuple[Tensor, Tensor]:
-    """(ELBO estimate, its standard error): mean of log p(x|z) over z = rsample(q), minus KL(q‖p(z))."""
+    """(ELBO estimate, its standard error): mean of log p(x|z) over z = rsample(q), minus KL(q‖p(z)).
+
+    Args:
+        model: the linear Gaussian model.
+        x: one observation, shape (D,).
+        q: the approximate posterior over z.
+        samples: Monte Carlo samples of z.
+        prior_kl: KL(q‖p(z)), closed form (default torch's; the planted error passes a wrong one).
+
+    Returns:
+        ``(estimate, standard error)``, scalar tensors (the estimate differentiable in q's parameters).
+    """
     z = q.rsample((samples,))
     log_lik = model.likelihood(z).log_prob(x)
     return log_lik.mean() - prior_kl(q, model.prior), log_lik.std() / math.sqrt(samples)
 
 
 def train_q(model: LinearGaussian, x: Tensor, steps: int, prior_kl: PriorKL) -> tuple[MultivariateNormal, list[float]]:
-    """q = N(μ, LLᵀ) (full covariance) trained by Adam on the reparameterized ELBO; returns q and its ELBO path."""
+    """q = N(μ, LLᵀ) (full covariance) trained by Adam on the reparameterized ELBO; returns q and its ELBO path.
+
+    Args:
+        model: the linear Gaussian model.
+        x: one observation.
+        steps: Adam steps (cosine-decayed learning rate from 0.02).
+        prior_kl: KL(q‖p(z)) used in the ELBO.
+
+    Returns:
+        ``(q, path)``: the trained q (detached) and the ELBO estimate at each step.
+    """
     mean = torch.zeros(LATENT, dtype=torch.float64, requires_grad=True)
     raw = torch.zeros(LATENT, LATENT, dtype=torch.float64, requires_grad=True)  # L = tril(raw), diag = exp(·)
     opt = torch.optim.Adam([mean, raw], lr=0.02)
@@ -75,7 +96,17 @@ def train_q(model: LinearGaussian, x: Tensor, steps: int, prior_kl: PriorKL) -> 
 
 
 def scale_tril(raw: Tensor) -> Tensor:
-    """Lower-triangular L with a positive diagonal exp(diag(raw))."""
+    """Lower-triangular L with a positive diagonal exp(diag(raw)).
+
+    Args:
+        raw: a square tensor.
+
+    Returns:
+        L, with L's strict lower triangle from ``raw`` and its diagonal exp of ``raw``'s.
+
+    >>> scale_tril(torch.zeros(2, 2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     return torch.tril(raw, -1) + torch.diag(raw.diagonal().exp())
 
 
@@ -87,6 +118,15 @@ def run_elbo_jensen(quick: bool, out: Path, seed: int = 0, prior_kl: PriorKL = k
     Tolerances: 5 Monte Carlo standard errors of the ELBO (from 200 000 samples, ≈ 0.03 nats) for random q;
     1e-9 at q = p(z|x), where log p(x, z) − log q(z) is the same constant log p(x) for every sample; 0.01 nats for
     q trained by Adam (its remaining KL(q‖p(z|x)) is ≈ 1e-3).
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        prior_kl: KL(q‖p(z)) used in the ELBO (default torch's; the planted error passes a wrong one).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -123,7 +163,19 @@ def run_elbo_jensen(quick: bool, out: Path, seed: int = 0, prior_kl: PriorKL = k
 
 def plot_gaps(gaps: list[float], kls: list[float], ses: list[float], path: list[float], log_px: float,
               out: Path) -> str:
-    """Left: measured gap against KL(q‖p(z|x)); right: the ELBO during training approaching log p(x)."""
+    """Left: measured gap against KL(q‖p(z|x)); right: the ELBO during training approaching log p(x).
+
+    Args:
+        gaps: log p(x) − ELBO of each random q.
+        kls: KL(q‖p(z|x)) of each random q.
+        ses: the ELBO estimates' standard errors.
+        path: the ELBO during training.
+        log_px: log p(x).
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(2, 1)
     ax = axes[0, 0]
     top = max(kls + gaps) * 1.1
@@ -148,7 +200,22 @@ CENTRES = [-3.0, -1.0, 1.0, 3.0]
 
 
 def discrete_elbo(logits: Tensor, log_lik: Tensor, log_prior: Tensor, entropy_sign: float = 1.0) -> Tensor:
-    """ELBO(q) = Σ_z q(z)[log p(x|z) + log p(z) − log q(z)], q = softmax(logits) (exact: a finite sum)."""
+    """ELBO(q) = Σ_z q(z)[log p(x|z) + log p(z) − log q(z)], q = softmax(logits) (exact: a finite sum).
+
+    Args:
+        logits: q's logits, shape (…, K).
+        log_lik: log p(x|z) for each z, shape (…, K).
+        log_prior: log p(z), shape (K,).
+        entropy_sign: the sign of the −log q term (1: right; the planted error passes another).
+
+    Returns:
+        The ELBO, shape (…).
+
+    >>> log_prior = torch.tensor([0.25, 0.75], dtype=torch.float64).log()
+    >>> value = discrete_elbo(log_prior, torch.zeros(2, dtype=torch.float64), log_prior)  # q = prior, p(x|z) = 1
+    >>> abs(value.item()) < 1e-12  # ELBO = log p(x) = log 1
+    True
+    """
     log_q = torch.log_softmax(logits, -1)
     q = log_q.exp()
     return (q * (log_lik + log_prior - entropy_sign * log_q)).sum(-1)
@@ -162,6 +229,15 @@ def run_optimal_posterior(quick: bool, out: Path, seed: int = 0, entropy_sign: f
     Model: z ∈ {0..3} with prior (0.1, 0.2, 0.3, 0.4), p(x|z) = N(x; c_z, 1); five observations x. Tolerances:
     1e-4 on max |q − p(z|x)| and on |ELBO − log p(x)|: the ELBO is an exact finite sum and concave in q, so
     L-BFGS on the logits converges to ≈ 1e-8. ``entropy_sign`` ≠ 1 plants a wrong −Σq log q term.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        entropy_sign: the sign of the ELBO's −log q term while training (1: right; ≠ 1: the planted error).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     xs = torch.tensor([-2.5, -0.3, 0.4, 1.7, 4.0], dtype=torch.float64)
@@ -193,7 +269,17 @@ def run_optimal_posterior(quick: bool, out: Path, seed: int = 0, entropy_sign: f
 
 
 def plot_posterior(xs: Tensor, q: Tensor, posterior: Tensor, out: Path) -> str:
-    """Trained q(z|x) as bars against the exact posterior p(z|x) as markers, one group per observation."""
+    """Trained q(z|x) as bars against the exact posterior p(z|x) as markers, one group per observation.
+
+    Args:
+        xs: the observations, shape (n,).
+        q: the trained q(z|x), shape (n, K).
+        posterior: the exact p(z|x), shape (n, K).
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(width=7.0)
     ax = axes[0, 0]
     k = len(PRIOR)

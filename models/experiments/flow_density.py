@@ -29,6 +29,14 @@ def run_flow_density(quick: bool, out: Path, seed: int = 0) -> list[dict]:
     Tolerances: 1e-8 on the log-determinant (float64 copy of the flow; rounding is ≈ 1e-14); 0.01 on the integral
     (midpoint rule on a grid 3× finer than the thinnest feature, plus the mass outside [−4, 4]², both ≲ 1e-3
     here); the paired KL estimate may fall below 0 by at most 3 of its standard errors.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     data = flow.split_data(seed)
@@ -61,7 +69,16 @@ def run_flow_density(quick: bool, out: Path, seed: int = 0) -> list[dict]:
 
 
 def plot_densities(model: np.ndarray, exact: np.ndarray, out: Path) -> str:
-    """The flow's density beside the exact two-moons density on the same grid (standardized coordinates)."""
+    """The flow's density beside the exact two-moons density on the same grid (standardized coordinates).
+
+    Args:
+        model: the flow's density on the grid.
+        exact: the exact density on the same grid.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(2, 1, 4.5, 4.0)
     extent = [-EDGE, EDGE, -EDGE, EDGE]
     vmax = float(np.quantile(exact, 0.999))

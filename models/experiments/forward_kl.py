@@ -35,23 +35,57 @@ def p_data() -> torch.distributions.Distribution:
 
 
 def data_density(x: np.ndarray) -> np.ndarray:
-    """p_data on a NumPy grid."""
+    """p_data on a NumPy grid.
+
+    Args:
+        x: points, any shape.
+
+    Returns:
+        p_data(x), the shape of ``x``.
+    """
     return 0.5 * stats.norm.pdf(x, -MODES, MODE_STD) + 0.5 * stats.norm.pdf(x, MODES, MODE_STD)
 
 
 def forward_objective(q: Normal, p: torch.distributions.Distribution, batch: int) -> Tensor:
-    """−E_data[log q(x)] (negative log-likelihood) on fresh data samples."""
+    """−E_data[log q(x)] (negative log-likelihood) on fresh data samples.
+
+    Args:
+        q: the Gaussian being fitted.
+        p: the data distribution (event shape (1,)).
+        batch: samples drawn from ``p``.
+
+    Returns:
+        The scalar estimate.
+    """
     return -q.log_prob(p.sample((batch,))[:, 0]).mean()
 
 
 def reverse_objective(q: Normal, p: torch.distributions.Distribution, batch: int) -> Tensor:
-    """KL(q‖p_data) = E_q[log q − log p_data] with reparameterized samples x = m + s·ε."""
+    """KL(q‖p_data) = E_q[log q − log p_data] with reparameterized samples x = m + s·ε.
+
+    Args:
+        q: the Gaussian being fitted.
+        p: the data distribution (event shape (1,)).
+        batch: samples drawn from ``q``.
+
+    Returns:
+        The scalar estimate (differentiable in q's parameters).
+    """
     x = q.rsample((batch,))
     return (q.log_prob(x) - p.log_prob(x.unsqueeze(-1))).mean()
 
 
 def fit_gaussian(objective: Objective, start: tuple[float, float], steps: int) -> tuple[float, float]:
-    """(m, s) of N(m, s²) minimizing ``objective`` by Adam (lr 0.03, cosine decay), s = exp(log s) > 0."""
+    """(m, s) of N(m, s²) minimizing ``objective`` by Adam (lr 0.03, cosine decay), s = exp(log s) > 0.
+
+    Args:
+        objective: (q, p_data, batch) ↦ the estimate to minimize.
+        start: the initial (m, s).
+        steps: Adam steps, at batch 4096.
+
+    Returns:
+        The fitted (m, s).
+    """
     params = torch.tensor([start[0], math.log(start[1])], requires_grad=True)
     opt = torch.optim.Adam([params], lr=0.03)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
@@ -66,13 +100,28 @@ def fit_gaussian(objective: Objective, start: tuple[float, float], steps: int) -
 
 
 def kl_quadrature(log_a: np.ndarray, log_b: np.ndarray) -> float:
-    """KL(a‖b) = ∫ a log(a/b) on GRID by the trapezoid rule (a, b given as log-densities on GRID)."""
+    """KL(a‖b) = ∫ a log(a/b) on GRID by the trapezoid rule (a, b given as log-densities on GRID).
+
+    Args:
+        log_a: log a on :data:`GRID`.
+        log_b: log b on :data:`GRID`.
+
+    Returns:
+        The KL in nats.
+    """
     a = np.exp(log_a)
     return float(np.trapezoid(a * (log_a - log_b), GRID))
 
 
 def expected_reverse_fit(start: tuple[float, float]) -> tuple[float, float]:
-    """argmin_{m, s} KL(N(m, s²)‖p_data) by quadrature and Nelder–Mead from ``start`` (the local mode it seeks)."""
+    """argmin_{m, s} KL(N(m, s²)‖p_data) by quadrature and Nelder–Mead from ``start`` (the local mode it seeks).
+
+    Args:
+        start: the initial (m, s) (the same as the Adam fit's, so both seek the same mode).
+
+    Returns:
+        The (m, s) found.
+    """
     log_p = np.log(data_density(GRID))
 
     def kl(v: np.ndarray) -> float:
@@ -92,6 +141,16 @@ def run_nll_forward_kl(quick: bool, out: Path, seed: int = 0, forward: Objective
     Tolerances: 0.05 on each fitted mean and std (the last steps' gradient noise at batch 4096 moves them
     by ≈ 0.01); 0.01 nats on NLL vs KL + H (Monte Carlo SE over 200 000 samples ≈ 0.002). Swapping the two
     objectives moves the fitted mean by ≈ 2 and the std by ≈ 1.5.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        forward: the objective of the maximum-likelihood fit (the planted error passes the reverse one).
+        reverse: the objective of the reverse-KL fit.
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     steps = 600 if quick else 2000
@@ -121,7 +180,16 @@ def run_nll_forward_kl(quick: bool, out: Path, seed: int = 0, forward: Objective
 
 
 def plot_fits(forward: tuple[float, float], reverse: tuple[float, float], out: Path) -> str:
-    """p_data with the forward (mode covering) and reverse (mode seeking) Gaussian fits."""
+    """p_data with the forward (mode covering) and reverse (mode seeking) Gaussian fits.
+
+    Args:
+        forward: (m, s) of the forward fit.
+        reverse: (m, s) of the reverse fit.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(width=6.0)
     ax = axes[0, 0]
     x = np.linspace(-5, 5, 1001)

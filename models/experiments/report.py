@@ -23,7 +23,23 @@ COMPARISONS: dict[str, str] = {
 
 
 def passes(measured: float, theory: float, tolerance: float, comparison: str) -> bool:
-    """The pass rule named by ``comparison`` (see COMPARISONS); NaN never passes."""
+    """The pass rule named by ``comparison`` (see COMPARISONS); NaN never passes.
+
+    Args:
+        measured: the measured value.
+        theory: the value the theory predicts.
+        tolerance: the allowed deviation (≥ 0).
+        comparison: a key of :data:`COMPARISONS`.
+
+    Returns:
+        Whether the rule holds (False for a NaN measurement).
+
+    Raises:
+        ValueError: an unknown comparison or a negative tolerance.
+
+    >>> passes(1.05, 1.0, 0.1, "abs"), passes(float("nan"), 1.0, 0.1, "abs"), passes(0.5, 1.0, 0.0, "le")
+    (True, False, True)
+    """
     if comparison not in COMPARISONS:
         raise ValueError(f"unknown comparison {comparison!r}; choose one of {sorted(COMPARISONS)}")
     if tolerance < 0:
@@ -41,7 +57,27 @@ def passes(measured: float, theory: float, tolerance: float, comparison: str) ->
 
 def row(result_id: str, name: str, measured: float, theory: float, tolerance: float, *,
         comparison: str = "abs", plots: list[str] | None = None, details: dict[str, Any] | None = None) -> dict:
-    """One experiment row in the schema of ``experiments.json``; status is "pass" or "fail"."""
+    """One experiment row in the schema of ``experiments.json``; status is "pass" or "fail".
+
+    Args:
+        result_id: the catalog ID the row checks.
+        name: what was measured against what.
+        measured: the measured value.
+        theory: the value the theory predicts.
+        tolerance: the allowed deviation (≥ 0).
+        comparison: how measured and theory are compared (a key of :data:`COMPARISONS`).
+        plots: the paths of the figures showing the measurement.
+        details: more numbers to keep with the row.
+
+    Returns:
+        ``{"id", "name", "measured", "theory", "tolerance", "status", "plots", "details"}``.
+
+    Raises:
+        ValueError: an unknown comparison or a negative tolerance.
+
+    >>> row("demo.id", "x vs 1", 1.2, 1.0, 0.1)["status"]
+    'fail'
+    """
     measured, theory, tolerance = float(measured), float(theory), float(tolerance)
     return {
         "id": result_id,
@@ -64,6 +100,12 @@ def single_threaded(fn: F) -> F:
     These networks are tiny (≤ 64 units, batches ≤ 8192): a second thread did not shorten a discriminator fit
     and doubled its CPU time, and on a shared, oversubscribed machine `all --quick` took 530 s of CPU with two
     threads against 53 s with one (thread synchronization spinning, not arithmetic).
+
+    Args:
+        fn: the function to wrap.
+
+    Returns:
+        The wrapped function (same name and docstring).
     """
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -78,14 +120,31 @@ def single_threaded(fn: F) -> F:
 
 
 def seed_everything(seed: int) -> np.random.Generator:
-    """Seed torch and Python's random; return a NumPy generator with the same seed (NumPy's global stays unused)."""
+    """Seed torch and Python's random; return a NumPy generator with the same seed (NumPy's global stays unused).
+
+    Args:
+        seed: the seed.
+
+    Returns:
+        ``np.random.default_rng(seed)``.
+    """
     random.seed(seed)
     torch.manual_seed(seed)
     return np.random.default_rng(seed)
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 4.0) -> tuple[Any, Any]:
-    """A matplotlib (figure, axes) pair on the Agg backend, so no display is needed."""
+    """A matplotlib (figure, axes) pair on the Agg backend, so no display is needed.
+
+    Args:
+        ncols: columns of axes.
+        nrows: rows of axes.
+        width: inches per column.
+        height: inches per row.
+
+    Returns:
+        ``(figure, axes)``, axes always a 2-D array (``axes[row, col]``).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,7 +154,16 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 4
 
 
 def save(fig, out: Path, name: str) -> str:
-    """Write ``fig`` to ``out/name`` as PNG, close it, and return the path as a string."""
+    """Write ``fig`` to ``out/name`` as PNG, close it, and return the path as a string.
+
+    Args:
+        fig: the figure (closed afterwards).
+        out: the folder (created if needed).
+        name: the file's name.
+
+    Returns:
+        The path written.
+    """
     import matplotlib.pyplot as plt
 
     out.mkdir(parents=True, exist_ok=True)
@@ -118,11 +186,26 @@ def _finite(value: Any) -> Any:
 
 
 def to_json(rows: list[dict]) -> str:
-    """``{"experiments": rows}`` as strict JSON text (non-finite floats become strings)."""
+    """``{"experiments": rows}`` as strict JSON text (non-finite floats become strings).
+
+    Args:
+        rows: the experiment rows.
+
+    Returns:
+        The JSON text, indented by 2.
+
+    >>> json.loads(to_json([{"measured": float("inf")}]))  # strict JSON: no Infinity token
+    {'experiments': [{'measured': 'inf'}]}
+    """
     return json.dumps({"experiments": _finite(rows)}, indent=2, ensure_ascii=False)
 
 
 def write_json(rows: list[dict], path: Path) -> None:
-    """Write ``to_json(rows)`` to ``path``."""
+    """Write ``to_json(rows)`` to ``path``.
+
+    Args:
+        rows: the experiment rows.
+        path: the file (its folder is created if needed).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_json(rows) + "\n")
