@@ -26,8 +26,6 @@ DOCUMENTED_BY_DECORATOR = {
     "fuzz_property": "a fuzz property takes (formulas, example), fixed by derivations.numeric.core.fuzz_property",
 }
 
-_TODO_EXPERIMENT = "TODO(issue 11): experiment helpers and plots; run_* are documented by their module's docstring"
-
 #: Modules not yet audited, each with why (all TODO: what is left of issue 11's docstring item).
 EXEMPT: dict[str, str] = {
     "derivations/duality.py": "TODO(issue 11): dot(u, v) is a helper of the closed forms (the card module's "
@@ -35,14 +33,6 @@ EXEMPT: dict[str, str] = {
     "derivations/gan.py": "TODO(issue 11): densities(decl) and mixture(p, q), helpers of the closed forms",
     "derivations/pytest_plugin.py": "TODO(issue 11): pytest_configure has no docstring (hook: pytest's arguments)",
     "derivations/ridge.py": "TODO(issue 11): penalty_matrix(p) takes a size, not a value, so no @takes; no Args",
-    "models/experiments/hybrid_loss.py": _TODO_EXPERIMENT,
-    "models/experiments/minimax_gradient.py": _TODO_EXPERIMENT,
-    "models/experiments/optimal_discriminator.py": _TODO_EXPERIMENT,
-    "models/experiments/projection.py": _TODO_EXPERIMENT,
-    "models/experiments/reparameterization.py": _TODO_EXPERIMENT,
-    "models/experiments/ridge.py": _TODO_EXPERIMENT,
-    "models/experiments/value_jsd.py": _TODO_EXPERIMENT,
-    "models/experiments/wasserstein.py": _TODO_EXPERIMENT,
 }
 
 
