@@ -102,3 +102,11 @@ def test_an_integration_variable_declared_positive_is_not_assumed_positive_beyon
     assert step("x: positive", r"\int_{-1}^{1} |x| \, dx = 0")["verdict"] == "REFUTED"
     assert step("x: positive", r"\int_{-1}^{1} |x| \, dx = 1")["verdict"] == "PROVED"
     assert step("x: positive", r"\int_{0}^{1} |x| \, dx = \frac{1}{2}")["verdict"] == "PROVED"
+
+
+def test_a_product_of_exponentials_is_integrated_without_zero_times_infinity():
+    # e^{-z²/2} e^{z/5 - 3} / √(2π) integrates to e^{-3 + 1/50} (the normal's moment generating function);
+    # as a product of two floats it is 0·∞ = nan for large z.
+    z = sp.Symbol("z", real=True)
+    body = sp.exp(-z**2 / 2) * sp.exp(z / 5 - 3) / sp.sqrt(2 * sp.pi)
+    assert float(worlds._quad(z, body, -sp.oo, sp.oo)) == pytest.approx(math.exp(-3 + 1 / 50), rel=1e-10)
