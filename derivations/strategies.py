@@ -123,7 +123,7 @@ def logits(bound: float = 30.0) -> st.SearchStrategy[float]:
     """Discriminator logits h ∈ [−bound, bound]; σ(h) stays representable and ≠ 0, 1 for bound ≤ 30.
 
     Args:
-        bound: the largest |h| drawn (> 0).
+        bound: the largest absolute value of h drawn (> 0).
 
     Returns:
         A strategy of floats h ∈ [−bound, bound].
@@ -297,7 +297,7 @@ def gaussian_params(dim: int | None = None, max_dim: int = 4, mean_bound: float 
     Args:
         dim: the dimension d; None draws it from [1, max_dim].
         max_dim: the largest dimension drawn when dim is None.
-        mean_bound: the largest |μᵢ| drawn.
+        mean_bound: the largest absolute value of a mean's entry drawn.
         sd_low: the smallest σᵢ drawn (> 0).
         sd_high: the largest σᵢ drawn.
 
@@ -351,7 +351,7 @@ def class_means(min_classes: int = 2, max_classes: int = 5, max_dim: int = 4, bo
         min_classes: the smallest number of classes K drawn.
         max_classes: the largest number of classes K drawn.
         max_dim: the largest feature dimension d drawn.
-        bound: the largest |entry| drawn.
+        bound: the largest absolute value of an entry drawn.
 
     Returns:
         A strategy of tuples (M, M̂) of float64 arrays of shape (K, d).
@@ -501,7 +501,7 @@ def weight_vectors(dim: int | None = None, max_dim: int = 4, bound: float = 5.0)
     Args:
         dim: the dimension d; None draws it from [1, max_dim].
         max_dim: the largest dimension drawn when dim is None.
-        bound: the largest |entry| drawn (> 0).
+        bound: the largest absolute value of an entry drawn (> 0).
 
     Returns:
         A strategy of float64 arrays of shape (d,) with entries in [−bound, bound].
@@ -521,7 +521,7 @@ def logistic_problems(max_dim: int = 3, max_points: int = 5, bound: float = 3.0
     Args:
         max_dim: the largest dimension d drawn.
         max_points: the most real points m and generated points k drawn (each ≥ 1).
-        bound: the largest |entry| of w, X and G drawn.
+        bound: the largest absolute value of an entry of w, X and G drawn.
 
     Returns:
         A strategy of tuples (w, X, G, c): w of shape (d,), X of (m, d), G of (k, d) and c ∈ [0.1, 10].
@@ -704,7 +704,7 @@ def tensor_specs(batch: st.SearchStrategy[int] | None = None, example: st.Search
         device: a strategy of device names (default :func:`devices`).
 
     Returns:
-        A strategy of :class:`TensorSpec` with shape (batch, *example).
+        A strategy of :class:`TensorSpec` with shape ``(batch, *example)``.
 
     Raises:
         TypeError: if an argument is given but is not a strategy.
