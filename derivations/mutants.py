@@ -418,6 +418,8 @@ def reference_verdict(moves: dict[str, list[str] | None]) -> dict:
     'independent'
     >>> reference_verdict({"m1": ["estimate", "expected"]})["reference"]
     'moves with the formula'
+    >>> reference_verdict({"m1": ["estimate"], "m2": ["expected"]})["reference"]  # two formulas compared
+    'moves with the formula'
     """
     compared = {m: v for m, v in moves.items() if v is not None}
     both = [m for m, v in compared.items() if v == ["estimate", "expected"]]

@@ -128,8 +128,8 @@ def wrong_number(c: sp.Basic) -> sp.Basic:
     Returns:
         c + 1 for an integer c > 0, c − 1 for an integer c ≤ 0, else 2c.
 
-    >>> wrong_number(sp.Integer(2)), wrong_number(sp.Rational(1, 2))
-    (3, 1)
+    >>> wrong_number(sp.Integer(2)), wrong_number(sp.Integer(-2)), wrong_number(sp.Rational(1, 2))
+    (3, -3, 1)
     """
     if isinstance(c, sp.Integer):
         return c + 1 if c > 0 else c - 1

@@ -36,8 +36,8 @@ def gaussian(mean: list[float], std: list[float]) -> Distribution:
     Returns:
         The distribution.
 
-    >>> round(gaussian([0.0], [1.0]).log_prob(torch.tensor([0.0])).item(), 6)  # −½ log 2π
-    -0.918939
+    >>> round(gaussian([0.0], [2.0]).log_prob(torch.tensor([0.0])).item(), 6)  # −½ log(2π·2²)
+    -1.612086
     """
     return Independent(Normal(torch.tensor(mean), torch.tensor(std)), 1)
 
@@ -195,8 +195,8 @@ def moons_arcs(t: np.ndarray) -> np.ndarray:
     Returns:
         The arc points: index 0 the outer arc, 1 the inner.
 
-    >>> moons_arcs(np.array([0.0])).tolist()
-    [[[1.0, 0.0]], [[0.0, 0.5]]]
+    >>> moons_arcs(np.array([0.0, np.pi / 2])).round(12).tolist()
+    [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.5], [1.0, -0.5]]]
     """
     outer = np.stack([np.cos(t), np.sin(t)], axis=-1)
     inner = np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=-1)

@@ -169,6 +169,10 @@ def epoch_permutation(seed: int, epoch: int, n: int, device: torch.device, passe
     >>> order = epoch_permutation(0, 3, 5, torch.device("cpu"), passes=2)
     >>> sorted(order[:5].tolist()), sorted(order[5:].tolist())
     ([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
+    >>> order[:5].tolist() != order[5:].tolist()  # two fresh shuffles, not one repeated
+    True
+    >>> torch.equal(order, epoch_permutation(0, 3, 5, torch.device("cpu"), passes=2))  # replayed on resume
+    True
     """
     orders = [torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch * passes + j))
               for j in range(passes)]

@@ -64,8 +64,10 @@ def binary_entropy_of_sigmoid(u: Tensor) -> Tensor:
     Returns:
         H_b(σ(u)) elementwise, in [0, log 2].
 
-    >>> round(binary_entropy_of_sigmoid(torch.tensor(0.0)).item(), 6)  # log 2
-    0.693147
+    >>> u = torch.tensor([0.0, 2.0])
+    >>> p = torch.sigmoid(u)
+    >>> torch.allclose(binary_entropy_of_sigmoid(u), -(p * p.log() + (1 - p) * (1 - p).log()))  # −p log p − …
+    True
     """
     p = torch.sigmoid(u)
     return p * softplus(-u) + (1 - p) * softplus(u)

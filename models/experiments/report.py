@@ -37,7 +37,7 @@ def passes(measured: float, theory: float, tolerance: float, comparison: str) ->
     Raises:
         ValueError: an unknown comparison or a negative tolerance.
 
-    >>> passes(1.05, 1.0, 0.1, "abs"), passes(float("nan"), 1.0, 0.1, "abs"), passes(0.5, 1.0, 0.0, "le")
+    >>> passes(1.05, 1.0, 0.1, "abs"), passes(float("nan"), 1.0, 0.1, "abs"), passes(1.05, 1.0, 0.1, "le")
     (True, False, True)
     """
     if comparison not in COMPARISONS:
