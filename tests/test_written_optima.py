@@ -123,3 +123,12 @@ def test_an_optimum_body_runs_to_the_relation():
     a, c = scope.symbols["a"], scope.symbols["c"]
     assert expression(r"\min_{a} (a - c)^2 + a", scope) == Minimum((a - c) ** 2 + a, a)
     assert sp.simplify(expression(r"\min_{a} (a - c)^2 + 1", scope).args[0] - ((a - c) ** 2 + 1)) == 0
+
+
+def test_a_minimum_that_changes_where_the_hessian_becomes_singular_is_never_proved():
+    # a² + c²b² − 2cb has minimum −1 for c ≠ 0 but 0 at c = 0 (then b is free and the objective is a²).
+    s = step(r"\min_{a,b} a^2 + c^2 b^2 - 2 c b = -1")
+    assert s["verdict"] != "PROVED" and "singular" in s["message"]
+    # singular for every c, yet the stationary point a = -b - 1 exists everywhere: the minimum is -1.
+    assert step(r"\min_{a,b} (a + b)^2 + 2(a + b) = -1")["verdict"] == "PROVED"
+    assert step(r"\min_{a,b} (a - 1)^2 + c^2 b^2 = 0")["verdict"] == "PROVED"

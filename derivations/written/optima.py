@@ -76,6 +76,11 @@ def quadratic(opt, scope: Scope, pointwise_sign, timed) -> dict:
     if not isinstance(sols, sp.FiniteSet) or len(sols) != 1:
         raise NotQuadratic("no stationary point: the objective is unbounded below")
     (sol,) = tuple(sols)
+    if not unique and any(sp.denom(sp.together(v)).free_symbols for v in sol):
+        # The Hessian is singular at some parameter values (c = 0 in a² + c²b² − 2cb): there the generic
+        # stationary point does not exist and the minimum may be elsewhere (or −∞).
+        raise NotQuadratic("the stationary point divides by an expression that may vanish (the Hessian may be "
+                           "singular for some parameter values)")
     free = set().union(*(v.free_symbols for v in sol)) & set(xs)
     point = {x: v.xreplace({f: 0 for f in free}) for x, v in zip(xs, sol, strict=False)}
     return {"g": g, "xs": xs, "point": point, "value": sp.simplify(g.xreplace(point)), "unique": unique and not free}
