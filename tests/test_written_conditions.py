@@ -168,3 +168,16 @@ def test_a_refuted_conclusion_has_its_counterexample_inside_the_premise():
 def test_a_further_implication_does_not_inherit_the_premise_silently():
     verdicts = marks("x: real", r"x \ge 0 \Rightarrow \sqrt{x^2} = x", r"\Rightarrow x = \sqrt{x^2}")
     assert verdicts[0] == "PROVED" and verdicts[1] != "PROVED"
+
+
+def test_a_condition_on_a_finite_set_keeps_the_values_that_satisfy_it():
+    front = 'x: "{-1, 0, 1}"'
+    assert marks(front, r"x^2 = x \quad \text{for } x \ge 0") == ["PROVED"]  # 0 and 1
+    assert marks(front, r"x^2 = x") == ["REFUTED"]  # -1
+    assert marks(front, r"x^2 = x \quad \text{for } x \ge 0 \text{ and } x \le 0") == ["PROVED"]  # only 0
+    assert marks(front, r"x^2 = 1 \quad \text{for } x \ge 0 \text{ and } x \le 0") == ["REFUTED"]
+
+
+def test_a_condition_that_leaves_a_single_real_point_is_undecided():
+    rep = check(parse(doc("x: real", r"x^2 = 4 \quad \text{for } x \ge 2 \text{ and } x \le 2")))
+    assert rep["steps"][0]["verdict"] == "UNDECIDED" and "single point" in rep["steps"][0]["message"]

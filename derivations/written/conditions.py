@@ -322,10 +322,18 @@ def restrict(scope: Scope, conditions: list[Condition]) -> Restriction:
         dom = domains.get(sym, scope.domains[sym])
         iv = Interval_of(dom.interval, op, bound)
         values = tuple(v for v in dom.values if sp.sympify(v) in iv)
-        if iv.is_empty or not isinstance(iv, sp.Interval) or (dom.values and not values) or (
+        if dom.values:
+            if not values:
+                raise EmptyDomain(f"no {sym} in {dom.describe()} satisfies {c.latex}")
+        elif isinstance(iv, sp.FiniteSet):
+            raise EmptyDomain(f"{c.latex} leaves the single point {sym} = {iv.inf}: write that value in the step")
+        elif iv.is_empty or not isinstance(iv, sp.Interval) or (
                 dom.integer and not any(sp.Integer(k) in iv for k in _integers_near(iv))):
             raise EmptyDomain(f"no {sym} in {dom.describe()} satisfies {c.latex}")
-        domains[sym] = Domain(iv if not values else sp.Interval(min(values), max(values)), dom.integer, values)
+        if values:  # a finite set keeps its values; its interval only carries the sign facts
+            lo, hi = min(values), max(values)
+            iv = sp.Interval(lo, hi) if lo < hi else sp.Interval(lo, lo + 1)
+        domains[sym] = Domain(iv, dom.integer, values)
     mapping = {}
     for sym, dom in domains.items():
         del new.domains[sym]
