@@ -34,6 +34,16 @@ def run_hybrid_loss_kl(quick: bool, out: Path, seed: int = 0, d_loss: Discrimina
     under p_θ (≈ 0.03 nats RMSE, see gan.logit_log_ratio) averages out to ≲ 0.015. Wrong losses miss by far more:
     measured at the same discriminators, the non-saturating −E log D gives 0.71–1.13 nats and the minimax
     E log(1−D) gives −0.69 to −0.52 nats against KL = 0.02–0.54.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        d_loss: the discriminator's training loss (the planted error passes a wrong one).
+        g_loss: the generator loss measured at the trained discriminator (default the hybrid loss).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     p_data = gaussian([0.0], [1.0])
@@ -53,7 +63,17 @@ def run_hybrid_loss_kl(quick: bool, out: Path, seed: int = 0, d_loss: Discrimina
 
 
 def plot_hybrid(measured: list[float], theory: list[float], errors: list[float], out: Path) -> str:
-    """Measured hybrid loss against the closed-form KL, with the line y = x."""
+    """Measured hybrid loss against the closed-form KL, with the line y = x.
+
+    Args:
+        measured: the hybrid loss at each trained discriminator.
+        theory: the closed-form KL(p_θ‖p_data) of each pair.
+        errors: the measurements' Monte Carlo standard errors.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure()
     ax = axes[0, 0]
     top = max(theory + measured) * 1.1

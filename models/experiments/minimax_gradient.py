@@ -24,14 +24,33 @@ DATA_MEAN = 8.0
 
 
 def generator_gradients(net: nn.Module, theta: Tensor, z: Tensor, loss: GeneratorLoss) -> Tensor:
-    """∇_θ loss(h(G_θ(z))) by autograd."""
+    """∇_θ loss(h(G_θ(z))) by autograd.
+
+    Args:
+        net: the discriminator (one logit per sample).
+        theta: the generator's (μ, s).
+        z: latent samples, shape (n, 1).
+        loss: the generator loss of the logits.
+
+    Returns:
+        The gradient, shape (2,).
+    """
     theta = theta.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(loss(logit(net, generate(theta, z))), theta)
     return grad
 
 
 def formula_gradients(net: nn.Module, theta: Tensor, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """(E[−σ(h)∂h/∂θ], E[−(1−σ(h))∂h/∂θ], σ(h)) with ∂h/∂θ = h'(x)·(1, z) computed from h'(x) alone."""
+    """(E[−σ(h)∂h/∂θ], E[−(1−σ(h))∂h/∂θ], σ(h)) with ∂h/∂θ = h'(x)·(1, z) computed from h'(x) alone.
+
+    Args:
+        net: the discriminator (one logit per sample).
+        theta: the generator's (μ, s).
+        z: latent samples, shape (n, 1).
+
+    Returns:
+        The minimax and the non-saturating gradient (each shape (2,)), and D(G(z)) per sample.
+    """
     x = generate(theta.detach(), z).requires_grad_(True)
     h = logit(net, x)
     (h_prime,) = torch.autograd.grad(h.sum(), x)  # per-sample h'(x): samples do not interact
@@ -41,12 +60,30 @@ def formula_gradients(net: nn.Module, theta: Tensor, z: Tensor) -> tuple[Tensor,
 
 
 def generate(theta: Tensor, z: Tensor) -> Tensor:
-    """G_θ(z) = μ + s·z."""
+    """G_θ(z) = μ + s·z.
+
+    Args:
+        theta: (μ, s).
+        z: latent samples.
+
+    Returns:
+        The generated samples, the shape of ``z``.
+
+    >>> generate(torch.tensor([1.0, 2.0]), torch.tensor([[0.0], [1.0]])).tolist()
+    [[1.0], [3.0]]
+    """
     return theta[0] + theta[1] * z
 
 
 def discriminator_step(net: nn.Module, opt: torch.optim.Optimizer, theta: Tensor, batch: int = 1024) -> None:
-    """One Adam step on L_D with fresh data and generator samples (the generator held fixed)."""
+    """One Adam step on L_D with fresh data and generator samples (the generator held fixed).
+
+    Args:
+        net: the discriminator, updated in place.
+        opt: its optimizer.
+        theta: the generator's (μ, s).
+        batch: samples from each side.
+    """
     data = DATA_MEAN + torch.randn(batch, 1, dtype=torch.float64)
     fake = generate(theta.detach(), torch.randn(batch, 1, dtype=torch.float64))
     loss = d_loss_gan(logit(net, data), logit(net, fake))
@@ -59,6 +96,14 @@ def train_generator(loss: GeneratorLoss, steps: int, seed: int) -> list[float]:
     """Alternating training from a strong discriminator: 1 D step, then 1 SGD step (lr 0.05) on θ; returns μ_t.
 
     SGD, not Adam, because Adam divides by the gradient's running RMS and would hide the vanishing gradient.
+
+    Args:
+        loss: the generator loss of the logits.
+        steps: generator steps after the 300 discriminator-only steps.
+        seed: the seed of torch.
+
+    Returns:
+        μ before the first generator step and after each one.
     """
     torch.manual_seed(seed)
     net = mlp(1).double()
@@ -89,6 +134,16 @@ def run_minimax_gradient(quick: bool, out: Path, seed: int = 0, minimax_loss: Ge
     weighted mean of D over the tail samples, where the logit is steepest, so it exceeds E[D(G(z))] ≈ 1e-5–3e-4;
     a swapped loss keeps it at 1); in training, the non-saturating generator's mean reaches 8 ± 0.5 (mean of the
     last 20% of steps) while the minimax one moves < 0.5 from 0.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        minimax_loss: the loss whose gradient should vanish (the planted error swaps the two).
+        nonsaturating_loss: the loss whose gradient should not.
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     net = mlp(1).double()
@@ -129,7 +184,16 @@ def run_minimax_gradient(quick: bool, out: Path, seed: int = 0, minimax_loss: Ge
 
 
 def plot_gradients(records: list[dict], trajectories: dict[str, list[float]], out: Path) -> str:
-    """Left: gradient norms against E[D(G(z))]; right: the generator mean during training."""
+    """Left: gradient norms against E[D(G(z))]; right: the generator mean during training.
+
+    Args:
+        records: at each checkpoint, the mean D(G(z)) and both gradient norms.
+        trajectories: μ during training, by loss name.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(2, 1, 5.0, 4.0)
     ax = axes[0, 0]
     d = [r["mean_D"] for r in records]

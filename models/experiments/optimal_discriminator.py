@@ -27,13 +27,33 @@ def budget(quick: bool, dim: int) -> dict[str, int]:
     """Steps and batch size: quick mode is enough for the stated tolerances, the full run tightens the errors.
 
     2-D gets twice the steps: the log-ratio surface has more to fit than the 1-D curve.
+
+    Args:
+        quick: the CI-sized budget.
+        dim: the data's dimension.
+
+    Returns:
+        ``{"steps", "batch"}`` for :func:`models.toy.train_discriminator`.
+
+    >>> budget(True, 2)
+    {'steps': 2000, 'batch': 2048}
     """
     steps = 1000 * dim if quick else 3000 * dim
     return {"steps": steps, "batch": 2048 if quick else 8192}
 
 
 def fit(p_data: Distribution, p_model: Distribution, quick: bool, loss: DiscriminatorLoss) -> nn.Module:
-    """A 2×64 SiLU discriminator trained by Adam (lr 3e-3, cosine decay) on fresh samples of both densities."""
+    """A 2×64 SiLU discriminator trained by Adam (lr 3e-3, cosine decay) on fresh samples of both densities.
+
+    Args:
+        p_data: the data distribution (event shape (d,)).
+        p_model: the model distribution (event shape (d,)).
+        quick: train with the quick budget.
+        loss: the discriminator loss minimized (the planted error passes a wrong one).
+
+    Returns:
+        The trained network.
+    """
     dim = p_data.event_shape[0]
     net = mlp(dim)
     train_discriminator(net, p_data, p_model, lr=3e-3, loss=loss, **budget(quick, dim))
@@ -41,14 +61,34 @@ def fit(p_data: Distribution, p_model: Distribution, quick: bool, loss: Discrimi
 
 
 def d_star_limit(vanishing: str) -> float:
-    """The card's D*(p_data, p_θ) in the limit where density ``vanishing`` ("p_data" or "p_theta") → 0⁺."""
+    """The card's D*(p_data, p_θ) in the limit where density ``vanishing`` ("p_data" or "p_theta") → 0⁺.
+
+    Args:
+        vanishing: which density tends to 0.
+
+    Returns:
+        The limit (1.0 when p_θ → 0, 0.0 when p_data → 0).
+
+    >>> d_star_limit("p_theta"), d_star_limit("p_data")
+    (1.0, 0.0)
+    """
     p, q = sp.symbols("p_data p_theta", positive=True)
     d_star = formula("gan.optimal_discriminator", "D*")(p, q)
     return float(sp.limit(d_star, q if vanishing == "p_theta" else p, 0, "+"))
 
 
 def logit_errors(net: nn.Module, p_data: Distribution, p_model: Distribution, x: Tensor) -> dict[str, Tensor]:
-    """h, the card's h*(p_data, p_θ), curvature weights w ∝ pq/(p+q) and where both have ≥ 1% of their peak."""
+    """h, the card's h*(p_data, p_θ), curvature weights w ∝ pq/(p+q) and where both have ≥ 1% of their peak.
+
+    Args:
+        net: the trained discriminator.
+        p_data: the data distribution.
+        p_model: the model distribution.
+        x: the grid, shape (n, d).
+
+    Returns:
+        ``{"h", "h_star", "w", "both"}``: each shape (n,), the weights summing to 1, ``both`` a boolean mask.
+    """
     with torch.no_grad():
         h = logit(net, x)
         lp, lq = p_data.log_prob(x), p_model.log_prob(x)
@@ -60,12 +100,26 @@ def logit_errors(net: nn.Module, p_data: Distribution, p_model: Distribution, x:
 
 
 def weighted_rmse(e: dict[str, Tensor]) -> float:
-    """sqrt(Σ w (h − h*)²) with the curvature weights."""
+    """sqrt(Σ w (h − h*)²) with the curvature weights.
+
+    Args:
+        e: what :func:`logit_errors` returned.
+
+    Returns:
+        The weighted RMSE in nats.
+    """
     return float(((e["h"] - e["h_star"]) ** 2 * e["w"]).sum().sqrt())
 
 
 def max_error(e: dict[str, Tensor]) -> float:
-    """max |h − h*| where both densities have mass (≥ 1% of peak)."""
+    """max |h − h*| where both densities have mass (≥ 1% of peak).
+
+    Args:
+        e: what :func:`logit_errors` returned.
+
+    Returns:
+        The largest error in nats on the mask ``both``.
+    """
     return float((e["h"] - e["h_star"])[e["both"]].abs().max())
 
 
@@ -90,6 +144,15 @@ def run_logit_log_ratio(quick: bool, out: Path, seed: int = 0, loss: Discriminat
     Tolerances: curvature-weighted RMSE ≤ 0.1 nats (quick runs give ≈ 0.03 in 1-D, ≈ 0.05 in 2-D; the rest is
     slack for the seed); max error where both densities have mass ≤ 0.3 nats in 1-D and ≤ 0.5 in 2-D, where the
     region reaches further into the tails. A flipped-label discriminator learns −h*, an error of 2|h*| ≈ 1–4 nats.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        loss: the discriminator loss minimized (the planted error passes the flipped-label loss).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     rows = []
@@ -104,7 +167,17 @@ def run_logit_log_ratio(quick: bool, out: Path, seed: int = 0, loss: Discriminat
 
 
 def plot_logit(e: dict[str, Tensor], grid: Tensor, out: Path, name: str) -> str:
-    """1-D: h and h* against x; 2-D: maps of h*, h and h − h*."""
+    """1-D: h and h* against x; 2-D: maps of h*, h and h − h*.
+
+    Args:
+        e: what :func:`logit_errors` returned.
+        grid: the grid, shape (n, 1) or (n², 2).
+        out: the folder the PNG is written to (created if needed).
+        name: the PNG's file name.
+
+    Returns:
+        The PNG's path.
+    """
     h, h_star = e["h"].numpy(), e["h_star"].numpy()
     if grid.shape[1] == 1:
         fig, axes = figure()
@@ -142,6 +215,15 @@ def run_optimal_discriminator(quick: bool, out: Path, seed: int = 0,
 
     Tolerances (D is a probability): 0.05 on D at the three edge cases, i.e. |h| off by ≤ 0.2 near D = 1/2 and
     h ≥ 3 where one side has all the mass; 0.02 on the mean |D − D*| of the Gaussian pair (quick runs ≈ 0.005).
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        loss: the discriminator loss minimized (the planted error passes the flipped-label loss).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     d_star_of = formula("gan.optimal_discriminator", "D*", backend="torch")
@@ -188,7 +270,21 @@ def run_optimal_discriminator(quick: bool, out: Path, seed: int = 0,
 
 def plot_edges(x: Tensor, d_uniform: Tensor, d_equal: Tensor, d_pair: Tensor, d_star: Tensor, d_star_equal: Tensor,
                edges: dict[str, float], out: Path) -> str:
-    """Three panels: the uniforms' D with the card's D* (1, 1/2, 0), D for equal densities, D against D*."""
+    """Three panels: the uniforms' D with the card's D* (1, 1/2, 0), D for equal densities, D against D*.
+
+    Args:
+        x: the 1-D grid.
+        d_uniform: trained D for the two uniforms.
+        d_equal: trained D for equal densities.
+        d_pair: trained D for the Gaussian pair.
+        d_star: the card's D* for the Gaussian pair.
+        d_star_equal: the card's D* for equal densities.
+        edges: the card's D* where only p_data, both, or only p_θ have mass.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(3, 1, 4.2, 3.4)
     x = x.numpy()
     star_uniform = torch.full_like(d_uniform, float("nan"))

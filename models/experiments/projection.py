@@ -36,14 +36,30 @@ class Projection(nn.Module):
 
 
 def expected(data_means: Tensor, model_means: Tensor) -> tuple[Tensor, Tensor]:
-    """A = μ − μ̂ (row per class) and b = ½(‖μ̂‖² − ‖μ‖²), from the card gan.projection_discriminator."""
+    """A = μ − μ̂ (row per class) and b = ½(‖μ̂‖² − ‖μ‖²), from the card gan.projection_discriminator.
+
+    Args:
+        data_means: μ, one row per class, shape (K, d).
+        model_means: μ̂, shape (K, d).
+
+    Returns:
+        ``(A*, b*)``, shapes (K, d) and (K,).
+    """
     a_star = formula("gan.projection_discriminator", "A", backend="torch")(data_means, model_means)
     b_star = formula("gan.projection_discriminator", "b", backend="torch")(data_means, model_means)
     return a_star, b_star
 
 
 def sample(means: Tensor, batch: int) -> tuple[Tensor, Tensor]:
-    """(φ, y): y uniform over classes, φ = μ_y + N(0, I)."""
+    """(φ, y): y uniform over classes, φ = μ_y + N(0, I).
+
+    Args:
+        means: the class means, shape (K, d).
+        batch: the number of samples.
+
+    Returns:
+        ``(φ, y)``: features of shape (batch, d) and labels of shape (batch,).
+    """
     y = torch.randint(len(means), (batch,))
     return means[y] + torch.randn(batch, means.shape[1]), y
 
@@ -56,6 +72,15 @@ def run_projection_discriminator(quick: bool, out: Path, seed: int = 0,
 
     Tolerance 0.05: with fresh batches of 4096 per side and a cosine-decayed learning rate the estimates settle
     within ≈ 0.01–0.02 of the population optimum; flipped labels learn (−A, −b), an error ≥ 0.5 here.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        loss: the discriminator loss minimized (the planted error passes the flipped-label loss).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     mu, mu_hat = torch.tensor(DATA_MEANS), torch.tensor(MODEL_MEANS)
@@ -83,7 +108,18 @@ def run_projection_discriminator(quick: bool, out: Path, seed: int = 0,
 
 
 def plot_projection(a: Tensor, b: Tensor, a_star: Tensor, b_star: Tensor, out: Path) -> str:
-    """Learned against expected entries of A and b, with the line y = x."""
+    """Learned against expected entries of A and b, with the line y = x.
+
+    Args:
+        a: the learned A.
+        b: the learned b.
+        a_star: the formula's A.
+        b_star: the formula's b.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(width=4.5)
     ax = axes[0, 0]
     ax.plot([-1.5, 1.5], [-1.5, 1.5], "k--", lw=1)

@@ -28,13 +28,33 @@ Draw = Callable[[Normal], Tensor]
 
 
 def f(z: Tensor) -> Tensor:
-    """The integrand f(z) = z²."""
+    """The integrand f(z) = z².
+
+    Args:
+        z: any tensor.
+
+    Returns:
+        z², elementwise.
+    """
     return z**2
 
 
 def per_sample_gradients(sigma: float, n: int, estimator: str, draw: Draw) -> Tensor:
     """(n, 2) per-sample estimates of ∇_{μ,σ} E[f]: each sample gets its own copy of (μ, σ), so one backward
-    pass of the summed surrogate yields every sample's gradient."""
+    pass of the summed surrogate yields every sample's gradient.
+
+    Args:
+        sigma: σ (μ is :data:`MU`).
+        n: the number of samples.
+        estimator: "reparameterized" or "score".
+        draw: how z is drawn from q for the reparameterized estimator (the planted error passes ``Normal.sample``).
+
+    Returns:
+        The (n, 2) float64 estimates (∂/∂μ, ∂/∂σ).
+
+    Raises:
+        ValueError: an unknown estimator.
+    """
     mu = torch.full((n,), MU, dtype=torch.float64, requires_grad=True)
     sd = torch.full((n,), sigma, dtype=torch.float64, requires_grad=True)
     q = Normal(mu, sd)
@@ -52,7 +72,16 @@ def per_sample_gradients(sigma: float, n: int, estimator: str, draw: Draw) -> Te
 
 def quadrature_moments(sigma: float, estimator: str, nodes: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact (mean, variance, kurtosis) of the per-sample estimator, both components, by Gauss–Hermite quadrature
-    in ε (40 nodes integrate polynomials of degree ≤ 79 exactly; the kurtosis needs degree 16)."""
+    in ε (40 nodes integrate polynomials of degree ≤ 79 exactly; the kurtosis needs degree 16).
+
+    Args:
+        sigma: σ (μ is :data:`MU`).
+        estimator: "reparameterized" or anything else for the score function.
+        nodes: Gauss–Hermite nodes.
+
+    Returns:
+        ``(mean, variance, kurtosis)``, each of shape (2,).
+    """
     eps, weights = np.polynomial.hermite_e.hermegauss(nodes)
     weights = weights / math.sqrt(2 * math.pi)
     z = MU + sigma * eps
@@ -67,7 +96,18 @@ def quadrature_moments(sigma: float, estimator: str, nodes: int = 40) -> tuple[n
 
 
 def gradient(mu: float, sigma: float) -> np.ndarray:
-    """∇_{(μ,σ)} E[z²] = (2μ, 2σ), the card vae.reparameterization's closed form."""
+    """∇_{(μ,σ)} E[z²] = (2μ, 2σ), the card vae.reparameterization's closed form.
+
+    Args:
+        mu: μ.
+        sigma: σ.
+
+    Returns:
+        The gradient, shape (2,).
+
+    >>> gradient(1.0, 0.5).tolist()
+    [2.0, 1.0]
+    """
     return formula("vae.reparameterization", "second_moment_gradient", backend="numpy")(mu, sigma)
 
 
@@ -80,6 +120,16 @@ def run_reparameterization(quick: bool, out: Path, seed: int = 0, draw: Draw = N
     probability ≈ 6e-7 per component); variances within 5 of their own standard errors, sqrt((κ − 1)/n) relative
     with the kurtosis κ from quadrature (0.3% to 3.7% here: the score estimator is heavy-tailed, κ up to 275);
     the variance ratio at σ = 0.1 within 5% (its relative standard error is ≈ 0.6%).
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        draw: how z is drawn from q for the reparameterized estimator (default ``Normal.rsample``; the planted error
+            passes ``Normal.sample``, which carries no gradient).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     n = 200_000
@@ -120,7 +170,16 @@ def run_reparameterization(quick: bool, out: Path, seed: int = 0, draw: Draw = N
 
 
 def plot_variances(quick: bool, draw: Draw, out: Path) -> str:
-    """Variance of the μ-gradient estimators against σ (log-log): quadrature lines, sampled markers."""
+    """Variance of the μ-gradient estimators against σ (log-log): quadrature lines, sampled markers.
+
+    Args:
+        quick: fewer values of σ.
+        draw: how z is drawn for the reparameterized estimator.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/vae.reparameterization.png``.
+    """
     sigmas = np.geomspace(0.05, 3.0, 7 if quick else 13)
     fig, axes = figure(width=5.5)
     ax = axes[0, 0]

@@ -20,26 +20,71 @@ ClosedForm = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
 
 
 def penalty(p: int) -> np.ndarray:
-    """A = diag(0, 1, …, 1): no penalty on the bias β₀."""
+    """A = diag(0, 1, …, 1): no penalty on the bias β₀.
+
+    Args:
+        p: the number of coefficients, bias included.
+
+    Returns:
+        The (p, p) matrix A.
+
+    >>> penalty(3).diagonal().tolist()
+    [0.0, 1.0, 1.0]
+    """
     a = np.eye(p)
     a[0, 0] = 0.0
     return a
 
 
 def closed_form(Z: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
-    """β̂ = (ZᵀZ + nλA)⁻¹Zᵀy (solved, not inverted)."""
+    """β̂ = (ZᵀZ + nλA)⁻¹Zᵀy (solved, not inverted).
+
+    Args:
+        Z: the design matrix [1 | X], shape (n, p).
+        y: the responses, shape (n,).
+        lam: λ ≥ 0.
+
+    Returns:
+        β̂, shape (p,).
+
+    Raises:
+        numpy.linalg.LinAlgError: ZᵀZ + nλA is singular.
+
+    >>> closed_form(np.eye(2), np.array([1.0, 2.0]), 0.5).tolist()  # diag(1, 2) β = (1, 2)
+    [1.0, 1.0]
+    """
     n, p = Z.shape
     return np.linalg.solve(Z.T @ Z + n * lam * penalty(p), Z.T @ y)
 
 
 def objective_gradient(beta: np.ndarray, Z: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
-    """∇[(1/n)‖Zβ − y‖² + λβᵀAβ] = (2/n)Zᵀ(Zβ − y) + 2λAβ."""
+    """∇[(1/n)‖Zβ − y‖² + λβᵀAβ] = (2/n)Zᵀ(Zβ − y) + 2λAβ.
+
+    Args:
+        beta: β, shape (p,).
+        Z: the design matrix, shape (n, p).
+        y: the responses, shape (n,).
+        lam: λ.
+
+    Returns:
+        The gradient, shape (p,).
+    """
     n, p = Z.shape
     return 2 / n * Z.T @ (Z @ beta - y) + 2 * lam * penalty(p) @ beta
 
 
 def gradient_descent(Z: np.ndarray, y: np.ndarray, lam: float, steps: int) -> tuple[np.ndarray, list[float]]:
-    """Gradient descent with step 1/L, L = λ_max((2/n)ZᵀZ + 2λA) the gradient's Lipschitz constant."""
+    """Gradient descent with step 1/L, L = λ_max((2/n)ZᵀZ + 2λA) the gradient's Lipschitz constant.
+
+    Args:
+        Z: the design matrix, shape (n, p).
+        y: the responses, shape (n,).
+        lam: λ.
+        steps: the number of steps, from β = 0.
+
+    Returns:
+        ``(β, norms)``: the last iterate and ‖∇‖ before each step.
+    """
     n, p = Z.shape
     lipschitz = np.linalg.eigvalsh(2 / n * Z.T @ Z + 2 * lam * penalty(p)).max()
     beta, norms = np.zeros(p), []
@@ -57,6 +102,15 @@ def run_ridge(quick: bool, out: Path, seed: int = 0, solve: ClosedForm = closed_
 
     Tolerances: 1e-8 between closed form and scikit-learn (both direct solves in float64 on a matrix with
     condition number ≈ 10); 1e-6 for gradient descent, whose error after k steps shrinks like (1 − 1/κ)^k.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        solve: the closed form under test (the planted error passes one that also penalizes the bias).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     rng = seed_everything(seed)
     n, features, lam = 200, 5, 0.1
@@ -78,7 +132,18 @@ def run_ridge(quick: bool, out: Path, seed: int = 0, solve: ClosedForm = closed_
 
 
 def plot_ridge(beta: np.ndarray, beta_gd: np.ndarray, beta_sk: np.ndarray, norms: list[float], out: Path) -> str:
-    """Left: the coefficients from the three methods; right: ‖∇‖ along gradient descent."""
+    """Left: the coefficients from the three methods; right: ‖∇‖ along gradient descent.
+
+    Args:
+        beta: the closed form's β̂.
+        beta_gd: gradient descent's β.
+        beta_sk: scikit-learn's (intercept, coefficients).
+        norms: ‖∇‖ along gradient descent.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(2, 1)
     ax = axes[0, 0]
     idx = np.arange(len(beta))

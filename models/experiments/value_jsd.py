@@ -35,14 +35,32 @@ SHIFTS: tuple[float, ...] = (0.0, 1.0, 3.0)
 
 
 def jsd_discrete(p: np.ndarray, q: np.ndarray) -> float:
-    """JSD(p‖q) = ½KL(p‖m) + ½KL(q‖m), m = (p+q)/2, in nats (0 log 0 = 0)."""
+    """JSD(p‖q) = ½KL(p‖m) + ½KL(q‖m), m = (p+q)/2, in nats (0 log 0 = 0).
+
+    Args:
+        p: a probability vector (zeros allowed).
+        q: another, of the same length.
+
+    Returns:
+        The JSD, in [0, log 2].
+
+    >>> math.isclose(jsd_discrete(np.array([1.0, 0.0]), np.array([0.0, 1.0])), math.log(2))  # disjoint: log 2
+    True
+    """
     m = (p + q) / 2
     return 0.5 * float(np.sum(p * np.log(p / m, where=p > 0, out=np.zeros_like(p)))
                        + np.sum(q * np.log(q / m, where=q > 0, out=np.zeros_like(q))))
 
 
 def jsd_gaussians(shift: float) -> float:
-    """JSD(N(0,1)‖N(shift,1)) by adaptive quadrature (error ≲ 1e-8)."""
+    """JSD(N(0,1)‖N(shift,1)) by adaptive quadrature (error ≲ 1e-8).
+
+    Args:
+        shift: the second Gaussian's mean.
+
+    Returns:
+        The JSD in nats.
+    """
     def integrand(x: float) -> float:
         p, q = stats.norm.pdf(x), stats.norm.pdf(x, loc=shift)
         m = (p + q) / 2
@@ -52,12 +70,33 @@ def jsd_gaussians(shift: float) -> float:
 
 
 def value(h_data: Tensor, h_model: Tensor) -> float:
-    """V(G, D) = E_data[log σ(h)] + E_θ[log(1 − σ(h))] estimated from logits on data and model samples."""
+    """V(G, D) = E_data[log σ(h)] + E_θ[log(1 − σ(h))] estimated from logits on data and model samples.
+
+    Args:
+        h_data: logits on data samples.
+        h_model: logits on model samples.
+
+    Returns:
+        The estimate of V(G, D).
+
+    >>> round(value(torch.zeros(3), torch.zeros(3)), 6)  # D = 1/2 everywhere: V = −log 4
+    -1.386294
+    """
     return float(log_sigmoid(h_data).mean() + log_one_minus_sigmoid(h_model).mean())
 
 
 def train_table(p: np.ndarray, q: np.ndarray, quick: bool, loss: DiscriminatorLoss) -> Tensor:
-    """One logit per symbol, trained by Adam on sampled symbols; returns the logits."""
+    """One logit per symbol, trained by Adam on sampled symbols; returns the logits.
+
+    Args:
+        p: the data distribution on the symbols.
+        q: the model distribution on the same symbols.
+        quick: fewer Adam steps.
+        loss: the discriminator loss minimized (the planted error passes a wrong one).
+
+    Returns:
+        The trained logits, one per symbol.
+    """
     h = nn.Parameter(torch.zeros(len(p)))
     opt = torch.optim.Adam([h], lr=0.3)
     steps = 1000 if quick else 4000
@@ -82,6 +121,15 @@ def run_value_jsd(quick: bool, out: Path, seed: int = 0, loss: DiscriminatorLoss
     disjoint pair D* ∈ {0, 1} is reached only as h → ±∞; Adam gets V ≈ −6e-4 in quick mode); 0.01 nats for
     the Gaussians, where V is a Monte Carlo mean over 200 000 samples per side (SE ≤ 0.002) and the
     discriminator's logit error enters only to second order (≲ 0.002).
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        loss: the discriminator loss minimized (the planted error passes the flipped-label loss).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     rows, points = [], []
@@ -107,7 +155,15 @@ def run_value_jsd(quick: bool, out: Path, seed: int = 0, loss: DiscriminatorLoss
 
 
 def plot_value(points: list[tuple[float, float, str]], out: Path) -> str:
-    """Measured V against −log 4 + 2 JSD, with the line y = x between −log 4 and 0."""
+    """Measured V against −log 4 + 2 JSD, with the line y = x between −log 4 and 0.
+
+    Args:
+        points: (theory, measured, label) per pair.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(width=6.0)
     ax = axes[0, 0]
     ax.plot([-math.log(4), 0], [-math.log(4), 0], "k--", lw=1, label="V = −log 4 + 2 JSD")

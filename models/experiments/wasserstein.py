@@ -28,6 +28,16 @@ def kl_gradient(theta: float, theta0: float, eps: float, z: Tensor, pathwise: bo
     """Monte Carlo ∂/∂θ KL(N(θ, ε²)‖N(θ₀, ε²)) = ∂/∂θ E_z[log p_θ(x) − log p_data(x)], x = θ + εz.
 
     ``pathwise=False`` detaches x from θ: the planted error that drops the sample's dependence on θ.
+
+    Args:
+        theta: θ.
+        theta0: θ₀.
+        eps: ε.
+        z: standard normal draws, float64.
+        pathwise: keep x's dependence on θ (False: the planted error).
+
+    Returns:
+        The Monte Carlo gradient.
     """
     t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
     x = t + eps * z
@@ -40,7 +50,18 @@ def kl_gradient(theta: float, theta0: float, eps: float, z: Tensor, pathwise: bo
 
 
 def w1_gradient(theta: float, theta0: float, eps: float, z: Tensor, w: Tensor) -> float:
-    """∂/∂θ of the empirical W₁ = mean |x_(i) − y_(i)| (sorted samples: the optimal 1-D coupling)."""
+    """∂/∂θ of the empirical W₁ = mean |x_(i) − y_(i)| (sorted samples: the optimal 1-D coupling).
+
+    Args:
+        theta: θ.
+        theta0: θ₀.
+        eps: ε.
+        z: standard normal draws for the model's samples.
+        w: standard normal draws for the data's samples (as many as ``z``).
+
+    Returns:
+        The gradient (≈ sign(θ − θ₀)).
+    """
     t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
     x, _ = torch.sort(t + eps * z)
     y, _ = torch.sort(theta0 + eps * w)
@@ -56,6 +77,15 @@ def run_gaussian_kl(quick: bool, out: Path, seed: int = 0, pathwise: bool = True
     Tolerances: 1% relative on the KL gradient (its Monte Carlo relative error is ε·|z̄|/|θ−θ₀|, with standard
     error 0.16% for 400 000 samples at ε = 1, so 1% is 6 standard errors); 0.01 on the W₁ gradient (it is the
     mean sign of the sorted differences, which only the far tails could flip at ε = 1).
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        pathwise: keep the samples' dependence on θ in the KL gradient (False: the planted error).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     rng = seed_everything(seed)
     kl_grad = formula("wgan.gaussian_kl", "dKL/dθ", backend="numpy")  # (θ−θ₀)/ε²
@@ -83,7 +113,17 @@ def run_gaussian_kl(quick: bool, out: Path, seed: int = 0, pathwise: bool = True
 
 
 def plot_gradients(kl: list[float], kl_theory: list[float], w1: list[float], out: Path) -> str:
-    """|∂KL/∂θ| and |∂W₁/∂θ| against ε on log-log axes, with the theory lines."""
+    """|∂KL/∂θ| and |∂W₁/∂θ| against ε on log-log axes, with the theory lines.
+
+    Args:
+        kl: the sampled KL gradients, one per ε in :data:`EPSILONS`.
+        kl_theory: the card's (θ − θ₀)/ε² at each ε.
+        w1: the sampled W₁ gradients.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure(width=5.5)
     ax = axes[0, 0]
     ax.loglog(EPSILONS, kl_theory, "k--", lw=1, label="(θ−θ₀)/ε²")
@@ -105,6 +145,15 @@ def run_unbounded_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss
     Theory: inf L_D = −∞ and no minimizer. Measured, in units of W₁ = |θ − θ₀| (the most any 1-Lipschitz
     critic reaches): −L_D after training must pass 1 by ≥ 9 (so ≥ 10), and it must still grow by ≥ 1 over
     the last quarter of training, where a loss with an attained minimum would have flattened to 0 growth.
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        loss: the critic loss minimized (default the Wasserstein loss).
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     theta, theta0 = torch.tensor([[1.0]]), torch.tensor([[0.0]])
@@ -133,7 +182,15 @@ def run_unbounded_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss
 
 
 def plot_unbounded(gap: list[float], out: Path) -> str:
-    """−L_D/W₁ during training against the Lipschitz ceiling 1."""
+    """−L_D/W₁ during training against the Lipschitz ceiling 1.
+
+    Args:
+        gap: −L_D/W₁ after each critic step.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure()
     ax = axes[0, 0]
     ax.plot(gap, label="unconstrained critic: −L_D / |θ−θ₀|")
@@ -154,6 +211,16 @@ def run_lipschitz_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss
     starts with the wrong sign settles at L_D ≈ +|θ−θ₀|; in R² the gradient turns at constant norm. The penalty
     is soft: its optimal slope is 1 + W₁/(2λ), 1% above 1 for λ = 50. Tolerance 0.05 on L_D and on the generator's
     Wasserstein gradient ∂W₁/∂θ₁ = −E_θ[∂D/∂x₁] (theory +1 for every ε, where ∂KL/∂θ grows as 1/ε²).
+
+    Args:
+        quick: short trainings and fewer iterations, sized for CI.
+        out: the folder the plot is written to (created if needed).
+        seed: the seed of torch, Python's random and NumPy.
+        loss: the critic loss minimized, before the penalty (default the Wasserstein loss).
+        penalty_weight: the gradient penalty's weight λ.
+
+    Returns:
+        The experiment's rows (:func:`models.experiments.report.row`), each with its tolerance and status.
     """
     seed_everything(seed)
     theta, theta0 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 0.0])
@@ -192,7 +259,17 @@ def run_lipschitz_critic(quick: bool, out: Path, seed: int = 0, loss: CriticLoss
 
 
 def plot_critics(curves: dict[float, tuple[np.ndarray, np.ndarray]], theta: float, theta0: float, out: Path) -> str:
-    """The trained critics D(x), shifted to D(θ₀) = 0, against the optimal D(x) = −(x − θ₀)."""
+    """The trained critics D(x), shifted to D(θ₀) = 0, against the optimal D(x) = −(x − θ₀).
+
+    Args:
+        curves: ε ↦ (x₁ grid, the critic's scores on it).
+        theta: θ₁, the model's location.
+        theta0: θ₀₁, the data's location.
+        out: the folder the PNG is written to (created if needed).
+
+    Returns:
+        The PNG's path, ``out/<ID>.png``.
+    """
     fig, axes = figure()
     ax = axes[0, 0]
     for eps, (x, d) in curves.items():
