@@ -413,11 +413,12 @@ def _limit(expr_of, point, value_of, direction="+", **symbols):
 
 
 def test_a_limit_equal_to_the_value_only_after_simplification_passes():
-    # mutants 16, 18 of LimitIs.verify: lim_{x→0+} (a + 1)² + x = a² + 2a + 1, equal once simplified
+    # mutants 16, 18 of LimitIs.verify: lim_{x→0+} a² + 2a + 1 + x = (a + 1)², equal once simplified (SymPy's
+    # limit is the expanded form)
     def claim(d):
         x = d.symbol("x", POSITIVE)
         a = d.symbol("a")
-        return LimitIs((a + 1) ** 2 + x, x, sp.Integer(0), a**2 + 2 * a + 1)
+        return LimitIs(a**2 + 2 * a + 1 + x, x, sp.Integer(0), (a + 1) ** 2)
 
     step = _one(claim)
     assert step.status == "pass", step.message
@@ -452,16 +453,16 @@ def test_a_limit_of_an_undefined_function_is_checked_on_a_stand_in():
 
 
 def test_a_limit_whose_values_cancel_to_many_digits_is_evaluated_at_full_precision():
-    # mutants 85, 88 of LimitIs.verify: x·log(1 + 1/x) → 1; at x = 10³² the log cancels 32 digits, which
-    # 15-digit evaluation loses (it gives 0)
-    step = _limit(lambda x: x * sp.log(1 + 1 / x), sp.oo, sp.Integer(1))
+    # mutants 85, 88 of LimitIs.verify: x²·log(1 + x⁻²) → 1; at x = 10¹⁶ the log cancels 32 digits, which
+    # 15-digit evaluation loses (it gives 0 there and beyond: "settled" at 0)
+    step = _limit(lambda x: x**2 * sp.log(1 + x**-2), sp.oo, sp.Integer(1))
     assert step.status == "pass", step.message
 
 
 def test_a_limit_whose_values_cancel_to_more_than_a_hundred_digits_is_still_evaluated():
-    # mutant 90 of LimitIs.verify: x⁸(cos x⁻⁴ − 1) → −1/2; at x = 10³² the cancellation is 128 digits, past
-    # evalf's default working precision (maxn)
-    step = _limit(lambda x: x**8 * (sp.cos(x**-4) - 1), sp.oo, sp.Rational(-1, 2))
+    # mutant 90 of LimitIs.verify: atan(x¹⁶(1 − cos x⁻⁸)) → atan(1/2); from x = 10¹⁶ on the cancellation is 256
+    # digits and more, past evalf's default working precision (maxn), which then gives a huge value (atan → π/2)
+    step = _limit(lambda x: sp.atan(x**16 * (1 - sp.cos(x**-8))), sp.oo, sp.atan(sp.Rational(1, 2)))
     assert step.status == "pass", step.message
 
 
@@ -501,4 +502,34 @@ def test_a_limit_heading_the_wrong_way_shows_the_last_value_of_the_approach():
     assert step.status == "fail", step.message
     m = re.fullmatch(r"the limit is false at the sampled functions: (\S+) vs oo", step.message)
     assert m, step.message
-    assert float(m.group(1)) == pytest.approx(1e-32, rel=1e-7)
+    assert float(m.group(1)) == pytest.approx(1e-32, rel=1e-7, abs=0)
+
+
+def test_a_limit_at_exactly_the_stated_tolerance_from_its_value_is_not_refuted():
+    # mutant 143 of LimitIs.verify: settled values within 1e-6·(1 + |value|) of the value agree, inclusive.
+    # The constant c = float(1e-6) has settled at c, exactly 1e-6·(1 + 0) from the claimed 0.
+    step = _limit(lambda x: sp.Float(1e-6), sp.oo, sp.Integer(0))
+    assert step.status == "undecided", step.message
+
+
+def test_a_limit_whose_expression_cannot_be_evaluated_along_the_approach_is_an_error_naming_why():
+    # mutant 69 of LimitIs.verify: min(1, √(1 − x)) is not real for x > 1, and SymPy's Min cannot compare a
+    # non-real number: not an edge point, so the error is reported, not skipped
+    step = _limit(lambda x: sp.Min(1, sp.sqrt(1 - x)), sp.oo, sp.Integer(1))
+    assert step.status == "error", step.message
+    assert step.message.startswith("ValueError while checking: The argument "), step.message
+    assert step.message.endswith(" is not comparable.")
+
+
+def test_an_edge_point_where_a_limit_is_undefined_is_skipped_and_later_points_still_refute():
+    # mutant 91 of LimitIs.verify: the edge point a = 10² (first of the spot points) makes √(50 − a + sin(x)/x)
+    # non-real along the approach, which Min cannot compare; it is skipped, and at a = −10² the values settle at
+    # 1, not 5. (sin(x)/x keeps SymPy from seeing the square root non-real before x is put in.)
+    def claim(d):
+        x = d.symbol("x", POSITIVE)
+        a = d.symbol("a")
+        return LimitIs(sp.Min(1, sp.sqrt(50 - a + sp.sin(x) / x)) + 1 / x, x, sp.oo, sp.Integer(5))
+
+    step = _one(claim)
+    assert step.status == "fail", step.message
+    assert step.message.startswith("the limit is false at a=")
