@@ -533,3 +533,55 @@ def test_an_edge_point_where_a_limit_is_undefined_is_skipped_and_later_points_st
     step = _one(claim)
     assert step.status == "fail", step.message
     assert step.message.startswith("the limit is false at a=")
+
+
+def test_a_limit_is_compared_with_its_value_relative_to_the_value_size():
+    # mutant 144 of LimitIs.verify: values settled at 10⁶ + 1/2 are within 1e-6·(1 + 10⁶) of 10⁶, so the numbers
+    # do not refute "= 10⁶" (SymPy does not prove it either: undecided)
+    step = _limit(lambda x: 10**6 + sp.Rational(1, 2) + 1 / x, sp.oo, sp.Integer(10**6))
+    assert step.status == "undecided", step.message
+
+
+def test_a_singular_matrix_is_refuted_as_positive_definite_at_its_zero_eigenvalue():
+    # mutants 72, 74 of PositiveSemidefinite.verify: definite needs λ > 0, so λ = 0 refutes it (no tolerance)
+    v = _psd(sp.diag(1, 0), strict=True)
+    assert v == Verdict("fail", "definiteness is false at the sampled functions: 0 vs 0")
+    assert _psd(sp.diag(1, 0)).status == "pass"
+
+
+def test_a_step_after_a_convex_bound_continues_from_the_bound():
+    # mutant 1 of ConvexBound.rhs: t − 1 − log t ≥ 0, then PREV is 0
+    from derivations.engine import Step
+
+    def steps(d):
+        t = d.symbol("t", POSITIVE)
+        f = t - 1 - sp.log(t)
+        return [Step("bound", ConvexBound(f, sp.Integer(0), f, (t,), (t,), (sp.Integer(1),))),
+                Step("then", Equal(PREV, sp.Integer(0)))]
+
+    t = sp.Symbol("t")
+    assert ConvexBound(t, sp.Integer(0), t, (t,), (t,), (sp.Integer(0),)).rhs() == 0
+    report = _check(steps)
+    assert [s.status for s in report.steps] == ["pass", "pass"], [s.message for s in report.steps]
+
+
+def test_a_concave_jensen_step_is_checked_as_concave():
+    # mutant 4 of JensenStep._jensen: log((a + b)/2) ≥ (log a + log b)/2 for a, b > 0, by concavity of log
+    from derivations.claims import JensenStep
+
+    def claim(d):
+        a, b = d.symbol("a", POSITIVE), d.symbol("b", POSITIVE)
+        u = sp.Symbol("u")
+        half = sp.Rational(1, 2)
+        return JensenStep(sp.log((a + b) / 2), sp.Lambda(u, sp.log(u)), (half, half), (a, b))
+
+    step = _one(claim)
+    assert step.status == "pass", step.message
+
+
+def test_a_hypothesis_is_reported_as_given():
+    # mutants 1-3 of Hypothesis.verify
+    from derivations.claims import Hypothesis
+
+    step = _one(lambda d: Hypothesis(d.symbol("x") > 0))
+    assert (step.status, step.message) == ("given", "")
