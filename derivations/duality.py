@@ -54,7 +54,18 @@ def _col(v: Vector) -> sp.Matrix:
 
 
 def dot(u: Vector, v: Vector) -> sp.Basic:
-    """uᵀv (args: u, v)."""
+    """uᵀv.
+
+    Args:
+        u: a vector (a list of expressions or a column matrix).
+        v: a vector of the same length.
+
+    Returns:
+        The scalar Σ_i u_i v_i.
+
+    >>> dot([1, 2], [3, 4])
+    11
+    """
     return (_col(u).T * _col(v))[0]
 
 

@@ -56,7 +56,14 @@ from derivations.theory import Arg, takes
 
 
 def densities(decl: Declarations) -> tuple[sp.Symbol, sp.Symbol]:
-    """The two density values at one point x: p_data(x) and p_θ(x), both positive."""
+    """The two density values at one point x: p_data(x) and p_θ(x), both declared positive.
+
+    Args:
+        decl: the declarations the two symbols are added to.
+
+    Returns:
+        The symbols ``(p_data, p_theta)``.
+    """
     p = decl.symbol("p_data", POSITIVE)
     q = decl.symbol("p_theta", POSITIVE)
     return p, q
@@ -117,7 +124,21 @@ def entropy(p: Sequence[sp.Basic]) -> sp.Basic:
 
 
 def mixture(p: Sequence[sp.Basic], q: Sequence[sp.Basic]) -> list[sp.Basic]:
-    """m = (p + q)/2 componentwise; arguments (masses p, masses q)."""
+    """m = (p + q)/2 componentwise.
+
+    Args:
+        p: the masses of the first distribution.
+        q: the masses of the second, as many as ``p``.
+
+    Returns:
+        The masses of the mixture m.
+
+    Raises:
+        ValueError: ``p`` and ``q`` differ in length.
+
+    >>> mixture([sp.Integer(1), sp.Integer(0)], [sp.Integer(0), sp.Integer(1)])
+    [1/2, 1/2]
+    """
     return [(pi + qi) / 2 for pi, qi in zip(p, q, strict=True)]
 
 

@@ -46,6 +46,11 @@ FIXTURES = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the project's markers (slow, gpu, benchmark, mutation) in any project that installs genproof.
+
+    Args:
+        config: pytest's configuration object (pytest calls this hook).
+    """
     for line in MARKERS:
         config.addinivalue_line("markers", line)
 

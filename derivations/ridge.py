@@ -53,7 +53,20 @@ N, P = 3, 1  # the concrete size the derivation is checked at
 
 # --- closed forms -------------------------------------------------------------------------
 def penalty_matrix(p: int) -> sp.Matrix:
-    """A = diag(0, 1, …, 1) of size 1 + p: the bias β₀ is not penalized; argument (p)."""
+    """A = diag(0, 1, …, 1) of size 1 + p: the bias β₀ is not penalized.
+
+    Args:
+        p: the number of features (penalized coefficients).
+
+    Returns:
+        The (1 + p) × (1 + p) diagonal matrix A.
+
+    >>> penalty_matrix(2)
+    Matrix([
+    [0, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1]])
+    """
     return sp.diag(0, *([1] * p))
 
 

@@ -28,11 +28,6 @@ DOCUMENTED_BY_DECORATOR = {
 
 #: Modules not yet audited, each with why (all TODO: what is left of issue 11's docstring item).
 EXEMPT: dict[str, str] = {
-    "derivations/duality.py": "TODO(issue 11): dot(u, v) is a helper of the closed forms (the card module's "
-                              "owner adds Args)",
-    "derivations/gan.py": "TODO(issue 11): densities(decl) and mixture(p, q), helpers of the closed forms",
-    "derivations/pytest_plugin.py": "TODO(issue 11): pytest_configure has no docstring (hook: pytest's arguments)",
-    "derivations/ridge.py": "TODO(issue 11): penalty_matrix(p) takes a size, not a value, so no @takes; no Args",
 }
 
 
