@@ -585,3 +585,44 @@ def test_a_hypothesis_is_reported_as_given():
 
     step = _one(lambda d: Hypothesis(d.symbol("x") > 0))
     assert (step.status, step.message) == ("given", "")
+
+
+@pytest.mark.parametrize("time_limit", [7.0, 0.5])
+def test_sympy_gets_only_a_short_time_for_an_equality_once_a_counterexample_is_known(monkeypatch, time_limit):
+    # mutants 38, 39, 44, 49 of Equal.verify: as for inequalities, min(SHORT_TIME_LIMIT, the step's limit) with a
+    # counterexample in hand, the step's whole limit without one
+    given: list[float] = []
+    original = claims._timed
+
+    def recording(fn, seconds=decide.STEP_TIME_LIMIT):
+        given.append(seconds)
+        return original(fn, seconds)
+
+    monkeypatch.setattr(claims, "_timed", recording)
+    d = Declarations()
+    x = d.symbol("x", POSITIVE)
+    assert Equal(x * (x + 1), x**2 + 2 * x).verify(_ctx(d, time_limit)).status == "fail"
+    assert given == [min(claims.SHORT_TIME_LIMIT, time_limit)]
+    given.clear()
+    assert Equal((x + 1) ** 2, x**2 + 2 * x + 1).verify(_ctx(d, time_limit)).status == "pass"
+    assert given == [time_limit]
+
+
+def test_a_first_step_that_continues_from_prev_is_an_error_saying_there_is_nothing_before_it():
+    # mutants 3-6 of _resolve
+    step = _one(lambda d: Equal(PREV, d.symbol("x")))
+    assert (step.status, step.message) == \
+        ("error", "ValueError while checking: step continues from PREV but no earlier step has a right-hand side")
+
+
+def test_an_equivalence_from_prev_starts_from_the_last_equation():
+    # mutant 2 of Equivalent.verify: y := a/2, then 2y = a ⟺ (the definition's equation y = a/2)
+    from derivations.engine import Step
+
+    def steps(d):
+        a = d.symbol("a")
+        y = d.symbol("y")
+        return [Step("def", Definition(y, a / 2)), Step("equiv", Equivalent(PREV, sp.Eq(2 * y, a), y))]
+
+    report = _check(steps)
+    assert [s.status for s in report.steps] == ["given", "pass"], [s.message for s in report.steps]
