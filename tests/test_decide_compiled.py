@@ -129,3 +129,56 @@ def test_the_screen_works_at_thirty_and_sixty_digits_and_leaves_mpmath_as_it_was
     before = mpmath.mp.dps
     decide._compiled(sp.exp(x), (x,))([sp.Integer(1)])
     assert mpmath.mp.dps == before
+
+
+def test_a_complex_value_keeps_its_imaginary_part_to_thirty_digits():
+    x = sp.Symbol("x")
+    root = decide._compiled(sp.sqrt(x), (x,))([sp.Integer(-2)])
+    want = sp.sqrt(2).evalf(40)
+    assert abs(sp.re(root)) < sp.Float("1e-40") and abs(sp.im(root) - want) < sp.Float("1e-28")
+    log = decide._compiled(sp.log(x), (x,))([sp.Integer(-3)])
+    assert abs(sp.re(log) - sp.log(3).evalf(40)) < sp.Float("1e-28")
+    assert abs(sp.im(log) - sp.pi.evalf(40)) < sp.Float("1e-28")
+
+
+def test_a_compiled_matrix_is_believed_only_if_every_entry_is():
+    x = sp.Symbol("x")
+    f = decide._compiled(sp.Matrix([[x, x - 1]]), (x,))
+    assert f([sp.Integer(1)]) is None  # the entry x − 1 is an exact zero there: evalf decides
+    assert decide._compiled(sp.Matrix([[x, sp.Integral(x, (x, 0, 1))]]), (x,)) is None
+
+
+def test_a_derivative_is_worked_out_once_and_then_compiled(monkeypatch):
+    # d/dx sin²x = 2 sin x cos x, and the derivative at a point (Subs): no evalf at any point.
+    calls = []
+    real = decide._value
+    monkeypatch.setattr(decide, "_value", lambda e, point: calls.append(e) or real(e, point))
+    decl, x = _decl_x()
+    a = decl.symbol("a", REALS)
+    lhs = sp.Derivative(sp.sin(x) ** 2, x)
+    at_a = sp.Subs(sp.Derivative(sp.sin(x) ** 2, x), x, a)
+    for exprs in ((lhs, 2 * sp.sin(x) * sp.cos(x)), (at_a, 2 * sp.sin(a) * sp.cos(a)),
+                  (sp.exp(x) * sp.exp(x + 1), sp.exp(2 * x + 1))):
+        assert decide.counterexample(decl, exprs, random.Random(0), 5, _not_close) is None
+    assert calls == []
+
+
+def test_each_constant_keeps_its_own_value():
+    decl, x = _decl_x()
+    spots = []
+    decide.counterexample(decl, (sp.exp(x), sp.Integer(2), sp.Integer(3)), random.Random(0), 5,
+                          lambda spot: spots.append(spot) or False)
+    assert spots and all(float(s.values[1]) == 2 and float(s.values[2]) == 3 for s in spots)
+
+
+def test_evalf_re_evaluates_a_zero_that_is_not_exact():
+    # log(1 + e^{−100}) ≈ 3.7e-44: evalf at 30 digits rounds it to 0 without noticing.
+    value, err = decide._value(sp.log(1 + sp.exp(-sp.Integer(100))), {})
+    assert err == 0 and abs(value - sp.exp(-sp.Integer(100)).evalf(40)) < sp.Float("1e-80")
+
+
+def test_a_matrix_with_an_integral_entry_is_evaluated_entry_by_entry():
+    t = sp.Symbol("t", real=True)
+    value, err = decide._value(sp.Matrix([[sp.Integral(t, (t, 0, 1)), 2]]), {})
+    assert value.shape == (1, 2) and abs(value[0, 0] - sp.Rational(1, 2)) < sp.Float("1e-25")
+    assert float(value[0, 1]) == 2 and 0 <= err < 1e-20
