@@ -751,3 +751,61 @@ def test_derivations_the_statement_is_the_last_step_unless_a_conclusion_is_named
     assert named.statement_latex == "x + 1 = x + 1"
     with pytest.raises(KeyError, match="no step labelled 'nowhere'"):
         Result(id="test.toy", title="toy", statement="toy", build=build, conclusion="nowhere").conclusion_step()
+
+
+class _Raises(Holds):
+    """A claim whose check raises ``exc``: how the engine reports a malformed step."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(sp.Integer(1), ">", sp.Integer(0))
+        self.exc = exc
+
+    def verify(self, ctx):
+        raise self.exc
+
+
+def test_derivations_a_step_whose_check_raises_is_an_error_naming_the_exception():
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("domain", _Raises(DomainError("y is not declared"))),
+                      Step("bug", _Raises(ValueError("no solution"))), Step("fine", Equal(x, x))]
+
+    steps = engine.check(_result(build)).steps
+    assert [(s.status, s.message) for s in steps[:2]] == [("error", "y is not declared"),
+                                                         ("error", "ValueError while checking: no solution")]
+    assert steps[2].status == "pass"
+    assert [(s.rule, s.kind) for s in steps] == [("domain", "inequality"), ("bug", "inequality"), ("fine", "equality")]
+
+
+def test_derivations_a_step_built_on_a_failed_one_names_it():
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("one", Equal(x, x)), Step("two", Equal(x + 1, x + 2)), Step("three", Equal(PREV, x + 2))]
+
+    report = engine.check(_result(build))
+    assert report.steps[2].status == "unproved"
+    assert report.steps[2].message == "continues from step 2, which did not pass"
+    assert report.result.id == "test.toy" and report.status == "fail"
+    assert report.first_failure().index == 2
+
+
+def test_derivations_the_spot_checks_reach_the_claims_with_the_stated_time_limit(monkeypatch):
+    seen = []
+    real = Equal.verify
+
+    def spy(self, ctx):
+        seen.append((ctx.points, ctx.time_limit))
+        return real(self, ctx)
+
+    monkeypatch.setattr(Equal, "verify", spy)
+
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("r", Equal(x, x))]
+
+    engine.check(_result(build), points=3, time_limit=7.5)
+    engine.check(_result(build))
+    assert seen == [(3, 7.5), (5, engine.STEP_TIME_LIMIT)]
