@@ -201,7 +201,11 @@ def test_an_equation_sympy_cannot_solve_is_undecided_and_the_message_shows_the_e
 
 def test_an_equation_with_the_unknown_on_both_sides_is_solved_through_its_slope():
     # mutant 52 of Equivalent.verify: y = 2 − y has slope d/dy (y − (2 − y)) = 2 ≠ 0, so y = 2 − y ⟺ y = 1
-    step = _one(lambda d: Equivalent(sp.Eq(d.symbol("y"), 2 - d.symbol("y")), sp.Eq(d.symbol("y"), 1), d.symbol("y")))
+    def claim(d):
+        y = d.symbol("y")
+        return Equivalent(sp.Eq(y, 2 - y), sp.Eq(y, 1), y)
+
+    step = _one(claim)
     assert step.status == "pass", step.message
 
 
@@ -404,10 +408,11 @@ def test_a_negative_eigenvalue_of_exactly_the_tolerance_does_not_refute():
 # --- limits ----------------------------------------------------------------------------------------------------------
 
 
-def _limit(expr_of, point, value_of, direction="+", **symbols):
+def _limit(expr_of, point, value):
+    """The report of lim_{x → point} expr_of(x) = value, for x > 0."""
     def claim(d):
         x = d.symbol("x", POSITIVE)
-        return LimitIs(expr_of(x), x, point, value_of(x) if callable(value_of) else value_of, direction)
+        return LimitIs(expr_of(x), x, point, value)
 
     return _one(claim)
 
