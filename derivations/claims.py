@@ -229,7 +229,8 @@ class Holds(Claim):
 
     def latex(self, previous=None) -> str:
         left = "" if self.lhs is PREV else latex(self.lhs)
-        return f"{left} {OP_LATEX[self.op]} {latex(self.rhs_)}"
+        # An op outside OP_LATEX is reported by verify as an error; rendering it must not raise first.
+        return f"{left} {OP_LATEX.get(self.op, self.op)} {latex(self.rhs_)}"
 
     def expressions(self):
         return [e for e in (self.lhs, self.rhs_, self.witness) if e is not None and e is not PREV]
@@ -405,15 +406,15 @@ class LimitIs(Claim):
         for point, edge in spots:
             point = {k: v for k, v in point.items() if k in others}
             stand = ctx.decl.stand_ins(ctx.rng)
-            e = self.expr
-            for fn, impl in stand.items():
-                e = e.replace(fn, impl)
-            e = e.subs({k: v for k, v in point.items() if k != self.var})
+            e, value = self.expr, sp.sympify(self.value)
+            for fn, impl in stand.items():  # the limit's value may name the undefined functions too
+                e, value = e.replace(fn, impl), value.replace(fn, impl)
             try:
+                e = e.subs({k: v for k, v in point.items() if k != self.var})
                 # evalf's own substitution, not subs: (1 + 1/x)^x at x = 10⁸ would
                 # otherwise be worked out as an exact rational with 10⁸-digit terms.
                 e = e.doit()
-                vals = [e.evalf(decide.PRECISION, subs={self.var: a}, maxn=decide.MAXN) for a in approach]
+                vals = [decide.evalf_at(e, {self.var: a}) for a in approach]
             except (ArithmeticError, ValueError, TypeError):
                 if edge:
                     continue
@@ -428,7 +429,7 @@ class LimitIs(Claim):
                     sign = 1 if self.value == sp.oo else -1
                     good = not settled and sign * last > sign * before
                 else:
-                    target = decide.real_value(sp.N(sp.sympify(self.value).subs(point), decide.PRECISION))
+                    target = decide.real_value(sp.N(value.subs(point), decide.PRECISION))
                     good = target is not None and (not settled or abs(last - target) <= 1e-6 * (1 + abs(target)))
             if not good:
                 counter = decide.Spot({str(k): v for k, v in point.items()}, (vals[-1], self.value))

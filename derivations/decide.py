@@ -380,20 +380,29 @@ def _fast_value(f: Callable, args: list) -> sp.Basic | None:
     return sp.Float(high, PRECISION)
 
 
+def evalf_at(e: sp.Basic, subs: dict | None = None) -> sp.Basic:
+    """``e`` (with ``subs`` substituted by evalf) to :data:`PRECISION` digits, an inexact zero re-evaluated.
+
+    evalf can round log(1 + e^{-100}) to 0 without noticing the cancellation; a zero
+    that is not exact is re-evaluated at 4 and then 20 times the digits before it is believed.
+
+    >>> evalf_at(sp.log(1 + sp.exp(-sp.Integer(100)))) > 0
+    True
+    """
+    out = e.evalf(PRECISION, subs=subs, maxn=MAXN)
+    if not isinstance(out, sp.MatrixBase) and out == 0 and e != 0:
+        for digits in (4 * PRECISION, 20 * PRECISION):
+            out = e.evalf(digits, subs=subs, maxn=MAXN)
+            if out != 0:
+                break
+    return out
+
+
 def _value(e: sp.Basic, point: dict) -> tuple[sp.Basic, float]:
     """``e`` at ``point`` to :data:`PRECISION` digits, and its absolute error bound."""
     v = e.subs(point)
     if not v.has(sp.Integral):
-        v = v.doit()
-        out = v.evalf(PRECISION, maxn=MAXN)
-        # evalf can round log(1 + e^{-100}) to 0 without noticing the cancellation; a
-        # zero that is not exact is re-evaluated at more digits before it is believed.
-        if not isinstance(out, sp.MatrixBase) and out == 0 and v != 0:
-            for digits in (4 * PRECISION, 20 * PRECISION):
-                out = v.evalf(digits, maxn=MAXN)
-                if out != 0:
-                    break
-        return out, 0.0
+        return evalf_at(v.doit()), 0.0
     if isinstance(v, sp.MatrixBase):
         pairs = [_with_integrals(x) for x in v]
         return sp.Matrix(v.rows, v.cols, [x for x, _ in pairs]), max(err for _, err in pairs)

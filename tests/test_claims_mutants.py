@@ -631,3 +631,38 @@ def test_an_equivalence_from_prev_starts_from_the_last_equation():
 
     report = _check(steps)
     assert [s.status for s in report.steps] == ["given", "pass"], [s.message for s in report.steps]
+
+
+# --- bugs the mutation work found (regressions) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", ["==", "!="])
+def test_a_holds_step_with_an_unknown_relation_is_reported_not_raised(op):
+    step = _one(lambda d: Holds(d.symbol("x", POSITIVE), op, sp.Integer(0)))
+    assert step.status == "error" and "Holds needs one of >=, >, <=, <" in step.message
+
+
+def test_a_limit_whose_value_names_an_undefined_function_is_checked_with_the_same_stand_in():
+    def claim(d):
+        x, a = d.symbol("x", POSITIVE), d.symbol("a", POSITIVE)
+        h = d.function("h")
+        return LimitIs(h(a) + 1 / x, x, sp.oo, h(a))
+
+    assert _one(claim).status == "pass"
+
+
+def test_a_limit_through_log_of_one_plus_a_tiny_term_is_not_lost_to_cancellation():
+    # x⁴·log(1 + x⁻⁴) → 1: at x = 10³² the log is 10⁻¹²⁸, which 30 digits round to 0.
+    def claim(value):
+        return lambda d: LimitIs((x := d.symbol("x", POSITIVE)) ** 4 * sp.log(1 + x**-4), x, sp.oo, value)
+
+    assert _one(claim(sp.Integer(1))).status == "pass"
+    assert _one(claim(sp.Integer(2))).status == "fail"
+
+
+def test_a_limit_edge_point_where_substitution_fails_is_skipped_not_an_error():
+    def claim(d):
+        x, a = d.symbol("x", POSITIVE), d.symbol("a", POSITIVE)
+        return LimitIs(sp.Min(1, sp.sqrt(50 - a)) + 1 / x, x, sp.oo, sp.Min(1, sp.sqrt(50 - a)))
+
+    assert _one(claim).status in ("pass", "undecided")
