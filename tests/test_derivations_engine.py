@@ -809,3 +809,25 @@ def test_derivations_the_spot_checks_reach_the_claims_with_the_stated_time_limit
     engine.check(_result(build), points=3, time_limit=7.5)
     engine.check(_result(build))
     assert seen == [(3, 7.5), (5, engine.STEP_TIME_LIMIT)]
+
+
+def test_derivations_an_undeclared_symbol_after_a_continued_step_is_named_with_the_fix():
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        y, z = sp.symbols("y z")
+        return decl, [Step("a", Equal(x, x)), Step("b", Equal(PREV, x + y + z))]
+
+    with pytest.raises(DomainError) as err:
+        engine.check(_result(build))
+    assert str(err.value) == ("test.toy: symbols used without declared assumptions: y, z. "
+                              "Declare each with Declarations.symbol(name, domain) or .function(name, range).")
+
+
+def test_derivations_text_in_a_claim_is_refused_with_the_fix():
+    def build():
+        decl = Declarations()
+        return decl, [Step("t", Equal("x + 1", sp.Integer(1)))]
+
+    with pytest.raises(DomainError, match="build it with SymPy from declared symbols"):
+        engine.check(_result(build))
