@@ -93,10 +93,8 @@ def test_an_unprovable_true_inequality_is_undecided_and_names_the_inequality():
         assert step.message.startswith("SymPy could not prove the inequality ")
 
 
-@pytest.mark.parametrize("time_limit", [7.0, 0.5])
-def test_sympy_gets_only_a_short_time_once_a_counterexample_is_known(monkeypatch, time_limit):
-    # mutants 57, 58, 59, 64 of Holds.verify: with a counterexample in hand the proof only tells "fail" from
-    # "error", so it gets min(SHORT_TIME_LIMIT, the step's limit); without one it gets the step's whole limit.
+def _record_proof_time_limits(monkeypatch) -> list[float]:
+    """The CPU-time limits the claims give SymPy (claims._timed), recorded in order."""
     given: list[float] = []
     original = claims._timed
 
@@ -105,6 +103,14 @@ def test_sympy_gets_only_a_short_time_once_a_counterexample_is_known(monkeypatch
         return original(fn, seconds)
 
     monkeypatch.setattr(claims, "_timed", recording)
+    return given
+
+
+@pytest.mark.parametrize("time_limit", [7.0, 0.5])
+def test_sympy_gets_only_a_short_time_once_a_counterexample_is_known(monkeypatch, time_limit):
+    # mutants 57, 58, 59, 64 of Holds.verify: with a counterexample in hand the proof only tells "fail" from
+    # "error", so it gets min(SHORT_TIME_LIMIT, the step's limit); without one it gets the step's whole limit.
+    given = _record_proof_time_limits(monkeypatch)
     d = Declarations()
     x = d.symbol("x", POSITIVE)
     assert Holds(x, "<", sp.Integer(0)).verify(_ctx(d, time_limit)).status == "fail"
@@ -596,14 +602,7 @@ def test_a_hypothesis_is_reported_as_given():
 def test_sympy_gets_only_a_short_time_for_an_equality_once_a_counterexample_is_known(monkeypatch, time_limit):
     # mutants 38, 39, 44, 49 of Equal.verify: as for inequalities, min(SHORT_TIME_LIMIT, the step's limit) with a
     # counterexample in hand, the step's whole limit without one
-    given: list[float] = []
-    original = claims._timed
-
-    def recording(fn, seconds=decide.STEP_TIME_LIMIT):
-        given.append(seconds)
-        return original(fn, seconds)
-
-    monkeypatch.setattr(claims, "_timed", recording)
+    given = _record_proof_time_limits(monkeypatch)
     d = Declarations()
     x = d.symbol("x", POSITIVE)
     assert Equal(x * (x + 1), x**2 + 2 * x).verify(_ctx(d, time_limit)).status == "fail"
