@@ -831,3 +831,12 @@ def test_derivations_text_in_a_claim_is_refused_with_the_fix():
 
     with pytest.raises(DomainError, match="build it with SymPy from declared symbols"):
         engine.check(_result(build))
+
+
+def test_derivations_each_step_report_shows_its_claim_as_latex():
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("a", Equal(x, x)), Step("b", Holds(PREV, ">=", x - 1))]
+
+    assert [s.latex for s in engine.check(_result(build)).steps] == ["x = x", r" \geq x - 1"]
