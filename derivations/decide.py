@@ -455,9 +455,9 @@ def quadrature(integral: sp.Integral) -> tuple[complex | float, float]:
     if any(len(lim) != 3 for lim in limits):
         raise ValueError(f"cannot evaluate the indefinite integral {integral} numerically")
     body = integral.function
-    if len(limits) > 1:  # ∫∫ f dx dy = ∫ (∫ f dx) dy, innermost limit first
-        body = sp.Integral(body, *limits[:-1])
-    x, a, b = limits[-1]
+    *inner, (x, a, b) = limits
+    if inner:  # ∫∫ f dx dy = ∫ (∫ f dx) dy, innermost limit first
+        body = sp.Integral(body, *inner)
     extra = (body.free_symbols | a.free_symbols | b.free_symbols) - {x}
     if extra:
         raise ValueError(f"integral {integral} has free symbols {sorted(map(str, extra))} at a spot point")

@@ -251,10 +251,11 @@ def report(mutants: list[Mutant], equivalents: list[Equivalent], show: bool) -> 
         status = m.status
         if status == "survived":
             minus, plus = changed_lines(m)
-            hit = next((k for k, e in enumerate(equivalents)
-                        if e.function == function_of(m.name) and e.minus == minus and e.plus == plus), None)
-            if hit is not None:
-                used.add(hit)
+            # The same change on a line that occurs twice is one entry per occurrence: all of them match.
+            hits = {k for k, e in enumerate(equivalents)
+                    if e.function == function_of(m.name) and e.minus == minus and e.plus == plus}
+            if hits:
+                used |= hits
                 status = "equivalent"
             else:
                 unexplained.append(m)

@@ -182,3 +182,96 @@ def test_a_matrix_with_an_integral_entry_is_evaluated_entry_by_entry():
     value, err = decide._value(sp.Matrix([[sp.Integral(t, (t, 0, 1)), 2]]), {})
     assert value.shape == (1, 2) and abs(value[0, 0] - sp.Rational(1, 2)) < sp.Float("1e-25")
     assert float(value[0, 1]) == 2 and 0 <= err < 1e-20
+
+
+def test_a_compiled_value_that_drifts_by_just_over_the_agreement_bound_is_not_believed():
+    # 1 at 30 digits, 1 + 1.05e-20 at 60: they disagree by 5 % more than _AGREE allows, and the comparison
+    # itself must be made at 60 digits to see it.
+    def drifting(*args):
+        return mpmath.mpf(1) + (mpmath.mpf("1.05e-20") if mpmath.mp.dps > 40 else 0)
+
+    def steady(*args):
+        return mpmath.mpf(1) + (mpmath.mpf("0.95e-20") if mpmath.mp.dps > 40 else 0)
+
+    assert decide._AGREE == 1e-20
+    assert decide._fast_value(drifting, [sp.Integer(1)]) is None
+    assert decide._fast_value(steady, [sp.Integer(1)]) is not None
+
+
+def test_a_suspect_that_evalf_clears_does_not_end_the_search():
+    # The screen suspects the first point; evalf clears it; the next points are still screened.
+    verdicts = iter([True, False, True, True])  # screen, evalf, screen, evalf
+    decl, x = _decl_x()
+    found = decide.counterexample(decl, (sp.exp(x),), random.Random(0), 5, lambda spot: next(verdicts))
+    assert found is not None
+
+
+def test_a_tie_where_an_uncompiled_value_is_undefined_is_skipped_not_a_counterexample():
+    # W(1)·(a² − b²)/(a − b) = W(1)·(a + b): 0/0 at the tie a = b, an edge point. LambertW is not compiled, so
+    # evalf evaluates every point; the tie is skipped as it is on the compiled path.
+    decl = Declarations()
+    a, b = decl.symbols("a b", REALS)
+    w = sp.LambertW(1)
+    exprs = (w * (a**2 - b**2) / (a - b), w * (a + b))
+    assert decide._compiled(exprs[0], (a, b)) is None
+    assert any(p[a] == p[b] for p, edge in decl.spot_points(random.Random(0), {a, b}, 0))
+    assert decide.counterexample(decl, exprs, random.Random(0), 5, _not_close) is None
+
+
+def _edge_values(decl, x):
+    return {p[x] for p, edge in decl.spot_points(random.Random(0), {x}, 0) if edge}
+
+
+@pytest.mark.parametrize("trouble", ["raises", "infinite"])
+def test_an_edge_point_where_the_uncompiled_side_fails_is_skipped_and_the_search_goes_on(monkeypatch, trouble):
+    # exp(x) is compiled, W(x) is not: at the first (edge) point evaluating W(x) fails, which skips that
+    # point only; the later points are screened as usual.
+    real, calls = decide._value, []
+
+    def value(e, point):
+        calls.append(e)
+        if len(calls) == 1:
+            if trouble == "raises":
+                raise ZeroDivisionError("planted")
+            return sp.zoo, 0.0
+        return real(e, point)
+
+    monkeypatch.setattr(decide, "_value", value)
+    decl, x = _decl_x()
+    seen = []
+    decide.counterexample(decl, (sp.exp(x), sp.LambertW(x)), random.Random(0), 5,
+                          lambda spot: seen.append(spot) or False)
+    first = decl.spot_points(random.Random(0), {x}, 5)[0]
+    assert first[1] is True  # the failing point is an edge point
+    assert len(seen) == len(decl.spot_points(random.Random(0), {x}, 5)) - 1
+
+
+def test_an_edge_point_where_evalf_fails_to_confirm_the_screen_is_skipped(monkeypatch):
+    # The screen suspects every point (exp(x) ≠ exp(x) + 1); evalf cannot evaluate the edge points, so
+    # they are skipped, and the first uniform point is the counterexample reported.
+    decl, x = _decl_x()
+    edges = _edge_values(decl, x)
+    real = decide._value
+
+    def value(e, point):
+        if point.get(x) in edges:
+            raise ZeroDivisionError("planted: undefined at the edge")
+        return real(e, point)
+
+    monkeypatch.setattr(decide, "_value", value)
+    found = decide.counterexample(decl, (sp.exp(x), sp.exp(x) + 1), random.Random(0), 5, _not_close)
+    assert found is not None and sp.Float(found.point["x"]) not in edges
+
+
+def test_evalf_at_gives_thirty_digits_and_re_evaluates_only_a_zero():
+    assert decide.evalf_at(sp.pi) == sp.pi.evalf(decide.PRECISION)
+    assert decide.evalf_at(sp.pi)._prec == sp.pi.evalf(decide.PRECISION)._prec
+    assert decide.evalf_at(sp.Matrix([[sp.pi, 0]])) == sp.Matrix([[sp.pi.evalf(decide.PRECISION), 0]])
+
+
+def test_the_re_evaluation_of_a_zero_may_climb_as_far_as_cancellation_needs():
+    # log(1 + e^{−100}) rounds to 0 at 30 digits; its factor cosh²(400) − sinh²(400) = 1 then cancels
+    # 347 digits, which evalf's default ceiling returns as a number without a single correct digit.
+    e = sp.log(1 + sp.exp(-sp.Integer(100))) * (sp.cosh(400) ** 2 - sp.sinh(400) ** 2)
+    want = sp.log(1 + sp.exp(-sp.Integer(100))).evalf(60)
+    assert abs(decide.evalf_at(e) / want - 1) < sp.Float("1e-25")

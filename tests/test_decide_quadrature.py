@@ -189,3 +189,65 @@ def test_close_never_matches_a_matrix_with_a_number_or_an_infinity_with_anything
     assert decide.close(sp.oo, sp.Integer(1)) is False
     assert decide.close(sp.Integer(1), sp.oo) is False
     assert decide.close(sp.oo, sp.oo) is False
+
+
+def test_an_integral_inside_a_cancelling_expression_keeps_its_value_and_a_tiny_error():
+    # cosh²(200) − sinh²(200) = 1 cancels 173 digits: evalf needs its raised ceiling (MAXN) for the value
+    # and for each moved value of the error, and the moved values need 30 digits, or rounding becomes "error".
+    # ∫₀¹ eˣ dx = e − 1 is irrational, so a moved value rounded to 15 digits would show as a 1e-16 error.
+    factor = sp.cosh(200) ** 2 - sp.sinh(200) ** 2
+    value, err = decide._with_integrals(sp.Integral(sp.exp(x), (x, 0, 1)) * factor)
+    assert abs(value - (sp.E - 1)) < sp.Float("1e-25")
+    assert 0 <= err < 1e-25
+
+
+def test_only_the_outermost_integral_of_a_nested_one_goes_to_quadrature():
+    # ∫₀¹ 2·(∫₀ʸ x·y dx) dy = 1/4: the inner integral depends on y, so it is evaluated inside the outer one.
+    # (The factor 2 keeps SymPy from merging the two into one double integral.)
+    inner = sp.Integral(x * y, (x, 0, y))
+    outer = sp.Integral(2 * inner, (y, 0, 1))
+    assert outer.atoms(sp.Integral) == {outer, inner}
+    value, err = decide._with_integrals(outer + 1)
+    assert abs(value - sp.Rational(5, 4)) < sp.Float("1e-25") and err < 1e-20
+
+
+def test_the_written_out_form_of_sigma_is_tried_besides_the_form_as_written(monkeypatch):
+    # σ(u)² ≥ 0 and σ(u)(u + 1) − σ(u)u − σ(u) = 0 are seen on the form as written; a rewrite that SymPy
+    # cannot read must not take that form's place.
+    decl, u = _decl_real()
+    monkeypatch.setattr(decide, "elementary", lambda e: sp.Symbol("unreadable") + e * 0)
+    assert decide.symbolic_sign(decl, sigmoid(u) ** 2, strict=False) is True
+    assert decide.symbolic_zero(decl, sigmoid(u) * (u + 1) - sigmoid(u) * u - sigmoid(u)) is True
+
+
+def test_a_bounded_symbol_is_rewritten_even_when_an_unused_one_is_declared_first():
+    decl = Declarations()
+    decl.symbol("a", sp.Interval.open(0, 1))  # declared, not in the expression
+    s = decl.symbol("s", sp.Interval.open(1, 2))
+    assert s not in decide.interval_substitution(decl, s - 1).free_symbols
+
+
+def test_the_inner_integral_is_evaluated_by_quadrature_at_each_outer_node(monkeypatch):
+    # ∫₀¹ ∫₀ʸ x dx dy: the inner integral, with y set to a node of the outer rule, is itself a quadrature
+    # (both rules, its own checks), not left to whatever mpmath makes of a SymPy integral.
+    calls = []
+    real = decide.quadrature
+    monkeypatch.setattr(decide, "quadrature", lambda integral: calls.append(integral) or real(integral))
+    value, _ = decide.quadrature(sp.Integral(x, (x, 0, y), (y, 0, 1)))
+    assert abs(sp.Float(value, 30) - sp.Rational(1, 6)) < sp.Float("1e-25")
+    assert len(calls) > 10 and all(c.limits[0][0] == x and not c.free_symbols for c in calls)
+
+
+def test_a_zero_proof_on_the_second_form_is_found_when_a_simplifier_fails_on_the_first(monkeypatch):
+    # s ∈ (1, ∞): s² − 1 − (s − 1)(s + 1) = 0 by expand(); the only simplifier fails on the form in s and
+    # must still be tried on the form in u (s = 1 + u).
+    decl = Declarations()
+    s = decl.symbol("s", sp.Interval.open(1, sp.oo))
+
+    def expand_but_not_in_s(e):
+        if e.has(s):
+            raise TypeError("this form is not for expand()")
+        return sp.expand(e)
+
+    monkeypatch.setattr(decide, "_SIMPLIFIERS", (expand_but_not_in_s,))
+    assert decide.symbolic_zero(decl, s**2 - 1 - (s - 1) * (s + 1)) is True

@@ -95,3 +95,23 @@ def test_bound_and_distribution_symbols_are_not_undeclared_but_their_parameters_
     assert decl.undeclared(x + sp.Dummy("t")) == []
     assert decl.undeclared(Normal("Z", mu, s) + x) == ["mu", "s"]
     assert decl.undeclared(Normal("Z", 0, 1) + x) == []
+
+
+def test_the_parameters_of_every_random_symbol_are_collected():
+    # Each random symbol's parameters count, whichever of them the expression lists first.
+    from sympy.stats import Normal
+
+    decl = Declarations()
+    mu, s, nu, t = sp.symbols("mu s nu t", real=True)
+    assert decl.undeclared(Normal("Z", mu, 1) + Normal("W", 0, s)) == ["mu", "s"]
+    assert decl.undeclared(Normal("Z", 0, t) + Normal("W", nu, 1)) == ["nu", "t"]
+
+
+def test_a_point_where_a_constraint_cannot_be_decided_does_not_satisfy_it():
+    # y is not in the point, so x < y has no truth value there: the point is not taken as satisfying it.
+    decl = Declarations()
+    x = decl.symbol("x", REALS)
+    y = sp.Symbol("y", real=True)
+    decl.require(x < y)
+    assert decl._satisfies({x: sp.Integer(1)}) is False
+    assert decl._satisfies({x: sp.Integer(1), y: sp.Integer(2)}) is True
