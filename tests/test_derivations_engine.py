@@ -881,3 +881,18 @@ def test_derivations_an_undeclared_symbol_after_prev_is_named():
 
     with pytest.raises(DomainError, match="without declared assumptions: y"):
         engine.check(_result(build))
+
+
+def test_derivations_an_equivalence_from_a_failed_equation_is_unproved():
+    # Equivalent(PREV, …) continues from the equation before it, as Equal(PREV, …) does from a right side:
+    # when that equation failed, the equivalence is not checked but blamed on it.
+    from derivations.claims import Equivalent
+
+    def build():
+        decl = Declarations()
+        x = decl.symbol("x", REALS)
+        return decl, [Step("wrong", Equal(x + x, 3 * x)), Step("same", Equivalent(PREV, sp.Eq(2 * x, 3 * x), x))]
+
+    steps = engine.check(_result(build)).steps
+    assert [s.status for s in steps] == ["fail", "unproved"]
+    assert "step 1" in steps[1].message
