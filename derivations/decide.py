@@ -9,6 +9,7 @@ numeric side, which evaluates at random points of the declared domains with
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import signal
 import time
@@ -253,13 +254,15 @@ def _spots(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random, 
         if e.has(sp.Subs):  # f'(x) at x = a: worked out once, like the derivatives
             e = e.replace(lambda a: isinstance(a, sp.Subs), lambda a: a.doit())
         concrete.append(e)
+    spots = decl.spot_points(rng, free, points)
+    concrete = [_expectations_worked_out(e, next((p for p, edge in spots if not edge), None)) for e in concrete]
     # Quadrature can step over a narrow peak (a Gaussian of width 10⁻⁶ at the
     # edge of its scale's domain) and state a small error: no edge points there.
     integrals = any(e.has(sp.Integral) for e in concrete)
     symbols = tuple(sorted(free, key=str))
     compiled = [_compiled(elementary(e), symbols) if compile_ and e.free_symbols else None for e in concrete]
     constants: dict[int, tuple[sp.Basic, float]] = {}  # evalf's value of an expression free of the symbols
-    for point, edge in decl.spot_points(rng, free, points):
+    for point, edge in spots:
         if edge and integrals:
             continue
         fast = [f([point.get(s) for s in symbols]) if f else None for f in compiled]
@@ -280,6 +283,51 @@ def _spots(decl: Declarations, exprs: tuple[sp.Basic, ...], rng: random.Random, 
         yield (Spot({str(k): v for k, v in point.items() if k in free},
                     tuple(v for v, _ in pairs), tuple(err for _, err in pairs)),
                lambda point=point, edge=edge: _exact_spot(concrete, free, point, edge))
+
+
+#: CPU seconds SymPy gets to work a claim's expectations out once, in their parameters.
+EXPECTATION_TIME_LIMIT = 2.0
+
+
+def _expectations_worked_out(e: sp.Basic, check_at: dict | None) -> sp.Basic:
+    """``e`` with each sympy.stats expectation in it worked out once, with its parameters as symbols.
+
+    SymPy works an expectation out at each spot point otherwise (a moment
+    generating function's series for a polynomial of a normal: 70 ms each),
+    and the closed form in the parameters is the same algebra done once. The
+    closed form is used only if SymPy finds it within
+    :data:`EXPECTATION_TIME_LIMIT`, no expectation or integral is left in it, and
+    it agrees with the expectation worked out at the numbers of ``check_at``
+    (the first uniform point): otherwise each point is worked out as before.
+
+    >>> from sympy.stats import E, Normal
+    >>> m = sp.Symbol("m", real=True)
+    >>> _expectations_worked_out(sp.stats.Expectation(Normal("Z", m, 1) ** 2), {m: sp.Integer(2)})
+    m**2 + 1
+    """
+    import sys
+
+    if "sympy.stats" not in sys.modules:  # then nothing in e can be a random expression
+        return e
+    from sympy.stats.symbolic_probability import Expectation
+
+    if not e.has(Expectation):
+        return e
+    if check_at is None:
+        return e
+    try:
+        # Some expectations SymPy works out in minutes, or never (E[erf(Z³)]): then at each point, as before.
+        with time_limit(EXPECTATION_TIME_LIMIT):
+            closed = e.replace(lambda a: isinstance(a, Expectation), lambda a: a.doit())
+    except StepTimeout:
+        return e
+    if closed.has(Expectation, sp.Integral):
+        return e
+    try:
+        (at_point, error), (closed_at_point, _) = _value(e, check_at), _value(closed, check_at)
+    except (ArithmeticError, ValueError, TypeError):
+        return e
+    return closed if close(at_point, closed_at_point, error) else e
 
 
 def _constant(constants: dict, i: int, e: sp.Basic, point: dict) -> tuple[sp.Basic, float]:
@@ -342,11 +390,17 @@ def _compiled(e: sp.Basic, symbols: tuple[sp.Symbol, ...]) -> Callable[[list], s
         return matrix
     if not isinstance(e, sp.Expr) or not all(isinstance(node, _COMPILABLE) for node in sp.preorder_traversal(e)):
         return None
+    f = _lambdified(e, symbols)
+    return None if f is None else (lambda args: _fast_value(f, args))
+
+
+@functools.lru_cache(maxsize=1024)
+def _lambdified(e: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable | None:
+    """``lambdify`` to mpmath, kept: a chain of steps hands each right side on as the next left side."""
     try:
-        f = sp.lambdify(symbols, e, modules="mpmath", dummify=True)
+        return sp.lambdify(symbols, e, modules="mpmath", dummify=True)
     except Exception:  # noqa: BLE001 - a printer gap only means the slow path
         return None
-    return lambda args: _fast_value(f, args)
 
 
 def _fast_value(f: Callable, args: list) -> sp.Basic | None:

@@ -9,6 +9,7 @@ declaration.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass, field
@@ -201,11 +202,30 @@ def _inside(domain: sp.Set, r: sp.Rational) -> bool:
     """``r ∈ domain``, by comparing numbers for an interval (``Interval.contains`` builds relations, 20× slower)."""
     if not isinstance(domain, sp.Interval):
         return domain.contains(r) is sp.true
+    lo, hi, lo_margin, hi_margin = _float_ends(domain)
+    x = float(r)
+    # Floats decide unless r is within rounding of an end; there the exact comparison does.
+    if lo + lo_margin < x < hi - hi_margin:
+        return True
+    if x < lo - lo_margin or x > hi + hi_margin:
+        return False
     above = r > domain.inf if domain.left_open else r >= domain.inf
     below = r < domain.sup if domain.right_open else r <= domain.sup
     return bool(above and below)
 
 
+@functools.lru_cache(maxsize=512)
+def _float_ends(domain: sp.Interval) -> tuple[float, float, float, float]:
+    """The ends of ``domain`` as floats (±inf for an infinite end), and a margin beyond float rounding at each."""
+    lo, hi = float(domain.inf), float(domain.sup)
+
+    def margin(end: float) -> float:
+        return 1e-9 * (1 + abs(end)) if math.isfinite(end) else 0.0
+
+    return lo, hi, margin(lo), margin(hi)
+
+
+@functools.lru_cache(maxsize=512)
 def _edges(domain: sp.Interval) -> dict[str, sp.Rational]:
     """Values strictly inside ``domain`` near its ends, near 0 and far out, by kind.
 
@@ -229,6 +249,7 @@ def _edges(domain: sp.Interval) -> dict[str, sp.Rational]:
     if lo < 0 < hi:
         out["zero-"] = sp.Rational(-1, 10**6)
         out["zero+"] = sp.Rational(1, 10**6)
+    # Kept per domain (lru_cache): callers only read it.
     return {k: v for k, v in out.items() if _inside(domain, v) and v not in (lo, hi)}
 
 

@@ -275,3 +275,75 @@ def test_the_re_evaluation_of_a_zero_may_climb_as_far_as_cancellation_needs():
     e = sp.log(1 + sp.exp(-sp.Integer(100))) * (sp.cosh(400) ** 2 - sp.sinh(400) ** 2)
     want = sp.log(1 + sp.exp(-sp.Integer(100))).evalf(60)
     assert abs(decide.evalf_at(e) / want - 1) < sp.Float("1e-25")
+
+
+# --- sympy.stats expectations: worked out once, checked at one point ----------------------------------------
+
+
+def _normal_decl():
+    from sympy.stats import Normal
+
+    decl = Declarations()
+    m = decl.symbol("m", REALS)
+    return decl, m, Normal("Z", m, 1)
+
+
+def test_an_expectation_is_worked_out_once_not_at_every_point(monkeypatch):
+    # E[Z²] = m² + 1 for Z ~ N(m, 1): SymPy works it out in m once; each point then costs a compiled call.
+    from sympy.stats import Expectation
+
+    decl, m, z = _normal_decl()
+    exprs = (Expectation(z**2), m**2 + 1)
+    evaluated = []
+    real = decide._value
+    monkeypatch.setattr(decide, "_value", lambda e, point: evaluated.append(e) or real(e, point))
+    assert decide.counterexample(decl, exprs, random.Random(0), 5, _not_close) is None
+    assert sum(e.has(Expectation) for e in evaluated) == 1  # the one cross-check
+
+
+def test_a_wrong_closed_form_of_an_expectation_is_caught_by_the_one_point_check(monkeypatch):
+    # A planted SymPy bug: E[Z²] worked out in m as m² (the variance dropped), right at numbers. The
+    # cross-check at the first uniform point sees the two disagree, so every point is worked out at its
+    # numbers: the true claim E[Z²] = m² + 1 still stands and the false E[Z²] = m² is refuted.
+    from sympy.stats import Expectation
+
+    real_doit = Expectation.doit
+
+    def doit(self, **hints):
+        value = real_doit(self, **hints)
+        return value - 1 if value.free_symbols else value
+
+    monkeypatch.setattr(Expectation, "doit", doit)
+    decl, m, z = _normal_decl()
+    point = {m: sp.Rational(1, 3)}
+    assert decide._expectations_worked_out(Expectation(z**2), point) == Expectation(z**2)
+    assert decide.counterexample(decl, (Expectation(z**2), m**2 + 1), random.Random(0), 5, _not_close) is None
+    assert decide.counterexample(decl, (Expectation(z**2), m**2), random.Random(0), 5, _not_close) is not None
+
+
+def test_an_expectation_is_kept_when_it_does_not_work_out_or_there_is_no_point_to_check_at():
+    from sympy.stats import Expectation
+
+    decl, m, z = _normal_decl()
+    assert decide._expectations_worked_out(Expectation(z**2), None) == Expectation(z**2)
+    left = Expectation(sp.floor(z))  # SymPy leaves an integral
+    assert decide._expectations_worked_out(left, {m: sp.Integer(0)}) == left
+    assert decide._expectations_worked_out(m + 1, {m: sp.Integer(0)}) == m + 1
+
+
+def test_an_expectation_sympy_cannot_work_out_in_time_is_worked_out_at_each_point(monkeypatch):
+    # E[erf(Z³)] keeps SymPy busy for minutes: after its time limit the expectation is kept as it is.
+    from sympy.stats import Expectation
+
+    monkeypatch.setattr(decide, "EXPECTATION_TIME_LIMIT", 0.3)
+    decl, m, z = _normal_decl()
+    slow = Expectation(sp.erf(z**3))
+    assert decide._expectations_worked_out(slow, {m: sp.Integer(0)}) == slow
+
+
+def test_an_expression_compiled_twice_is_lambdified_once():
+    x = sp.Symbol("x")
+    decide._lambdified.cache_clear()
+    decide._compiled(sp.exp(x) + 2, (x,))
+    decide._compiled(sp.exp(x) + 2, (x,))
+    assert decide._lambdified.cache_info().hits == 1

@@ -36,6 +36,15 @@ def test_samples_lie_strictly_inside_their_domain(domain):
     (sp.Interval.Lopen(0, 1), 1, True), (sp.Interval.Ropen(0, 1), 0, True), (sp.Interval.Ropen(0, 1), 1, False),
     (sp.Interval(0, 1), 2, False), (sp.Interval(0, 1), -1, False), (REALS, 10**9, True),
     (sp.FiniteSet(0, 1), 1, True), (sp.FiniteSet(0, 1), sp.Rational(1, 2), False),
+    # within float rounding of an end, where the exact comparison decides
+    (sp.Interval.open(0, 1), sp.Rational(1, 10**20), True), (sp.Interval.open(0, 1), -sp.Rational(1, 10**20), False),
+    (sp.Interval.open(0, 1), 1 - sp.Rational(1, 10**20), True),
+    (sp.Interval.open(0, 1), 1 + sp.Rational(1, 10**20), False),
+    (sp.Interval(1, 3), 3 + sp.Rational(1, 10**20), False), (sp.Interval(1, 3), 1 - sp.Rational(1, 10**20), False),
+    (sp.Interval.open(10**6, 10**6 + 1), 10**6 + sp.Rational(1, 10**12), True),
+    (sp.Interval.open(10**6, 10**6 + 1), 10**6 - sp.Rational(1, 10**12), False),
+    (sp.Interval.open(-sp.oo, 0), -sp.Rational(1, 10**20), True), (sp.Interval.open(0, sp.oo), 10**300, True),
+    (sp.Interval.open(0, sp.oo), -sp.Rational(1, 10**20), False), (sp.Interval.open(-sp.oo, 0), 10**-300, False),
 ])
 def test_membership_follows_the_ends_open_or_closed(domain, value, inside):
     assert domains._inside(domain, sp.sympify(value)) is inside

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
-from scipy import special, stats
 
 from derivations.claims import PREV, Definition, Equal, Holds, Minimizer
 from derivations.domains import POSITIVE, REALS, UNIT, Declarations
@@ -135,6 +134,8 @@ def bernoulli_mle_grid(formulas: Formulas, ctx: Context) -> Outcome:
 @numeric_check("course.bernoulli_mle", "nll_vs_scipy", monte_carlo=False)
 def bernoulli_nll_scipy(formulas: Formulas, ctx: Context) -> Outcome:
     """NLL(θ; s, f) from the card against −(s·log p(1; θ) + f·log p(0; θ)) with scipy.stats.bernoulli.logpmf."""
+    from scipy import stats  # here, not at the top: loading the cards (every `verify`) needs no scipy
+
     theta, s, f = sample("course.bernoulli_mle", "NLL", rng=0, batch=50)
     got = lambdified(formulas["NLL"], "positive", "positive", "positive")(theta, s, f)
     want = -(s * stats.bernoulli.logpmf(1, theta) + f * stats.bernoulli.logpmf(0, theta))
@@ -146,6 +147,8 @@ def bernoulli_nll_scipy(formulas: Formulas, ctx: Context) -> Outcome:
 @numeric_check("course.sigmoid_symmetry", "expit", monte_carlo=False)
 def sigmoid_symmetry_expit(formulas: Formulas, ctx: Context) -> Outcome:
     """σ(−h) from the card against scipy.special.expit(−h) on a grid of h ∈ [−30, 30]."""
+    from scipy import special
+
     h = np.linspace(-30, 30, 601)
     got = lambdified(formulas["sigma(-h)"], "real")(h)
     return ctx.deterministic(got, special.expit(-h), 1e-12, "scipy.special.expit", "card σ(−h) vs expit(−h)",
@@ -166,6 +169,8 @@ def bernoulli_mle_lowest(formulas: Formulas, example) -> None:
 @fuzz_property("course.sigmoid_symmetry", "symmetric_pair_sums_to_one", formula="sigma(-h)")
 def sigmoid_symmetry_pair(formulas: Formulas, example) -> None:
     """σ(−h) + σ(h) = 1, with σ(h) = expit(h) from scipy."""
+    from scipy import special
+
     (h,) = example
     expect_close(lambdified(formulas["sigma(-h)"], "real")(h) + special.expit(h), 1.0, f"σ(−{h}) + σ({h})",
                  rtol=1e-12, atol=1e-12)
