@@ -347,3 +347,9 @@ def test_an_expression_compiled_twice_is_lambdified_once():
     decide._compiled(sp.exp(x) + 2, (x,))
     decide._compiled(sp.exp(x) + 2, (x,))
     assert decide._lambdified.cache_info().hits == 1
+
+
+def test_an_expression_lambdify_cannot_print_is_not_compiled(monkeypatch):
+    monkeypatch.setattr(decide, "_lambdified", lambda e, symbols: None)
+    x = sp.Symbol("x")
+    assert decide._compiled(sp.exp(x), (x,)) is None
