@@ -84,7 +84,22 @@ def time_limit(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_PROF, max(_DEADLINES[-1] - time.process_time(), 1e-6), _REPEAT)
 
 
-def _raise_timeout(signum, frame):  # pragma: no cover - signal handler
+#: Where a StepTimeout must not be raised: Python ignores an exception in a garbage-collector callback
+#: (Hypothesis installs one) and hands it to sys.unraisablehook, whose formatting (pytest's hook,
+#: traceback, linecache) a repeat of the signal would then break out of, far from any time limit.
+_NO_RAISE_FILES = ("unraisableexception.py", "traceback.py", "linecache.py", "tokenize.py")
+
+
+def _raise_timeout(signum, frame):
+    """The SIGPROF handler: raise StepTimeout, unless ``frame`` runs in a gc callback or the unraisable hook.
+
+    Skipping is safe: the signal repeats every :data:`_REPEAT` CPU-s until the limited block is left.
+    """
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "gc_callback" or code.co_filename.endswith(_NO_RAISE_FILES):
+            return
+        frame = frame.f_back
     raise StepTimeout
 
 

@@ -896,3 +896,35 @@ def test_derivations_an_equivalence_from_a_failed_equation_is_unproved():
     steps = engine.check(_result(build)).steps
     assert [s.status for s in steps] == ["fail", "unproved"]
     assert "step 1" in steps[1].message
+
+
+def test_derivations_a_timeout_is_not_raised_inside_a_gc_callback_or_the_unraisable_hook():
+    # Python ignores an exception raised in a garbage-collector callback and passes it to
+    # sys.unraisablehook; the repeating signal must fire again later, inside the limited block instead.
+    import sys
+
+    from derivations import decide
+
+    def gc_callback():
+        return sys._getframe()
+
+    def called_from_a_gc_callback():
+        return sys._getframe()
+
+    def gc_callback_calling():
+        return called_from_a_gc_callback()
+
+    gc_callback_calling.__code__ = gc_callback_calling.__code__.replace(co_name="gc_callback")
+    decide._raise_timeout(None, gc_callback())  # returns: no exception
+    decide._raise_timeout(None, gc_callback_calling())  # nor from anything a gc callback calls
+    with pytest.raises(decide.StepTimeout):
+        decide._raise_timeout(None, sys._getframe())
+
+
+@pytest.mark.parametrize("file", ["unraisableexception.py", "traceback.py", "linecache.py", "tokenize.py"])
+def test_derivations_a_timeout_waits_while_the_unraisable_hook_formats(file):
+    from derivations import decide
+
+    namespace: dict = {}
+    exec(compile("import sys\nframe = sys._getframe()", f"/lib/{file}", "exec"), namespace)  # noqa: S102
+    decide._raise_timeout(None, namespace["frame"])  # returns: no exception
